@@ -1,0 +1,62 @@
+# Trackwell: two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+export DJANGO_SETTINGS_MODULE := trackwell.settings
+
+.PHONY: run test test-sqlite test-postgres lint typecheck bench setup browser-deps demo clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	touch $(STAMP)
+
+setup: $(STAMP)
+	mkdir -p var
+
+## Serve Trackwell on SQLite with the demo school at http://127.0.0.1:$(PORT)
+run: setup
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo --if-empty
+	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## Debian's Chromium for the browser tests, installed when missing
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+		(apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy trackwell tests bench
+
+test-sqlite: setup browser-deps
+	DATABASE_URL= $(BIN)/pytest -n 2 -p no:cacheprovider
+
+test-postgres: setup browser-deps
+	@$(BIN)/python scripts/check_postgres.py; rc=$$?; \
+	if [ $$rc -eq 3 ]; then echo "PostgreSQL run SKIPPED: server not reachable."; exit 0; fi; \
+	test $$rc -eq 0 || exit $$rc; \
+	DATABASE_URL=$${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/trackwell} \
+		$(BIN)/pytest -n 2 -p no:cacheprovider
+
+## Lint, type checks, then every test on SQLite and on PostgreSQL
+test: lint typecheck test-sqlite test-postgres
+
+## Timings with query counts on demo-sized data (see docs/performance.md)
+bench: setup
+	DATABASE_URL= $(BIN)/python -m bench.run
+
+lock:
+	$(PYTHON) -m venv /tmp/trackwell-uv && /tmp/trackwell-uv/bin/pip install --quiet uv
+	/tmp/trackwell-uv/bin/uv pip compile pyproject.toml --extra dev --generate-hashes \
+		--python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) var

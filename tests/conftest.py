@@ -1,0 +1,32 @@
+"""Shared fixtures: a test school with a persona for every role, and another school."""
+
+import pytest
+from django.test import Client
+
+from tests.factories import World, make_world
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    # Argon2 is deliberately slow; tests check it is configured, then use a fast one.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def other_world(db) -> World:
+    return make_world("Elsewhere Academy", pupils_per_class=2, objectives=3)
+
+
+@pytest.fixture
+def client_for():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

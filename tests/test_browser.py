@@ -1,0 +1,143 @@
+"""A teacher fills the grid with the keyboard in a real browser, reloads, and sees it kept."""
+
+import os
+import shutil
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, World, make_world
+from trackwell.assessment.models import Judgement
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and os.environ.get("CI") != "true",
+        reason="Debian's Chromium is not installed (make test installs it)",
+    ),
+]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM calls we make
+    # between browser steps are plain synchronous test code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        yield page
+        browser.close()
+
+
+def _login(page, live_server, world: World) -> None:
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", world.users["teacher"].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("home"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_keyboard_entry_is_saved_and_survives_reload(browser_page, live_server) -> None:
+    world = make_world(pupils_per_class=4, objectives=5)
+    page = browser_page
+    _login(page, live_server, world)
+    page.click("text=Maths >> nth=0")
+    page.wait_for_selector("#grid")
+
+    first = page.locator("#grid tbody td.cell").first
+    first.click()
+    # Type a rating for the first objective down the class, then go right and back up.
+    page.keyboard.press("2")
+    page.keyboard.press("3")
+    page.keyboard.press("1")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("0")
+    page.wait_for_function("document.querySelectorAll('#grid td.is-saving').length === 0")
+    page.wait_for_selector("#grid-status:has-text('All changes saved')")
+
+    # Clearing with Backspace, and a note with Enter.
+    # Focus is now on the fourth pupil, second objective; go to the second pupil's first cell.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    page.fill("#note-dialog textarea", "Used a number line")
+    page.click("#note-dialog button[value=save]")
+    page.wait_for_function("document.querySelectorAll('#grid td.is-saving').length === 0")
+
+    page.reload()
+    rows = page.locator("#grid tbody tr")
+    codes = [
+        [c.strip() for c in rows.nth(i).locator("td.cell").all_inner_texts()[:2]] for i in range(3)
+    ]
+    assert codes == [["2", ""], ["", ""], ["1", "0"]]
+    assert "Used a number line" in (
+        rows.nth(1).locator("td.cell").first.get_attribute("data-note") or ""
+    )
+    # The first pupil's summary was updated: one secure of one taught.
+    assert rows.nth(0).locator("[data-sum=pct_secured_of_taught]").inner_text() == "100%"
+
+    ordered = sorted(world.pupils_a, key=lambda p: (p.last_name, p.first_name))
+    stored = {
+        (j.pupil_id, j.objective_id): (j.level.code if j.level else None, j.note)
+        for j in Judgement.objects.select_related("level")
+    }
+    assert stored[(ordered[0].pk, world.objectives[0].pk)] == ("2", "")
+    assert stored[(ordered[1].pk, world.objectives[0].pk)] == (None, "Used a number line")
+    assert stored[(ordered[2].pk, world.objectives[0].pk)] == ("1", "")
+    assert stored[(ordered[2].pk, world.objectives[1].pk)] == ("0", "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_conflicting_edit_is_shown_with_both_values(browser_page, live_server) -> None:
+    from trackwell.assessment.services import set_judgement
+
+    world = make_world(pupils_per_class=2, objectives=3)
+    page = browser_page
+    _login(page, live_server, world)
+    page.goto(live_server.url + reverse("grid", args=[world.class_a.pk, "maths"]))
+    ordered = sorted(world.pupils_a, key=lambda p: (p.last_name, p.first_name))
+    # Someone else rates the first cell after the page loaded.
+    set_judgement(
+        user=world.users["leader"],
+        school_class=world.class_a,
+        framework=world.framework,
+        pupil_id=ordered[0].pk,
+        objective_id=world.objectives[0].pk,
+        code="1",
+        expected_version=0,
+    )
+    page.locator("#grid tbody td.cell").first.click()
+    page.keyboard.press("3")
+    dialog = page.locator("#conflict-dialog")
+    dialog.wait_for(state="visible")
+    text = dialog.locator(".conflict-text").inner_text()
+    assert "1 (Developing)" in text and "3 (Greater depth)" in text
+    assert world.users["leader"].display_name in text
+    dialog.locator("button[value=mine]").click()
+    page.wait_for_selector("#grid-status:has-text('All changes saved')")
+    judgement = Judgement.objects.select_related("level").get(
+        pupil=ordered[0], objective=world.objectives[0]
+    )
+    assert judgement.level.code == "3"  # type: ignore[union-attr]
+    assert judgement.version == 2

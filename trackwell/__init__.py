@@ -1,0 +1,1 @@
+"""Trackwell: a tracker of pupils' learning for schools."""

@@ -1,0 +1,76 @@
+"""Staff and family accounts, roles, and the audit log."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from trackwell.core.models import School
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "School admin"
+    LEADER = "leader", "Senior leader"
+    TEACHER = "teacher", "Class teacher"
+    TA = "ta", "Teaching assistant"
+    SENCO = "senco", "SENCO"
+    GOVERNOR = "governor", "Governor"
+
+
+class User(AbstractUser):
+    """A person who signs in to Trackwell; staff belong to one school."""
+
+    school = models.ForeignKey(
+        School, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEACHER)
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from what to what. Append-only."""
+
+    school = models.ForeignKey(
+        School, null=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+def log_action(
+    *,
+    school: School | None,
+    user: Any,
+    action: str,
+    obj: models.Model,
+    old: Any = None,
+    new: Any = None,
+) -> AuditEntry:
+    """Record one change in the audit log."""
+    return AuditEntry.objects.create(
+        school=school,
+        user=user if getattr(user, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        old=old,
+        new=new,
+    )

@@ -1,0 +1,83 @@
+"""Judgements: a pupil's current rating on an objective, and its append-only history."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from trackwell.core.models import School
+from trackwell.curriculum.models import Objective, RatingLevel
+from trackwell.pupils.models import Pupil
+
+
+class Judgement(models.Model):
+    """The current rating; `version` rises with every change so stale edits are caught."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="judgements")
+    objective = models.ForeignKey(Objective, on_delete=models.PROTECT, related_name="judgements")
+    level = models.ForeignKey(
+        RatingLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "objective"], name="judgement_unique")
+        ]
+        indexes = [models.Index(fields=["objective", "pupil"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id}/{self.objective_id}: {self.level_id}"
+
+
+class JudgementHistory(models.Model):
+    """One change to a judgement; rows are only ever added."""
+
+    class Source(models.TextChoices):
+        GRID = "grid", "Grid"
+        BULK = "bulk", "Bulk entry"
+        IMPORT = "import", "Import"
+        DEMO = "demo", "Demo data"
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    judgement = models.ForeignKey(Judgement, on_delete=models.CASCADE, related_name="history")
+    old_level = models.ForeignKey(
+        RatingLevel, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    new_level = models.ForeignKey(
+        RatingLevel, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    old_note = models.TextField(blank=True)
+    new_note = models.TextField(blank=True)
+    version = models.PositiveIntegerField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.GRID)
+
+    class Meta:
+        ordering = ["judgement", "version"]
+        verbose_name_plural = "judgement history"
+        constraints = [
+            models.UniqueConstraint(fields=["judgement", "version"], name="history_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"judgement {self.judgement_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise RuntimeError(
+                "Judgement history is append-only: add a row instead of changing one."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Judgement history is append-only: rows are never deleted.")

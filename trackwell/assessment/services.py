@@ -1,0 +1,298 @@
+"""Writes to judgements: single cells from the grid and whole columns in bulk.
+
+Every write runs in one transaction, checks the version the user saw, and adds
+a history row, so nothing is silently overwritten or lost.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trackwell.accounts.models import User
+from trackwell.assessment.models import Judgement, JudgementHistory
+from trackwell.curriculum.models import Framework, Objective, RatingLevel
+from trackwell.pupils.models import SchoolClass
+
+NOTE_MAX_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class CellState:
+    """What a grid cell holds now, as the client needs to redraw it."""
+
+    pupil_id: int
+    objective_id: int
+    code: str | None
+    note: str
+    version: int
+    updated_by: str
+    updated_at: datetime | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "pupil": self.pupil_id,
+            "objective": self.objective_id,
+            "code": self.code,
+            "note": self.note,
+            "version": self.version,
+            "updated_by": self.updated_by,
+            "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+        }
+
+
+class StaleEdit(Exception):
+    """Someone changed the cell(s) after the user loaded them; nothing was saved."""
+
+    def __init__(self, current: list[CellState]) -> None:
+        super().__init__("This has been changed by someone else since you loaded the page.")
+        self.current = current
+
+
+def _state(judgement: Judgement | None, pupil_id: int, objective_id: int) -> CellState:
+    if judgement is None:
+        return CellState(pupil_id, objective_id, None, "", 0, "", None)
+    return CellState(
+        pupil_id=pupil_id,
+        objective_id=objective_id,
+        code=judgement.level.code if judgement.level else None,
+        note=judgement.note,
+        version=judgement.version,
+        updated_by=judgement.updated_by.display_name if judgement.updated_by else "",
+        updated_at=judgement.updated_at,
+    )
+
+
+def _resolve_level(framework: Framework, code: str | None) -> RatingLevel | None:
+    if code is None or code == "":
+        return None
+    levels = {level.code.upper(): level for level in framework.scale.levels.all()}
+    level = levels.get(code.strip().upper())
+    if level is None:
+        allowed = ", ".join(lv.code for lv in framework.scale.levels.all())
+        raise ValidationError(
+            f"Unknown rating code {code!r}: the {framework.scale.name} scale uses {allowed}.",
+            code="unknown_rating",
+        )
+    return level
+
+
+def _check_objective(framework: Framework, objective_id: int) -> Objective:
+    try:
+        return Objective.objects.get(pk=objective_id, framework=framework, archived_at__isnull=True)
+    except Objective.DoesNotExist as exc:
+        raise ValidationError(
+            f"Objective {objective_id} is not a current objective of {framework.name}.",
+            code="objective_outside_framework",
+        ) from exc
+
+
+def _check_pupils(school_class: SchoolClass, pupil_ids: Iterable[int]) -> set[int]:
+    wanted = set(pupil_ids)
+    enrolled = set(
+        school_class.enrolments.filter(pupil_id__in=wanted).values_list("pupil_id", flat=True)
+    )
+    missing = sorted(wanted - enrolled)
+    if missing:
+        raise ValidationError(
+            f"Pupil {', '.join(map(str, missing))} is not in {school_class.name}.",
+            code="pupil_outside_class",
+        )
+    return wanted
+
+
+def _check_framework(school_class: SchoolClass, framework: Framework) -> None:
+    if framework.school_id != school_class.school_id:
+        raise ValidationError(
+            "That framework belongs to another school.", code="framework_outside_school"
+        )
+
+
+def set_judgement(
+    *,
+    user: User,
+    school_class: SchoolClass,
+    framework: Framework,
+    pupil_id: int,
+    objective_id: int,
+    code: str | None,
+    expected_version: int,
+    note: str | None = None,
+    source: str = JudgementHistory.Source.GRID,
+) -> CellState:
+    """Set (or clear, with an empty code) one pupil's rating on one objective.
+
+    `expected_version` is the version the user saw (0 for an empty cell). If the
+    cell has moved on, StaleEdit carries what it holds now and nothing is saved.
+    `note=None` keeps the existing note.
+    """
+    _check_framework(school_class, framework)
+    objective = _check_objective(framework, objective_id)
+    _check_pupils(school_class, [pupil_id])
+    level = _resolve_level(framework, code)
+    if note is not None and len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            f"Notes are limited to {NOTE_MAX_LENGTH} characters.", code="note_too_long"
+        )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            judgement = (
+                Judgement.objects.select_for_update(of=("self",))
+                .select_related("level", "updated_by")
+                .filter(pupil_id=pupil_id, objective=objective)
+                .first()
+            )
+            current = judgement.version if judgement else 0
+            if current != expected_version:
+                raise StaleEdit([_state(judgement, pupil_id, objective.pk)])
+            new_note = (judgement.note if judgement else "") if note is None else note.strip()
+            if judgement is None:
+                if level is None and not new_note:
+                    return _state(None, pupil_id, objective.pk)
+                judgement = Judgement.objects.create(
+                    school_id=school_class.school_id,
+                    pupil_id=pupil_id,
+                    objective=objective,
+                    level=level,
+                    note=new_note,
+                    version=1,
+                    updated_by=user,
+                    updated_at=now,
+                )
+                old_level, old_note = None, ""
+            else:
+                if (
+                    judgement.level_id == (level.pk if level else None)
+                    and judgement.note == new_note
+                ):
+                    return _state(judgement, pupil_id, objective.pk)
+                old_level, old_note = judgement.level, judgement.note
+                judgement.level = level
+                judgement.note = new_note
+                judgement.version += 1
+                judgement.updated_by = user
+                judgement.updated_at = now
+                judgement.save(
+                    update_fields=["level", "note", "version", "updated_by", "updated_at"]
+                )
+            JudgementHistory.objects.create(
+                school_id=school_class.school_id,
+                judgement=judgement,
+                old_level=old_level,
+                new_level=level,
+                old_note=old_note,
+                new_note=new_note,
+                version=judgement.version,
+                changed_by=user,
+                changed_at=now,
+                source=source,
+            )
+    except IntegrityError:
+        # Another request created this cell between our read and our insert.
+        latest = (
+            Judgement.objects.select_related("level", "updated_by")
+            .filter(pupil_id=pupil_id, objective=objective)
+            .first()
+        )
+        raise StaleEdit([_state(latest, pupil_id, objective.pk)]) from None
+    return _state(judgement, pupil_id, objective.pk)
+
+
+def set_column(
+    *,
+    user: User,
+    school_class: SchoolClass,
+    framework: Framework,
+    objective_id: int,
+    code: str,
+    pupil_ids: Iterable[int],
+    expected_versions: dict[int, int] | None = None,
+) -> list[CellState]:
+    """Give the selected pupils one rating on one objective, all or nothing.
+
+    When `expected_versions` is given (pupil id to the version the user saw),
+    any cell that has moved on stops the whole change with StaleEdit.
+    """
+    _check_framework(school_class, framework)
+    objective = _check_objective(framework, objective_id)
+    wanted = _check_pupils(school_class, pupil_ids)
+    if not wanted:
+        raise ValidationError("Choose at least one pupil.", code="no_pupils")
+    level = _resolve_level(framework, code)
+    if level is None:
+        raise ValidationError("Choose a rating to give the selected pupils.", code="no_rating")
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {
+            j.pupil_id: j
+            for j in Judgement.objects.select_for_update(of=("self",))
+            .select_related("level", "updated_by")
+            .filter(objective=objective, pupil_id__in=wanted)
+        }
+        if expected_versions is not None:
+            stale = [
+                _state(existing.get(pid), pid, objective.pk)
+                for pid in sorted(wanted)
+                if (existing[pid].version if pid in existing else 0)
+                != expected_versions.get(pid, 0)
+            ]
+            if stale:
+                raise StaleEdit(stale)
+        to_create: list[Judgement] = []
+        to_update: list[Judgement] = []
+        history: list[JudgementHistory] = []
+        olds: dict[int, RatingLevel | None] = {}
+        for pid in sorted(wanted):
+            judgement = existing.get(pid)
+            if judgement is None:
+                judgement = Judgement(
+                    school_id=school_class.school_id,
+                    pupil_id=pid,
+                    objective=objective,
+                    level=level,
+                    version=1,
+                    updated_by=user,
+                    updated_at=now,
+                )
+                to_create.append(judgement)
+                olds[pid] = None
+            elif judgement.level_id != level.pk:
+                olds[pid] = judgement.level
+                judgement.level = level
+                judgement.version += 1
+                judgement.updated_by = user
+                judgement.updated_at = now
+                to_update.append(judgement)
+        Judgement.objects.bulk_create(to_create)
+        Judgement.objects.bulk_update(to_update, ["level", "version", "updated_by", "updated_at"])
+        if to_create and to_create[0].pk is None:
+            # Backends that do not return ids from bulk inserts: read them back.
+            ids = dict(
+                Judgement.objects.filter(
+                    objective=objective, pupil_id__in=[j.pupil_id for j in to_create]
+                ).values_list("pupil_id", "id")
+            )
+            for j in to_create:
+                j.pk = ids[j.pupil_id]
+        for judgement in [*to_create, *to_update]:
+            history.append(
+                JudgementHistory(
+                    school_id=school_class.school_id,
+                    judgement=judgement,
+                    old_level=olds[judgement.pupil_id],
+                    new_level=level,
+                    old_note=judgement.note,
+                    new_note=judgement.note,
+                    version=judgement.version,
+                    changed_by=user,
+                    changed_at=now,
+                    source=JudgementHistory.Source.BULK,
+                )
+            )
+        JudgementHistory.objects.bulk_create(history)
+        existing.update({j.pupil_id: j for j in to_create})
+    return [_state(existing[pid], pid, objective.pk) for pid in sorted(wanted)]

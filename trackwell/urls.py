@@ -1,0 +1,35 @@
+"""URL map of Trackwell."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from trackwell.assessment import views as assessment_views
+from trackwell.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("classes/<int:class_id>/grid/<slug:subject_slug>/", assessment_views.grid, name="grid"),
+    path(
+        "classes/<int:class_id>/grid/<slug:subject_slug>/cell/",
+        assessment_views.save_cell,
+        name="grid-cell",
+    ),
+    path(
+        "classes/<int:class_id>/grid/<slug:subject_slug>/bulk/",
+        assessment_views.bulk_column,
+        name="grid-bulk",
+    ),
+    path(
+        "classes/<int:class_id>/grid/<slug:subject_slug>/taught/",
+        assessment_views.mark_taught,
+        name="grid-taught",
+    ),
+]
