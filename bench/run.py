@@ -93,21 +93,32 @@ def main() -> None:
     ]
     Objective.objects.bulk_create(
         Objective(
-            school=school, framework=framework, strand=strands[i // 10], code=f"B3-{i:02d}",
-            statement=f"Benchmark objective {i}", order=i,
+            school=school,
+            framework=framework,
+            strand=strands[i // 10],
+            code=f"B3-{i:02d}",
+            statement=f"Benchmark objective {i}",
+            order=i,
         )
         for i in range(60)
     )
     objectives = list(Objective.objects.filter(framework=framework).order_by("order"))
     levels = list(RatingLevel.objects.filter(scale=scale))
-    teacher = User.objects.get(school=school, role=Role.TEACHER, assignments__school_class=school_class)
+    teacher = User.objects.get(
+        school=school, role=Role.TEACHER, assignments__school_class=school_class
+    )
     from django.utils import timezone
 
     now = timezone.now()
     Judgement.objects.bulk_create(
         Judgement(
-            school=school, pupil=p, objective=o, level=rng.choice(levels), version=1,
-            updated_by=teacher, updated_at=now,
+            school=school,
+            pupil=p,
+            objective=o,
+            level=rng.choice(levels),
+            version=1,
+            updated_by=teacher,
+            updated_at=now,
         )
         for p in pupils
         for o in objectives
@@ -143,8 +154,13 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     results.append(
-        Result("grid page, 30 pupils x 60 objectives", grid_seconds, baseline, grid_queries,
-               f"peak Python memory {peak / 1e6:.1f} MB; baseline: one SELECT of the cells")
+        Result(
+            "grid page, 30 pupils x 60 objectives",
+            grid_seconds,
+            baseline,
+            grid_queries,
+            f"peak Python memory {peak / 1e6:.1f} MB; baseline: one SELECT of the cells",
+        )
     )
 
     # 2. Saving 1,000 single cells through the real endpoint.
@@ -161,15 +177,22 @@ def main() -> None:
         with CaptureQueriesContext(connection) as ctx:
             response = client.post(
                 cell_url,
-                {"framework": framework.pk, "pupil": pupil_id, "objective": objective_id,
-                 "code": rng.choice(codes), "version": versions.get((pupil_id, objective_id), 0)},
+                {
+                    "framework": framework.pk,
+                    "pupil": pupil_id,
+                    "objective": objective_id,
+                    "code": rng.choice(codes),
+                    "version": versions.get((pupil_id, objective_id), 0),
+                },
                 HTTP_ACCEPT="application/json",
             )
         assert response.status_code == 200, response.content
         versions[(pupil_id, objective_id)] = response.json()["cell"]["version"]
         query_counts.append(len(ctx.captured_queries))
     save_seconds = time.perf_counter() - start
-    judgement_ids = list(Judgement.objects.filter(objective__framework=framework).values_list("pk", flat=True))
+    judgement_ids = list(
+        Judgement.objects.filter(objective__framework=framework).values_list("pk", flat=True)
+    )
 
     def raw_saves() -> None:
         for i in range(1000):
@@ -183,9 +206,14 @@ def main() -> None:
     raw_saves()
     raw_save_seconds = time.perf_counter() - start
     results.append(
-        Result("1,000 single-cell saves (HTTP, with summaries)", save_seconds, raw_save_seconds,
-               max(query_counts), f"{statistics.median(query_counts):.0f} queries per save (max shown); "
-               "baseline: 1,000 one-row UPDATE transactions")
+        Result(
+            "1,000 single-cell saves (HTTP, with summaries)",
+            save_seconds,
+            raw_save_seconds,
+            max(query_counts),
+            f"{statistics.median(query_counts):.0f} queries per save (max shown); "
+            "baseline: 1,000 one-row UPDATE transactions",
+        )
     )
 
     # 3. One bulk column for the whole class.
@@ -195,7 +223,12 @@ def main() -> None:
         start = time.perf_counter()
         response = client.post(
             bulk_url,
-            {"framework": framework.pk, "objective": objective.pk, "code": codes[-1], "pupils": pupil_ids},
+            {
+                "framework": framework.pk,
+                "objective": objective.pk,
+                "code": codes[-1],
+                "pupils": pupil_ids,
+            },
             HTTP_ACCEPT="application/json",
         )
         bulk_seconds = time.perf_counter() - start
@@ -210,18 +243,29 @@ def main() -> None:
             )
 
     results.append(
-        Result("bulk column, 30 pupils", bulk_seconds, _median_time(raw_bulk, 5), len(ctx.captured_queries),
-               "baseline: one UPDATE of the column")
+        Result(
+            "bulk column, 30 pupils",
+            bulk_seconds,
+            _median_time(raw_bulk, 5),
+            len(ctx.captured_queries),
+            "baseline: one UPDATE of the column",
+        )
     )
 
-    print(f"\nTrackwell benchmark on {connection.vendor}, Python {platform.python_version()}, "
-          f"{platform.machine()}, {os.cpu_count()} cores")
-    print(f"Demo school loaded in {load_seconds:.1f} s "
-          f"({Judgement.objects.count():,} judgements in the database)\n")
+    print(
+        f"\nTrackwell benchmark on {connection.vendor}, Python {platform.python_version()}, "
+        f"{platform.machine()}, {os.cpu_count()} cores"
+    )
+    print(
+        f"Demo school loaded in {load_seconds:.1f} s "
+        f"({Judgement.objects.count():,} judgements in the database)\n"
+    )
     print(f"{'case':<48} {'time':>10} {'baseline':>10} {'ratio':>8} {'queries':>8}")
     for r in results:
-        print(f"{r.name:<48} {r.seconds * 1000:>8.1f}ms {r.baseline_seconds * 1000:>8.2f}ms "
-              f"{r.ratio:>7.1f}x {r.queries:>8}")
+        print(
+            f"{r.name:<48} {r.seconds * 1000:>8.1f}ms {r.baseline_seconds * 1000:>8.2f}ms "
+            f"{r.ratio:>7.1f}x {r.queries:>8}"
+        )
         if r.note:
             print(f"    {r.note}")
 

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "trackwell.curriculum",
     "trackwell.assessment",
     "trackwell.analysis",
+    "trackwell.reports",
+    "trackwell.interop",
     "trackwell.demo",
 ]
 

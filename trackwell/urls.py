@@ -1,7 +1,7 @@
 """URL map of Trackwell."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from trackwell.assessment import views as assessment_views
 from trackwell.core import views as core_views
@@ -32,4 +32,6 @@ urlpatterns = [
         assessment_views.mark_taught,
         name="grid-taught",
     ),
+    path("curriculum/", include("trackwell.curriculum.urls")),
+    path("", include("trackwell.reports.urls")),
 ]
