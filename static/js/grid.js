@@ -74,7 +74,7 @@
     tr.querySelector("[data-sum=average_depth]").textContent =
       row.average_depth === null ? "–" : Number(row.average_depth).toFixed(1);
     const col = table.querySelector(`[data-colsum="${cell.dataset.objective}"]`);
-    if (col) col.textContent = pct(payload.column.pct_secured);
+    if (col) col.textContent = payload.column.assessed ? pct(payload.column.pct_secured) : "–";
   }
 
   function markState(cell, state) {

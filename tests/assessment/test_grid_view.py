@@ -101,7 +101,7 @@ def test_another_years_framework_can_be_chosen(world: World, client_for) -> None
         grid_url(world, framework=world.framework_y2.pk)
     )
     assert response.context["grid"].framework == world.framework_y2
-    assert "This grid uses the Year 2 framework" in response.content.decode()
+    assert "This grid uses the Year 2 framework; the class is Year 3." in response.content.decode()
 
 
 def test_cell_save_returns_new_state_and_summaries(world: World, client_for) -> None:

@@ -98,7 +98,7 @@ def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse
             "subjects": subjects,
             "can_edit": access.can_edit_class(user, school_class),
             "sorts": SORTS,
-            "below_year": data.framework.nc_year < school_class.nc_year,
+            "other_year": data.framework.nc_year != school_class.nc_year,
             "grid_levels_json": [
                 {"code": lv.code, "label": lv.label, "value": lv.value, "descriptor": lv.descriptor}
                 for lv in data.levels
