@@ -141,3 +141,21 @@ def test_conflicting_edit_is_shown_with_both_values(browser_page, live_server) -
     )
     assert judgement.level.code == "3"  # type: ignore[union-attr]
     assert judgement.version == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_that_fails_stays_visibly_unsaved_and_retries(browser_page, live_server) -> None:
+    world = make_world(pupils_per_class=2, objectives=3)
+    page = browser_page
+    _login(page, live_server, world)
+    page.goto(live_server.url + reverse("grid", args=[world.class_a.pk, "maths"]))
+    page.context.set_offline(True)
+    page.locator("#grid tbody td.cell").first.click()
+    page.keyboard.press("2")
+    page.wait_for_selector("#grid td.cell.is-error")
+    assert "not saved yet" in page.locator("#grid-status").inner_text()
+    assert Judgement.objects.count() == 0
+    page.context.set_offline(False)
+    page.wait_for_selector("#grid-status:has-text('All changes saved')", timeout=15000)
+    assert page.locator("#grid td.cell.is-error").count() == 0
+    assert Judgement.objects.get().level.code == "2"  # type: ignore[union-attr]
