@@ -57,7 +57,7 @@ def _median_time(fn: Callable[[], object], repeat: int) -> float:
 def main() -> None:
     _setup_django()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection, reset_queries, transaction
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -131,6 +131,7 @@ def main() -> None:
 
     # 1. Rendering the grid.
     client.get(grid_url)
+    reset_queries()
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(grid_url).status_code == 200
     grid_queries = len(ctx.captured_queries)
@@ -174,6 +175,7 @@ def main() -> None:
     query_counts = []
     start = time.perf_counter()
     for pupil_id, objective_id in cells:
+        reset_queries()
         with CaptureQueriesContext(connection) as ctx:
             response = client.post(
                 cell_url,
@@ -219,6 +221,7 @@ def main() -> None:
     # 3. One bulk column for the whole class.
     bulk_url = reverse("grid-bulk", args=[school_class.pk, "bench"])
     objective = objectives[-1]
+    reset_queries()
     with CaptureQueriesContext(connection) as ctx:
         start = time.perf_counter()
         response = client.post(

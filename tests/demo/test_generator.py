@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 
 from trackwell.accounts.models import Role, User
@@ -92,14 +93,17 @@ def test_one_form_entry_school_is_realistic() -> None:
 
 @pytest.mark.django_db
 def test_same_seed_same_data() -> None:
-    generate(DemoOptions(pupils_per_class=4))
-    first = _fingerprint()
-    School.objects.all().delete()
-    from trackwell.core.models import Trust
+    def fingerprint_of(seed: int) -> str:
+        with transaction.atomic():
+            generate(DemoOptions(pupils_per_class=4, seed=seed))
+            result = _fingerprint()
+            transaction.set_rollback(True)
+        return result
 
-    Trust.objects.all().delete()
-    generate(DemoOptions(pupils_per_class=4))
-    assert _fingerprint() == first
+    first = fingerprint_of(2026)
+    assert not School.objects.exists()
+    assert fingerprint_of(2026) == first
+    assert fingerprint_of(99) != first
 
 
 @pytest.mark.django_db
