@@ -25,6 +25,10 @@ def _setup_django() -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(BENCH_DB) + suffix).unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{BENCH_DB}"
+    # Production-like settings: no debug query log except where a case captures queries.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackwell.settings")
     sys.path.insert(0, str(ROOT))
     import django

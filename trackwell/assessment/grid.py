@@ -57,6 +57,17 @@ class Cell:
     note: str
     taught: bool
 
+    @property
+    def css(self) -> str:
+        classes = ["cell"]
+        if self.value is not None:
+            classes.append(f"lv-{self.value}")
+        if not self.taught:
+            classes.append("untaught")
+        if self.note:
+            classes.append("has-note")
+        return " ".join(classes)
+
 
 @dataclass
 class Row:
