@@ -21,7 +21,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
-	$(BIN)/python manage.py demo_logins
+	$(BIN)/python manage.py demo_logins --port $(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Debian's Chromium for the browser tests, installed when missing

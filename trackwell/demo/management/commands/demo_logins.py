@@ -1,29 +1,44 @@
 """Print the demo accounts and what each can see."""
 
+from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.db.models import Prefetch
 
 from trackwell.accounts.models import Role, User
 from trackwell.demo.generator import DEMO_PASSWORD
+from trackwell.pupils.models import StaffAssignment
 
 ORDER = [Role.ADMIN, Role.LEADER, Role.SENCO, Role.TEACHER, Role.TA, Role.GOVERNOR]
 
 
 class Command(BaseCommand):
-    help = "List the demo logins (the first school's) and the shared demo password."
+    help = "List the demo logins of the first school and the shared demo password."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--port", default="8000", help="Port shown in the sign-in address.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = list(User.objects.filter(username__regex=r"^[a-z0-9]+$").order_by("username"))
+        users = list(
+            User.objects.filter(username__regex=r"^[a-z0-9]+$").prefetch_related(
+                Prefetch(
+                    "assignments",
+                    queryset=StaffAssignment.objects.filter(school_class__year__is_current=True)
+                    .select_related("school_class")
+                    .order_by("school_class__nc_year", "school_class__name"),
+                )
+            )
+        )
         if not users:
             self.stdout.write("No demo users found.")
             return
         users.sort(key=lambda u: (ORDER.index(Role(u.role)), u.username))
-        self.stdout.write(
-            self.style.SUCCESS(f"\nTrackwell demo logins (password for all: {DEMO_PASSWORD})")
-        )
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         for u in users:
-            self.stdout.write(f"  {u.username:<14} {Role(u.role).label}")
+            classes = ", ".join(a.school_class.name for a in u.assignments.all())
+            self.stdout.write(f"  {u.username:<12} {Role(u.role).label:<20} {classes}".rstrip())
         self.stdout.write(
-            "Open http://127.0.0.1:8000/ and sign in, e.g. as teacher3 (Year 3's class teacher).\n"
+            f"\nOpen http://127.0.0.1:{options['port']}/ and sign in, "
+            "for example as teacher3 (Year 3's class teacher).\n"
         )
