@@ -4,6 +4,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from tests.factories import PASSWORD, World, make_world
@@ -44,6 +45,9 @@ def browser_page(live_server, monkeypatch):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         yield page
         browser.close()
+        # ORM calls made while Playwright's loop runs get their own connection (asgiref's
+        # context-local storage); close it here or PostgreSQL cannot drop the test database.
+        connections.close_all()
 
 
 def _login(page, live_server, world: World) -> None:
@@ -83,7 +87,11 @@ def test_keyboard_entry_is_saved_and_survives_reload(browser_page, live_server) 
     page.keyboard.press("Enter")
     page.fill("#note-dialog textarea", "Used a number line")
     page.click("#note-dialog button[value=save]")
-    page.wait_for_function("document.querySelectorAll('#grid td.is-saving').length === 0")
+    # The note is shown at once and marked as saving; wait until the server has it.
+    page.wait_for_function(
+        "document.querySelector('#grid td.cell[data-note=\"Used a number line\"]') !== null"
+        " && document.querySelectorAll('#grid td.is-saving').length === 0"
+    )
 
     page.reload()
     rows = page.locator("#grid tbody tr")

@@ -96,6 +96,7 @@
 
   // One save at a time per cell, so each request carries the version the previous one produced.
   function save(cell, code, note) {
+    cell.dataset.intended = code || "";
     paint(cell, code);
     if (note !== undefined) showNote(cell, note);
     markState(cell, "saving");
@@ -170,6 +171,7 @@
           resolve(attempt(cell, mine, note, 0));
         } else {
           cell.dataset.code = theirs.code || "";
+          cell.dataset.intended = theirs.code || "";
           paint(cell, theirs.code);
           showNote(cell, theirs.note);
           markState(cell, null);
@@ -189,7 +191,9 @@
     dialog.querySelector(".note-for").textContent = `${pupilName(cell)}, ${objectiveCode(cell)}`;
     dialog.addEventListener("close", function onClose() {
       dialog.removeEventListener("close", onClose);
-      if (dialog.returnValue === "save") save(cell, cell.dataset.code, area.value);
+      // A rating change may still be on its way: the note goes with the rating the user chose last.
+      const code = cell.dataset.intended !== undefined ? cell.dataset.intended : cell.dataset.code;
+      if (dialog.returnValue === "save") save(cell, code, area.value);
       focusCell(cell);
     });
     dialog.showModal();
