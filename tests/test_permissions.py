@@ -133,3 +133,10 @@ def test_grid_rejects_post(world: World, client_for) -> None:
         reverse("grid", args=[world.class_a.pk, "maths"])
     )
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cell_history(world: World, client_for, role: str) -> None:
+    url = reverse("grid-history", args=[world.class_a.pk, "maths"])
+    params = {"pupil": world.pupils_a[0].pk, "objective": world.objectives[0].pk}
+    assert client_for(world.users[role]).get(url, params).status_code == GRID_VIEW[role]

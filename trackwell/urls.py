@@ -32,6 +32,11 @@ urlpatterns = [
         assessment_views.mark_taught,
         name="grid-taught",
     ),
+    path(
+        "classes/<int:class_id>/grid/<slug:subject_slug>/history/",
+        assessment_views.cell_history,
+        name="grid-history",
+    ),
     path("curriculum/", include("trackwell.curriculum.urls")),
     path("", include("trackwell.reports.urls")),
 ]

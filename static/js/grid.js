@@ -189,6 +189,10 @@
     const area = dialog.querySelector("textarea");
     area.value = cell.dataset.note || "";
     dialog.querySelector(".note-for").textContent = `${pupilName(cell)}, ${objectiveCode(cell)}`;
+    const link = dialog.querySelector(".history-link");
+    const url = new URL(link.href, window.location.href);
+    url.search = new URLSearchParams({ pupil: cell.parentElement.dataset.pupil, objective: cell.dataset.objective });
+    link.href = url.toString();
     dialog.addEventListener("close", function onClose() {
       dialog.removeEventListener("close", onClose);
       // A rating change may still be on its way: the note goes with the rating the user chose last.

@@ -259,3 +259,53 @@ def test_levels_for_the_script_are_embedded(world: World, client_for) -> None:
     start = html.index('id="grid-levels"')
     payload = html[html.index(">", start) + 1 : html.index("</script>", start)]
     assert [lv["code"] for lv in json.loads(payload)] == ["0", "1", "2", "3"]
+
+
+def test_cell_history_lists_every_change(world: World, client_for) -> None:
+    rate(world, 0, 0, "1")
+    set_judgement(
+        user=world.users["leader"],
+        school_class=world.class_a,
+        framework=world.framework,
+        pupil_id=world.pupils_a[0].pk,
+        objective_id=world.objectives[0].pk,
+        code="2",
+        expected_version=1,
+        note="Secure in a new context",
+    )
+    url = reverse("grid-history", args=[world.class_a.pk, "maths"])
+    params = {"pupil": world.pupils_a[0].pk, "objective": world.objectives[0].pk}
+    response = client_for(world.users["ta"]).get(url, params)
+    assert response.status_code == 200
+    rows = list(response.context["history"])
+    assert [(h.version, h.new_level.code) for h in rows] == [(2, "2"), (1, "1")]
+    html = response.content.decode()
+    assert "Secure in a new context" in html and world.users["leader"].display_name in html
+
+
+def test_cell_history_scoping(world: World, other_world: World, client_for) -> None:
+    url = reverse("grid-history", args=[world.class_a.pk, "maths"])
+    client = client_for(world.users["teacher"])
+    # A pupil from another class, a missing parameter, another school's class: all 404.
+    assert (
+        client.get(
+            url, {"pupil": world.pupils_b[0].pk, "objective": world.objectives[0].pk}
+        ).status_code
+        == 404
+    )
+    assert client.get(url, {"pupil": world.pupils_a[0].pk}).status_code == 404
+    other = reverse("grid-history", args=[other_world.class_a.pk, "maths"])
+    params = {"pupil": other_world.pupils_a[0].pk, "objective": other_world.objectives[0].pk}
+    assert client.get(other, params).status_code == 404
+    assert (
+        client_for(world.users["governor"])
+        .get(url, {"pupil": world.pupils_a[0].pk, "objective": world.objectives[0].pk})
+        .status_code
+        == 404
+    )
+    assert (
+        client.post(
+            url, {"pupil": world.pupils_a[0].pk, "objective": world.objectives[0].pk}
+        ).status_code
+        == 405
+    )

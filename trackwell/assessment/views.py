@@ -20,9 +20,10 @@ from trackwell.analysis.metrics import objective_summaries, pupil_summaries
 from trackwell.assessment import services
 from trackwell.assessment.forms import BulkForm, CellForm, TaughtForm
 from trackwell.assessment.grid import SORTS, frameworks_for, load_grid
-from trackwell.curriculum.models import Framework, Subject
+from trackwell.assessment.models import JudgementHistory
+from trackwell.curriculum.models import Framework, Objective, Subject
 from trackwell.curriculum.services import set_taught
-from trackwell.pupils.models import SchoolClass
+from trackwell.pupils.models import Pupil, SchoolClass
 
 
 def _user(request: HttpRequest) -> User:
@@ -231,3 +232,40 @@ def mark_taught(request: HttpRequest, class_id: int, subject_slug: str) -> HttpR
     if _wants_json(request):
         return JsonResponse({"objective": form.cleaned_data["objective"], "taught": taught})
     return HttpResponseRedirect(_grid_url(school_class, subject, framework))
+
+
+@require_safe
+@login_required
+def cell_history(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
+    """Every change to one pupil's rating on one objective, newest first."""
+    user = _user(request)
+    school_class = access.get_class_for_user(user, class_id)
+    subject = _subject(school_class, subject_slug)
+    try:
+        pupil_id = int(request.GET["pupil"])
+        objective_id = int(request.GET["objective"])
+    except (KeyError, ValueError) as exc:
+        raise Http404("Choose a pupil and an objective") from exc
+    pupil = get_object_or_404(
+        Pupil, pk=pupil_id, enrolments__school_class=school_class, school_id=school_class.school_id
+    )
+    objective = get_object_or_404(
+        Objective.objects.select_related("framework"), pk=objective_id, framework__subject=subject
+    )
+    history = (
+        JudgementHistory.objects.filter(judgement__pupil=pupil, judgement__objective=objective)
+        .select_related("old_level", "new_level", "changed_by")
+        .order_by("-version")
+    )
+    return render(
+        request,
+        "assessment/cell_history.html",
+        {
+            "school_class": school_class,
+            "subject": subject,
+            "pupil": pupil,
+            "objective": objective,
+            "history": history,
+            "back": _grid_url(school_class, subject, objective.framework),
+        },
+    )
