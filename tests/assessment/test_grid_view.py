@@ -309,3 +309,17 @@ def test_cell_history_scoping(world: World, other_world: World, client_for) -> N
         ).status_code
         == 405
     )
+
+
+def test_plain_form_errors_are_a_400_naming_the_problem(world: World, client_for) -> None:
+    url = reverse("grid-bulk", args=[world.class_a.pk, "maths"])
+    data = {
+        "framework": world.framework.pk,
+        "objective": world.objectives[1].pk,
+        "code": "9",
+        "pupils": [world.pupils_a[0].pk],
+    }
+    response = client_for(world.users["teacher"]).post(url, data)
+    assert response.status_code == 400
+    assert "Unknown rating code '9'" in response.content.decode()
+    assert Judgement.objects.count() == 0

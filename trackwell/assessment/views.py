@@ -57,12 +57,9 @@ def _error(
 ) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"error": message, **extra}, status=status)
-    if status == 409:
-        messages.warning(request, message)
-    else:
-        messages.error(request, message)
     if status == 400:
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    messages.warning(request, message)
     return HttpResponseRedirect(back)
 
 
