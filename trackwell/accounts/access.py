@@ -93,3 +93,22 @@ def get_pupil_for_user(user: User, pupil_id: int) -> Pupil:
         return visible_pupils(user).get(pk=pupil_id)
     except Pupil.DoesNotExist as exc:
         raise Http404("No such pupil") from exc
+
+
+def can_manage_assessment(user: User) -> bool:
+    """Whether the user may edit band rules and close or reopen assessment points."""
+    return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_EDIT
+
+
+def sees_aggregates(user: User) -> bool:
+    """Whether the user may open whole-school analysis pages."""
+    return (
+        user.is_authenticated
+        and user.school_id is not None
+        and user.role in WHOLE_SCHOOL_READ | {Role.GOVERNOR}
+    )
+
+
+def suppresses_small_groups(user: User) -> bool:
+    """Whether aggregate views hide groups smaller than the school's minimum for this user."""
+    return user.role == Role.GOVERNOR

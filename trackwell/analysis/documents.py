@@ -1,0 +1,241 @@
+"""Band sets as JSON documents: the schema, validation with paths, and conversion.
+
+The same document is what the rule editor saves, what import reads and what
+export writes, so there is one validation for all three (docs/band-rules.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from .figures import METRICS
+from .models import Band, BandRule, BandSet, StartingPoint
+from .rules import BandSetSpec, BandSpec, RuleSpec, condition_from_json
+
+FORMAT = "trackwell-band-set"
+VERSION = 1
+KEY = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,59}$"}
+NUMBER = {"type": "number"}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["format", "version", "name", "kind", "bands"],
+    "additionalProperties": False,
+    "properties": {
+        "format": {"const": FORMAT},
+        "version": {"const": VERSION},
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "kind": {"enum": ["attainment", "progress"]},
+        "description": {"type": "string"},
+        "active": {"type": "boolean"},
+        "starting_points": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["key", "label"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": KEY,
+                    "label": {"type": "string", "minLength": 1, "maxLength": 120},
+                    "description": {"type": "string"},
+                },
+            },
+        },
+        "bands": {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 12,
+            "items": {
+                "type": "object",
+                "required": ["key", "label"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": KEY,
+                    "label": {"type": "string", "minLength": 1, "maxLength": 80},
+                    "parent_label": {"type": "string", "maxLength": 160},
+                    "description": {"type": "string"},
+                    "colour": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+                    "meets_expectation": {"type": "boolean"},
+                    "next_starting_point": {"anyOf": [KEY, {"const": ""}]},
+                    "rules": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["conditions"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "point": {"type": "string", "maxLength": 60},
+                                "starting_point": {"anyOf": [KEY, {"const": ""}]},
+                                "conditions": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["metric", "op", "value"],
+                                        "additionalProperties": False,
+                                        "properties": {
+                                            "metric": {"enum": sorted(METRICS)},
+                                            "op": {"enum": [">=", ">", "<=", "<", "=", "between"]},
+                                            "value": {
+                                                "anyOf": [
+                                                    NUMBER,
+                                                    {
+                                                        "type": "array",
+                                                        "items": NUMBER,
+                                                        "minItems": 2,
+                                                        "maxItems": 2,
+                                                    },
+                                                ]
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
+_validator = Draft202012Validator(SCHEMA)
+
+
+def _path(parts: Iterable[Any]) -> str:
+    text = ""
+    for p in parts:
+        text += f"[{p}]" if isinstance(p, int) else (f".{p}" if text else str(p))
+    return text or "(document)"
+
+
+def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> list[str]:
+    """Every problem in the document, each naming its path; empty when it is sound."""
+    errors = [
+        f"{_path(e.absolute_path)}: {e.message}"
+        for e in sorted(_validator.iter_errors(doc), key=lambda e: list(map(str, e.path)))
+    ]
+    if errors:
+        return errors
+    starts = set(known_starting_points) | {s["key"] for s in doc.get("starting_points", [])}
+    seen: set[str] = set()
+    progress = doc["kind"] == "progress"
+    for b_index, band in enumerate(doc["bands"]):
+        where = f"bands[{b_index}]"
+        if band["key"] in seen:
+            errors.append(f"{where}.key: '{band['key']}' is used by two bands")
+        seen.add(band["key"])
+        nsp = band.get("next_starting_point", "")
+        if nsp and nsp not in starts:
+            errors.append(f"{where}.next_starting_point: no starting point '{nsp}'")
+        rules = band.get("rules", [])
+        if b_index == 0 and rules:
+            errors.append(
+                f"{where}.rules: the lowest band is where every other pupil falls; "
+                "it takes no rules"
+            )
+        for r_index, rule in enumerate(rules):
+            rwhere = f"{where}.rules[{r_index}]"
+            sp = rule.get("starting_point", "")
+            if sp and sp not in starts:
+                errors.append(f"{rwhere}.starting_point: no starting point '{sp}'")
+            for c_index, cond in enumerate(rule["conditions"]):
+                cwhere = f"{rwhere}.conditions[{c_index}]"
+                is_pair = isinstance(cond["value"], list)
+                if cond["op"] == "between" and not is_pair:
+                    errors.append(f"{cwhere}.value: 'between' needs two numbers, [low, high]")
+                elif cond["op"] != "between" and is_pair:
+                    errors.append(f"{cwhere}.value: '{cond['op']}' needs one number")
+                elif is_pair and cond["value"][0] > cond["value"][1]:
+                    errors.append(f"{cwhere}.value: the low number comes first")
+                if METRICS[cond["metric"]].progress_only and not progress:
+                    errors.append(
+                        f"{cwhere}.metric: '{cond['metric']}' compares two points; "
+                        "use it in a progress band set"
+                    )
+    return errors
+
+
+def spec_from_document(doc: Mapping[str, Any]) -> BandSetSpec:
+    """A validated document as a band set the engine can evaluate."""
+    bands = []
+    for order, band in enumerate(doc["bands"]):
+        rules = tuple(
+            RuleSpec(
+                point=rule.get("point", "").strip(),
+                starting_point=rule.get("starting_point", ""),
+                conditions=tuple(condition_from_json(c) for c in rule["conditions"]),
+            )
+            for rule in band.get("rules", [])
+        )
+        bands.append(
+            BandSpec(
+                key=band["key"],
+                label=band["label"],
+                order=order,
+                colour=band.get("colour", "#c6dbef"),
+                parent_label=band.get("parent_label", ""),
+                description=band.get("description", ""),
+                meets_expectation=band.get("meets_expectation", False),
+                next_starting_point=band.get("next_starting_point", ""),
+                rules=rules,
+            )
+        )
+    return BandSetSpec(
+        name=doc["name"],
+        kind=doc["kind"],
+        bands=tuple(bands),
+        description=doc.get("description", ""),
+        active=doc.get("active", True),
+    )
+
+
+def document_from_models(
+    band_set: BandSet,
+    bands: list[Band],
+    rules: list[BandRule],
+    starting_points: list[StartingPoint],
+) -> dict[str, Any]:
+    """A saved band set as a document (export, and the editor's starting state)."""
+    start_key = {sp.pk: sp.key for sp in starting_points}
+    by_band: dict[int, list[BandRule]] = {}
+    for rule in rules:
+        by_band.setdefault(rule.band_id, []).append(rule)
+    used_starts = {r.starting_point_id for r in rules} | {b.next_starting_point_id for b in bands}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": band_set.name,
+        "kind": band_set.kind,
+        "description": band_set.description,
+        "active": band_set.is_active,
+        "starting_points": [
+            {"key": sp.key, "label": sp.label, "description": sp.description}
+            for sp in starting_points
+            if sp.pk in used_starts or band_set.kind == BandSet.Kind.ATTAINMENT
+        ],
+        "bands": [
+            {
+                "key": band.key,
+                "label": band.label,
+                "parent_label": band.parent_label,
+                "description": band.description,
+                "colour": band.colour,
+                "meets_expectation": band.meets_expectation,
+                "next_starting_point": start_key.get(band.next_starting_point_id or 0, ""),
+                "rules": [
+                    {
+                        "point": rule.point_name,
+                        "starting_point": start_key.get(rule.starting_point_id or 0, ""),
+                        "conditions": rule.conditions,
+                    }
+                    for rule in by_band.get(band.pk, [])
+                ],
+            }
+            for band in sorted(bands, key=lambda b: b.order)
+        ],
+    }

@@ -1,0 +1,542 @@
+"""Pupils' bands at an assessment point: live while it is open, from snapshots once closed.
+
+Both paths answer the same `PupilResult`s, in a fixed number of queries for a
+whole school, so every page reads a point the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+from django.db.models import F
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from trackwell.core.models import AcademicYear, AssessmentPoint
+
+from .figures import Key, Metrics, compute_metrics, pct
+from .models import (
+    Band,
+    BandConfirmation,
+    BandRule,
+    BandSet,
+    PointClosure,
+    PupilStartingPoint,
+    Snapshot,
+    SnapshotBand,
+    StartingPoint,
+)
+from .rules import BandSetSpec, BandSpec, Condition, Explanation, RuleSpec
+
+
+@dataclass
+class LoadedSet:
+    """A band set with its bands, and the engine's view of it."""
+
+    model: BandSet
+    bands: list[Band]
+    spec: BandSetSpec
+
+    @property
+    def pk(self) -> int:
+        return self.model.pk
+
+    def band_for_key(self, key: str) -> Band:
+        return self.by_key[key]
+
+    @property
+    def by_key(self) -> dict[str, Band]:
+        cached: dict[str, Band] | None = getattr(self, "_by_key", None)
+        if cached is None:
+            cached = {b.key: b for b in self.bands}
+            self._by_key = cached
+        return cached
+
+
+@dataclass
+class BandSets:
+    sets: list[LoadedSet]
+    start_labels: dict[str, str]
+    start_keys: dict[int, str]
+
+    @property
+    def active(self) -> list[LoadedSet]:
+        return [s for s in self.sets if s.model.is_active]
+
+    @property
+    def attainment(self) -> LoadedSet | None:
+        """The first active attainment set: progress compares pupils' places in it."""
+        return next((s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT), None)
+
+    @property
+    def progress_sets(self) -> list[LoadedSet]:
+        return [s for s in self.active if s.model.kind == BandSet.Kind.PROGRESS]
+
+    def band(self, band_id: int | None) -> Band | None:
+        for s in self.sets:
+            for b in s.bands:
+                if b.pk == band_id:
+                    return b
+        return None
+
+
+def spec_for(
+    band_set: BandSet, bands: list[Band], rules: list[BandRule], start_keys: dict[int, str]
+) -> BandSetSpec:
+    by_band: dict[int, list[BandRule]] = {}
+    for rule in rules:
+        by_band.setdefault(rule.band_id, []).append(rule)
+    specs = []
+    for band in sorted(bands, key=lambda b: b.order):
+        specs.append(
+            BandSpec(
+                key=band.key,
+                label=band.label,
+                order=band.order,
+                colour=band.colour,
+                parent_label=band.parent_label,
+                description=band.description,
+                meets_expectation=band.meets_expectation,
+                next_starting_point=start_keys.get(band.next_starting_point_id or 0, ""),
+                rules=tuple(
+                    RuleSpec(
+                        point=r.point_name,
+                        starting_point=start_keys.get(r.starting_point_id or 0, ""),
+                        conditions=tuple(
+                            Condition(
+                                c["metric"],
+                                c["op"],
+                                float(c["value"][0] if c["op"] == "between" else c["value"]),
+                                float(c["value"][1]) if c["op"] == "between" else None,
+                            )
+                            for c in r.conditions
+                        ),
+                    )
+                    for r in by_band.get(band.pk, [])
+                ),
+            )
+        )
+    return BandSetSpec(
+        band_set.name, band_set.kind, tuple(specs), band_set.description, band_set.is_active
+    )
+
+
+def load_band_sets(school_id: int) -> BandSets:
+    """Every band set of the school with bands, rules and starting points: four queries."""
+    starts = list(StartingPoint.objects.filter(school_id=school_id))
+    start_keys = {sp.pk: sp.key for sp in starts}
+    sets = list(BandSet.objects.filter(school_id=school_id).order_by("order", "pk"))
+    bands = list(Band.objects.filter(school_id=school_id).order_by("band_set_id", "order"))
+    rules = list(BandRule.objects.filter(school_id=school_id).order_by("band_id", "order", "pk"))
+    loaded = []
+    for band_set in sets:
+        own = [b for b in bands if b.band_set_id == band_set.pk]
+        own_ids = {b.pk for b in own}
+        own_rules = [r for r in rules if r.band_id in own_ids]
+        loaded.append(LoadedSet(band_set, own, spec_for(band_set, own, own_rules, start_keys)))
+    return BandSets(loaded, {sp.key: sp.label for sp in starts}, start_keys)
+
+
+@dataclass
+class PupilBand:
+    """One band set's answer for one pupil and subject."""
+
+    set_id: int
+    set_name: str
+    kind: str
+    suggested: Band
+    confirmed: Band | None = None
+    reason: str = ""
+    stored_because: str = ""
+    stored_next: str = ""
+    explained: Explanation | None = None
+
+    @property
+    def because(self) -> str:
+        return self.explained.because if self.explained else self.stored_because
+
+    @property
+    def next_text(self) -> str:
+        return self.explained.next_text if self.explained else self.stored_next
+
+    @property
+    def shown(self) -> Band:
+        return self.confirmed or self.suggested
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed is not None
+
+    @property
+    def differs(self) -> bool:
+        return self.confirmed is not None and self.confirmed.pk != self.suggested.pk
+
+    @property
+    def explanation(self) -> str:
+        """Why, in words: the suggestion's reason, the next band up, and any override."""
+        parts = [f"Suggested {self.suggested.label}: {self.because}."]
+        if self.next_text:
+            parts.append(self.next_text)
+        if self.differs and self.confirmed is not None:
+            parts.append(
+                f"Confirmed by the teacher as {self.confirmed.label}"
+                + (f": {self.reason}" if self.reason else ".")
+            )
+        elif self.confirmed is not None:
+            parts.append("Confirmed by the teacher.")
+        else:
+            parts.append("Not yet confirmed.")
+        return " ".join(parts)
+
+
+@dataclass
+class PupilResult:
+    pupil_id: int
+    subject_id: int
+    class_id: int | None
+    nc_year: int
+    framework_id: int | None
+    framework_year: int | None
+    starting_point: str = ""
+    starting_label: str = ""
+    figures: dict[str, float | None] = field(default_factory=dict)
+    bands: dict[int, PupilBand] = field(default_factory=dict)
+    metrics: Metrics | None = None
+
+    @property
+    def below_year(self) -> bool:
+        return self.framework_year is not None and self.framework_year < self.nc_year
+
+    def band_of_kind(self, kind: str) -> PupilBand | None:
+        return next((b for b in self.bands.values() if b.kind == kind), None)
+
+    @property
+    def attainment(self) -> PupilBand | None:
+        return self.band_of_kind(BandSet.Kind.ATTAINMENT)
+
+    @property
+    def progress(self) -> PupilBand | None:
+        return self.band_of_kind(BandSet.Kind.PROGRESS)
+
+
+@dataclass
+class PointResults:
+    point: AssessmentPoint
+    sets: BandSets
+    rows: dict[Key, PupilResult]
+    live: bool
+
+
+def end_of_day(point: AssessmentPoint) -> datetime:
+    return timezone.make_aware(datetime.combine(point.date, time(23, 59, 59)))
+
+
+def latest_closures(point_ids: Collection[int]) -> dict[int, int]:
+    """The newest closure of each of these points: point id -> closure id (one query)."""
+    result: dict[int, int] = {}
+    for point_id, closure_id in (
+        PointClosure.objects.filter(point_id__in=list(point_ids))
+        .values_list("point_id", "pk")
+        .order_by("point_id", "pk")
+    ):
+        result[point_id] = closure_id
+    return result
+
+
+def previous_closure(point: AssessmentPoint) -> int | None:
+    """The newest closure of the latest closed point before this one (this year or before)."""
+    closure = (
+        PointClosure.objects.filter(school_id=point.school_id, point__date__lt=point.date)
+        .order_by("-point__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return closure
+
+
+def _last_year_closure(point: AssessmentPoint) -> int | None:
+    return (
+        PointClosure.objects.filter(
+            school_id=point.school_id, point__year__start_date__lt=point.year.start_date
+        )
+        .order_by("-point__year__start_date", "-point__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def starting_points(
+    point: AssessmentPoint, sets: BandSets, pupil_ids: Collection[int] | None = None
+) -> dict[Key, str]:
+    """Each pupil's starting point key for the point's year: set by hand, else from last year.
+
+    From last year: the band the pupil ended last year in (the newest closed
+    point of an earlier year, confirmed band first) leads to that band's
+    `next_starting_point`.
+    """
+    result: dict[Key, str] = {}
+    attainment = sets.attainment
+    closure_id = _last_year_closure(point) if attainment else None
+    if closure_id is not None and attainment is not None:
+        qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id, band_set_id=attainment.pk)
+        if pupil_ids is not None:
+            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+        band_start = {
+            b.pk: sets.start_keys.get(b.next_starting_point_id or 0, "")
+            for s in sets.sets
+            for b in s.bands
+        }
+        for pupil_id, subject_id, shown in qs.annotate(
+            shown=Coalesce("confirmed_id", "suggested_id")
+        ).values_list("snapshot__pupil_id", "snapshot__subject_id", "shown"):
+            key = band_start.get(shown, "")
+            if key:
+                result[(pupil_id, subject_id)] = key
+    manual = PupilStartingPoint.objects.filter(year_id=point.year_id)
+    if pupil_ids is not None:
+        manual = manual.filter(pupil_id__in=list(pupil_ids))
+    for pupil_id, subject_id, key in manual.values_list(
+        "pupil_id", "subject_id", "starting_point__key"
+    ):
+        result[(pupil_id, subject_id)] = key
+    return result
+
+
+@dataclass(frozen=True)
+class Earlier:
+    order: int
+    framework_id: int | None
+    pct_secure_of_year: float | None
+
+
+def earlier_positions(
+    closure_id: int | None, attainment_set_id: int | None, pupil_ids: Collection[int] | None
+) -> dict[Key, Earlier]:
+    """Each pupil's attainment band and % secure at an earlier closure (one query)."""
+    if closure_id is None or attainment_set_id is None:
+        return {}
+    qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id, band_set_id=attainment_set_id)
+    if pupil_ids is not None:
+        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    rows = qs.annotate(band_order=Coalesce("confirmed_order", "suggested_order")).values_list(
+        "snapshot__pupil_id",
+        "snapshot__subject_id",
+        "band_order",
+        "snapshot__framework_id",
+        "snapshot__secure",
+        "snapshot__objectives",
+    )
+    return {(p, s): Earlier(order, fw, pct(sec, objs)) for p, s, order, fw, sec, objs in rows}
+
+
+def evaluate_live(
+    point: AssessmentPoint,
+    *,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    as_of: datetime | None = None,
+    sets: BandSets | None = None,
+) -> PointResults:
+    """Suggested bands from today's judgements (or as they stood at `as_of`), with confirmations."""
+    sets = sets or load_band_sets(point.school_id)
+    metrics = compute_metrics(
+        [point.year_id], as_of=as_of, pupil_ids=pupil_ids, subject_ids=subject_ids
+    )
+    starts = starting_points(point, sets, pupil_ids)
+    attainment = sets.attainment
+    earlier = earlier_positions(
+        previous_closure(point), attainment.pk if attainment else None, pupil_ids
+    )
+    confirmations: dict[tuple[int, int, int], BandConfirmation] = {}
+    conf_qs = BandConfirmation.objects.filter(point=point)
+    if pupil_ids is not None:
+        conf_qs = conf_qs.filter(pupil_id__in=list(pupil_ids))
+    for c in conf_qs:
+        confirmations[(c.pupil_id, c.subject_id, c.band_set_id)] = c
+    rows = {
+        key: evaluate_one(point, sets, m, starts.get(key, ""), earlier.get(key), confirmations)
+        for key, m in metrics.items()
+    }
+    return PointResults(point, sets, rows, live=True)
+
+
+def evaluate_one(
+    point: AssessmentPoint,
+    sets: BandSets,
+    metrics: Metrics,
+    start: str,
+    earlier: Earlier | None,
+    confirmations: dict[tuple[int, int, int], BandConfirmation],
+) -> PupilResult:
+    """Every active set's band for one pupil and subject (no queries)."""
+    key = (metrics.pupil_id, metrics.subject_id)
+    figures = metrics.figures()
+    result = PupilResult(
+        pupil_id=metrics.pupil_id,
+        subject_id=metrics.subject_id,
+        class_id=metrics.class_id,
+        nc_year=metrics.class_year,
+        framework_id=metrics.framework_id,
+        framework_year=metrics.framework_year,
+        starting_point=start,
+        starting_label=sets.start_labels.get(start, ""),
+        figures=figures,
+        metrics=metrics,
+    )
+    attainment_order: int | None = None
+    for loaded in sets.active:
+        if loaded.model.kind != BandSet.Kind.ATTAINMENT:
+            continue
+        band = _decide(point, sets, loaded, figures, start, key, confirmations)
+        result.bands[loaded.pk] = band
+        if sets.attainment is not None and loaded.pk == sets.attainment.pk:
+            attainment_order = band.shown.order
+    if earlier is not None and attainment_order is not None:
+        progress_figures: dict[str, float | None] = dict(figures)
+        progress_figures["band_change"] = attainment_order - earlier.order
+        now_secure = figures.get("pct_secure_of_year")
+        progress_figures["secure_gain"] = (
+            round(now_secure - earlier.pct_secure_of_year, 1)
+            if earlier.framework_id == metrics.framework_id
+            and now_secure is not None
+            and earlier.pct_secure_of_year is not None
+            else None
+        )
+        result.figures = progress_figures
+        for loaded in sets.progress_sets:
+            result.bands[loaded.pk] = _decide(
+                point, sets, loaded, progress_figures, start, key, confirmations
+            )
+    return result
+
+
+def _decide(
+    point: AssessmentPoint,
+    sets: BandSets,
+    loaded: LoadedSet,
+    figures: dict[str, float | None],
+    start: str,
+    key: Key,
+    confirmations: dict[tuple[int, int, int], BandConfirmation],
+) -> PupilBand:
+    explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels)
+    confirmation = confirmations.get((key[0], key[1], loaded.pk))
+    confirmed = None
+    if confirmation is not None:
+        confirmed = next((b for b in loaded.bands if b.pk == confirmation.band_id), None)
+    return PupilBand(
+        set_id=loaded.pk,
+        set_name=loaded.model.name,
+        kind=loaded.model.kind,
+        suggested=loaded.band_for_key(explained.band.key),
+        confirmed=confirmed,
+        reason=confirmation.reason if confirmation else "",
+        explained=explained,
+    )
+
+
+def read_snapshots(
+    point: AssessmentPoint,
+    *,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    sets: BandSets | None = None,
+) -> PointResults:
+    """A closed point's record, from its newest closure (two queries)."""
+    sets = sets or load_band_sets(point.school_id)
+    closure_id = latest_closures([point.pk]).get(point.pk)
+    rows: dict[Key, PupilResult] = {}
+    if closure_id is None:
+        return PointResults(point, sets, rows, live=False)
+    qs = Snapshot.objects.filter(closure_id=closure_id)
+    band_qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id)
+    if pupil_ids is not None:
+        qs = qs.filter(pupil_id__in=list(pupil_ids))
+        band_qs = band_qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    if subject_ids is not None:
+        qs = qs.filter(subject_id__in=list(subject_ids))
+        band_qs = band_qs.filter(snapshot__subject_id__in=list(subject_ids))
+    by_id: dict[int, PupilResult] = {}
+    for snap in qs:
+        metrics = Metrics(
+            pupil_id=snap.pupil_id,
+            subject_id=snap.subject_id,
+            school_id=snap.school_id,
+            class_id=snap.school_class_id or 0,
+            class_year=snap.nc_year,
+            framework_id=snap.framework_id or 0,
+            framework_year=snap.framework_year or snap.nc_year,
+            objectives=snap.objectives,
+            taught=snap.taught,
+            assessed=snap.assessed,
+            secure=snap.secure,
+            greater_depth=snap.greater_depth,
+            depth_total=snap.depth_total,
+            prev_framework_id=1 if snap.prev_objectives else None,
+            prev_objectives=snap.prev_objectives,
+            prev_secure=snap.prev_secure,
+            prev_greater_depth=snap.prev_greater_depth,
+        )
+        figures = metrics.figures()
+        row = PupilResult(
+            pupil_id=snap.pupil_id,
+            subject_id=snap.subject_id,
+            class_id=snap.school_class_id,
+            nc_year=snap.nc_year,
+            framework_id=snap.framework_id,
+            framework_year=snap.framework_year,
+            starting_point=snap.starting_point_key,
+            starting_label=snap.starting_point_label,
+            figures=figures,
+            metrics=metrics,
+        )
+        rows[(snap.pupil_id, snap.subject_id)] = row
+        by_id[snap.pk] = row
+    for sb in band_qs.annotate(kind=F("band_set__kind"), set_name=F("band_set__name")):
+        row_or_none = by_id.get(sb.snapshot_id)
+        suggested = sets.band(sb.suggested_id)
+        if row_or_none is None or suggested is None:
+            continue
+        explanation: dict[str, Any] = sb.explanation or {}
+        row_or_none.bands[sb.band_set_id] = PupilBand(
+            set_id=sb.band_set_id,
+            set_name=sb.set_name,
+            kind=sb.kind,
+            suggested=suggested,
+            confirmed=sets.band(sb.confirmed_id),
+            reason=sb.reason,
+            stored_because=str(explanation.get("because", "")),
+            stored_next=str((explanation.get("next") or {}).get("text", "")),
+        )
+        if "band_change" in explanation.get("figures", {}):
+            row_or_none.figures["band_change"] = explanation["figures"]["band_change"]
+    return PointResults(point, sets, rows, live=False)
+
+
+def point_results(
+    point: AssessmentPoint,
+    *,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    sets: BandSets | None = None,
+) -> PointResults:
+    """Live bands for an open point; the snapshot for a closed one."""
+    if point.state == AssessmentPoint.State.CLOSED:
+        return read_snapshots(point, pupil_ids=pupil_ids, subject_ids=subject_ids, sets=sets)
+    return evaluate_live(point, pupil_ids=pupil_ids, subject_ids=subject_ids, sets=sets)
+
+
+def current_year(school_id: int) -> AcademicYear | None:
+    return AcademicYear.objects.filter(school_id=school_id, is_current=True).first()
+
+
+def current_point(year: AcademicYear) -> AssessmentPoint | None:
+    """The year's first open point; else its last point."""
+    points = list(AssessmentPoint.objects.filter(year=year).order_by("date"))
+    open_points = [p for p in points if p.state == AssessmentPoint.State.OPEN]
+    if open_points:
+        return open_points[0]
+    return points[-1] if points else None

@@ -1,0 +1,331 @@
+"""Whole-school metrics: every pupil and subject in a fixed number of SQL queries.
+
+A pupil's figures in a subject are counted on the framework they are assessed
+against: their class's NC year, or another year's framework when they are
+tracked on one (`PupilFramework`). "Last year" is the framework one NC year
+below that one. Counting rules match `metrics.pupil_summaries`: an objective is
+taught to a pupil when it is marked taught to their class or they have any
+rating on it; archived objectives are left out everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+
+from trackwell.assessment.models import Judgement, JudgementHistory
+from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
+from trackwell.pupils.models import Enrolment
+
+from .models import PupilFramework
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    key: str
+    label: str
+    kind: str  # "count", "pct", "number" or "steps"
+    progress_only: bool = False
+
+
+METRICS: dict[str, MetricInfo] = {
+    m.key: m
+    for m in [
+        MetricInfo("objectives", "objectives in the year's framework", "count"),
+        MetricInfo("taught", "objectives taught", "count"),
+        MetricInfo("assessed", "objectives assessed", "count"),
+        MetricInfo("secure", "objectives secure", "count"),
+        MetricInfo("greater_depth", "objectives at greater depth", "count"),
+        MetricInfo("pct_taught", "% taught (coverage)", "pct"),
+        MetricInfo("pct_secure_of_taught", "% secure of taught", "pct"),
+        MetricInfo("pct_secure_of_year", "% secure of the year", "pct"),
+        MetricInfo("pct_greater_depth", "% greater depth (of taught)", "pct"),
+        MetricInfo("average_depth", "average depth", "number"),
+        MetricInfo("prev_objectives", "objectives in last year's framework", "count"),
+        MetricInfo("prev_secure", "last year's objectives secure", "count"),
+        MetricInfo("pct_prev_secure", "% of last year's framework secure", "pct"),
+        MetricInfo("pct_prev_greater_depth", "% of last year's framework at greater depth", "pct"),
+        MetricInfo("band_change", "bands moved since the last point", "steps", progress_only=True),
+        MetricInfo(
+            "secure_gain",
+            "gain in % secure of the year since the last point",
+            "pct",
+            progress_only=True,
+        ),
+    ]
+}
+
+
+def pct(part: int, whole: int) -> float | None:
+    """A percentage to one decimal place, or None when there is nothing to divide by."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def format_figure(metric: str, value: float | None) -> str:
+    """A figure as people read it: '58%', '1.8', '+1 band'."""
+    if value is None:
+        return "no figure yet"
+    info = METRICS.get(metric)
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    if info is None:
+        return text
+    if info.kind == "pct":
+        return f"{text}%"
+    if info.kind == "steps":
+        n = int(value)
+        if not n:
+            return "same band"
+        return f"{'up' if n > 0 else 'down'} {abs(n)} band{'s' if abs(n) != 1 else ''}"
+    return text
+
+
+def figure_phrase(metric: str, value: float | None) -> str:
+    """'58% secure of the year', 'average depth 1.8'."""
+    info = METRICS.get(metric)
+    label = info.label if info else metric
+    if value is not None and info is not None and info.kind == "pct" and label.startswith("%"):
+        return f"{format_figure(metric, value)}{label[1:]}"
+    return f"{label}: {format_figure(metric, value)}"
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """One pupil's figures in one subject."""
+
+    pupil_id: int
+    subject_id: int
+    school_id: int
+    class_id: int
+    class_year: int
+    framework_id: int
+    framework_year: int
+    objectives: int = 0
+    taught: int = 0
+    assessed: int = 0
+    secure: int = 0
+    greater_depth: int = 0
+    depth_total: int = 0
+    prev_framework_id: int | None = None
+    prev_objectives: int = 0
+    prev_secure: int = 0
+    prev_greater_depth: int = 0
+
+    @property
+    def below_year(self) -> bool:
+        return self.framework_year < self.class_year
+
+    @property
+    def pct_secure_of_year(self) -> float | None:
+        return pct(self.secure, self.objectives)
+
+    def figures(self) -> dict[str, float | None]:
+        """The figures band rules may test (progress figures are added by the caller)."""
+        return {
+            "objectives": self.objectives,
+            "taught": self.taught,
+            "assessed": self.assessed,
+            "secure": self.secure,
+            "greater_depth": self.greater_depth,
+            "pct_taught": pct(self.taught, self.objectives),
+            "pct_secure_of_taught": pct(self.secure, self.taught),
+            "pct_secure_of_year": pct(self.secure, self.objectives),
+            "pct_greater_depth": pct(self.greater_depth, self.taught),
+            "average_depth": round(self.depth_total / self.assessed, 2) if self.assessed else None,
+            "prev_objectives": self.prev_objectives if self.prev_framework_id else None,
+            "prev_secure": self.prev_secure if self.prev_framework_id else None,
+            "pct_prev_secure": pct(self.prev_secure, self.prev_objectives),
+            "pct_prev_greater_depth": pct(self.prev_greater_depth, self.prev_objectives),
+        }
+
+
+Key = tuple[int, int]  # (pupil_id, subject_id)
+
+
+def compute_metrics(
+    year_ids: Collection[int],
+    *,
+    as_of: datetime | None = None,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+) -> dict[Key, Metrics]:
+    """Figures for every pupil enrolled in a class of these years, in eight queries.
+
+    `as_of` counts judgements and coverage as they stood at that moment, from
+    the judgement history (used to build snapshots for points closed before
+    Trackwell kept them).
+    """
+    years = list(year_ids)
+    enrol_qs = Enrolment.objects.filter(school_class__year_id__in=years)
+    if pupil_ids is not None:
+        enrol_qs = enrol_qs.filter(pupil_id__in=list(pupil_ids))
+    placement: dict[int, tuple[int, int, int]] = {}
+    for pupil_id, class_id, nc_year, school_id in enrol_qs.order_by("pk").values_list(
+        "pupil_id", "school_class_id", "school_class__nc_year", "school_id"
+    ):
+        placement.setdefault(pupil_id, (class_id, nc_year, school_id))
+    if not placement:
+        return {}
+    school_ids = {s for _, _, s in placement.values()}
+
+    fw_qs = Framework.objects.filter(school_id__in=school_ids)
+    if subject_ids is not None:
+        fw_qs = fw_qs.filter(subject_id__in=list(subject_ids))
+    fw_rows = list(fw_qs.values_list("pk", "subject_id", "nc_year", "school_id"))
+    by_subject_year = {(s, y): pk for pk, s, y, _ in fw_rows}
+    fw_year = {pk: y for pk, _, y, _ in fw_rows}
+    subjects_by_school: dict[int, set[int]] = {}
+    for _, s, _, sch in fw_rows:
+        subjects_by_school.setdefault(sch, set()).add(s)
+
+    overrides = {
+        (p, s): f
+        for p, s, f in PupilFramework.objects.filter(school_id__in=school_ids).values_list(
+            "pupil_id", "subject_id", "framework_id"
+        )
+    }
+    objective_counts = dict(
+        Objective.objects.filter(framework_id__in=list(fw_year), archived_at__isnull=True)
+        .values("framework_id")
+        .annotate(n=Count("pk"))
+        .values_list("framework_id", "n")
+    )
+    taught_qs = TaughtObjective.objects.filter(
+        school_class__year_id__in=years, objective__archived_at__isnull=True
+    )
+    if as_of is not None:
+        taught_qs = taught_qs.filter(marked_at__lte=as_of)
+    class_taught = {
+        (c, f): n
+        for c, f, n in taught_qs.values("school_class_id", "objective__framework_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_class_id", "objective__framework_id", "n")
+    }
+
+    levels = list(
+        RatingLevel.objects.filter(school_id__in=school_ids).values_list(
+            "pk", "value", "counts_as_secure", "is_greater_depth"
+        )
+    )
+    rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+
+    result: dict[Key, Metrics] = {}
+    for pupil_id, (class_id, nc_year, school_id) in placement.items():
+        for subject_id in subjects_by_school.get(school_id, ()):
+            framework_id = overrides.get((pupil_id, subject_id)) or by_subject_year.get(
+                (subject_id, nc_year)
+            )
+            if framework_id is None or framework_id not in fw_year:
+                continue
+            prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
+            row = rows.get((pupil_id, framework_id), {})
+            prev = rows.get((pupil_id, prev_id), {}) if prev_id else {}
+            result[(pupil_id, subject_id)] = Metrics(
+                pupil_id=pupil_id,
+                subject_id=subject_id,
+                school_id=school_id,
+                class_id=class_id,
+                class_year=nc_year,
+                framework_id=framework_id,
+                framework_year=fw_year[framework_id],
+                objectives=objective_counts.get(framework_id, 0),
+                taught=class_taught.get((class_id, framework_id), 0) + row.get("beyond", 0),
+                assessed=row.get("assessed", 0),
+                secure=row.get("secure", 0),
+                greater_depth=row.get("greater", 0),
+                depth_total=row.get("depth") or 0,
+                prev_framework_id=prev_id,
+                prev_objectives=objective_counts.get(prev_id, 0) if prev_id else 0,
+                prev_secure=prev.get("secure", 0),
+                prev_greater_depth=prev.get("greater", 0),
+            )
+    return result
+
+
+def _judgement_rows(
+    years: list[int],
+    school_ids: Iterable[int],
+    levels: list[tuple[int, int, bool, bool]],
+    as_of: datetime | None,
+    pupil_ids: Collection[int] | None,
+) -> dict[tuple[int, int], dict[str, Any]]:
+    """Counts per (pupil, framework): one GROUP BY over the judgements, one over coverage."""
+    secure_ids = [pk for pk, _, secure, _ in levels if secure]
+    greater_ids = [pk for pk, _, _, greater in levels if greater]
+    qs = Judgement.objects.filter(
+        school_id__in=list(school_ids), objective__archived_at__isnull=True
+    )
+    if pupil_ids is not None:
+        qs = qs.filter(pupil_id__in=list(pupil_ids))
+    taught_to_class = TaughtObjective.objects.filter(
+        objective_id=OuterRef("objective_id"),
+        school_class__year_id__in=years,
+        school_class__enrolments__pupil_id=OuterRef("pupil_id"),
+    )
+    if as_of is None:
+        qs = qs.annotate(lvl=F("level_id"))
+    else:
+        taught_to_class = taught_to_class.filter(marked_at__lte=as_of)
+        qs = qs.annotate(
+            lvl=Subquery(
+                JudgementHistory.objects.filter(judgement_id=OuterRef("pk"), changed_at__lte=as_of)
+                .order_by("-version")
+                .values("new_level_id")[:1]
+            )
+        )
+    depth = Case(
+        *[When(lvl=pk, then=Value(value)) for pk, value, _, _ in levels],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    counts: dict[str, Any] = {
+        "assessed": Count("pk"),
+        "secure": Count("pk", filter=Q(lvl__in=secure_ids)),
+        "greater": Count("pk", filter=Q(lvl__in=greater_ids)),
+        "depth": Sum(depth),
+    }
+    if as_of is not None:
+        counts["beyond"] = Count("pk", filter=~Q(Exists(taught_to_class)))
+    rows = (
+        qs.filter(lvl__isnull=False)
+        .values("pupil_id", "objective__framework_id")
+        .annotate(**counts)
+    )
+    result = {(r["pupil_id"], r["objective__framework_id"]): r for r in rows}
+    if as_of is None:
+        # Rated objectives that are also marked taught to the pupil's class, in one join
+        # (much cheaper than a correlated EXISTS per judgement); the rest are "beyond".
+        both = TaughtObjective.objects.filter(
+            school_class__year_id__in=years,
+            objective__archived_at__isnull=True,
+            objective__judgements__level__isnull=False,
+            objective__judgements__pupil__enrolments__school_class=F("school_class"),
+        )
+        if pupil_ids is not None:
+            both = both.filter(objective__judgements__pupil_id__in=list(pupil_ids))
+        for pupil_id, framework_id, n in (
+            both.values("objective__judgements__pupil_id", "objective__framework_id")
+            .annotate(n=Count("pk"))
+            .values_list("objective__judgements__pupil_id", "objective__framework_id", "n")
+        ):
+            row = result.get((pupil_id, framework_id))
+            if row is not None:
+                row["beyond"] = row["assessed"] - n
+        for row in result.values():
+            row.setdefault("beyond", row["assessed"])
+    return result
