@@ -1,5 +1,51 @@
 """URLs of this area, included from trackwell/urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import band_views, views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("school/overview/", views.school_overview, name="report-school"),
+    path("school/groups/", views.group_comparison, name="report-groups"),
+    path(
+        "school/gaps/<int:nc_year>/<slug:subject_slug>/",
+        views.year_gaps,
+        name="report-year-gaps",
+    ),
+    path(
+        "school/gaps/<int:nc_year>/<slug:subject_slug>/group/",
+        views.year_gap_group,
+        name="report-year-gap-group",
+    ),
+    path("classes/<int:class_id>/overview/", views.class_overview, name="report-class"),
+    path(
+        "classes/<int:class_id>/gaps/<slug:subject_slug>/",
+        views.class_gaps,
+        name="report-class-gaps",
+    ),
+    path(
+        "classes/<int:class_id>/gaps/<slug:subject_slug>/group/",
+        views.class_gap_group,
+        name="report-class-gap-group",
+    ),
+    path(
+        "classes/<int:class_id>/bands/<slug:subject_slug>/",
+        band_views.confirm_bands,
+        name="report-confirm",
+    ),
+    path("pupils/<int:pupil_id>/", views.pupil_page, name="report-pupil"),
+    path("pupils/<int:pupil_id>/tracking/", views.pupil_tracking, name="report-pupil-tracking"),
+    path("points/", band_views.points, name="report-points"),
+    path("points/<int:point_id>/close/", band_views.close_point, name="report-point-close"),
+    path("points/<int:point_id>/reopen/", band_views.reopen_point, name="report-point-reopen"),
+    path(
+        "points/<int:point_id>/differences/",
+        band_views.differences,
+        name="report-point-differences",
+    ),
+    path("bands/", band_views.band_sets, name="report-band-sets"),
+    path("bands/defaults/", band_views.band_defaults, name="report-band-defaults"),
+    path("bands/import/", band_views.band_import, name="report-band-import"),
+    path("bands/<int:set_id>/", band_views.band_set_edit, name="report-band-set"),
+    path("bands/<int:set_id>/export/", band_views.band_export, name="report-band-export"),
+]

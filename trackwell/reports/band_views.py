@@ -1,0 +1,439 @@
+"""Band rules (edit with a live preview, import, export), confirming bands, closing points."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from trackwell.accounts import access
+from trackwell.accounts.models import User
+from trackwell.analysis import services
+from trackwell.analysis.defaults import create_default_bands
+from trackwell.analysis.documents import spec_from_document, validate_document
+from trackwell.analysis.evaluation import (
+    current_point,
+    current_year,
+    evaluate_live,
+    load_band_sets,
+    point_results,
+)
+from trackwell.analysis.figures import METRICS
+from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.analysis.rules import parse_conditions
+from trackwell.core.models import AssessmentPoint
+from trackwell.curriculum.models import Subject
+from trackwell.pupils.models import Pupil
+
+from .views import framework_words
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _manager(request: HttpRequest) -> User:
+    """Leaders and admins; everyone else gets 404 (the page is not theirs to know of)."""
+    user = _user(request)
+    if not access.can_manage_assessment(user):
+        raise Http404("No such page")
+    return user
+
+
+# ---------------------------------------------------------------------------
+# Band sets
+
+
+@require_safe
+@login_required
+def band_sets(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    school = access.school_of(user)
+    return render(
+        request,
+        "reports/band_sets.html",
+        {
+            "sets": BandSet.objects.filter(school=school).prefetch_related("bands"),
+            "starting_points": StartingPoint.objects.filter(school=school),
+        },
+    )
+
+
+@require_POST
+@login_required
+def band_defaults(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    made = create_default_bands(access.school_of(user), user)
+    messages.success(
+        request,
+        f"Added {len(made)} default band set{'s' if len(made) != 1 else ''}."
+        if made
+        else "The default band sets are already here.",
+    )
+    return HttpResponseRedirect(reverse("report-band-sets"))
+
+
+@require_POST
+@login_required
+def band_import(request: HttpRequest) -> HttpResponse:
+    """Create or replace a band set from an uploaded JSON document, all or nothing."""
+    user = _manager(request)
+    upload = request.FILES.get("file")
+    raw = upload.read() if upload else request.POST.get("document", "").encode()
+    try:
+        doc = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _import_errors(request, [f"(document): not valid JSON: {exc}"])
+    try:
+        band_set = services.save_band_set(user=user, school=access.school_of(user), doc=doc)
+    except ValidationError as exc:
+        return _import_errors(request, exc.messages)
+    messages.success(request, f"Imported the band set '{band_set.name}'.")
+    return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]))
+
+
+def _import_errors(request: HttpRequest, errors: list[str]) -> HttpResponse:
+    return render(request, "reports/band_import_errors.html", {"errors": errors}, status=400)
+
+
+@require_safe
+@login_required
+def band_export(request: HttpRequest, set_id: int) -> HttpResponse:
+    user = _manager(request)
+    band_set = get_object_or_404(BandSet, school=access.school_of(user), pk=set_id)
+    response = JsonResponse(services.export_band_set(band_set), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="band-set-{band_set.pk}.json"'
+    return response
+
+
+def _document_from_post(post: Any, current: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The editor's form as a band set document; errors name the row."""
+    errors: list[str] = []
+    doc = dict(current)
+    doc["name"] = post.get("name", current["name"]).strip()
+    doc["description"] = post.get("description", "")
+    doc["active"] = post.get("active") == "on"
+    bands = []
+    for index, band in enumerate(current["bands"]):
+        prefix = f"band-{index}-"
+        bands.append(
+            {
+                **band,
+                "label": post.get(prefix + "label", band["label"]).strip(),
+                "parent_label": post.get(prefix + "parent_label", band.get("parent_label", "")),
+                "colour": post.get(prefix + "colour", band.get("colour", "#c6dbef")),
+                "meets_expectation": post.get(prefix + "meets") == "on",
+                "next_starting_point": post.get(
+                    prefix + "next", band.get("next_starting_point", "")
+                ),
+                "rules": [],
+            }
+        )
+    by_key = {b["key"]: b for b in bands}
+    for r_index in range(int(post.get("rule-count", 0) or 0)):
+        prefix = f"rule-{r_index}-"
+        text = post.get(prefix + "conditions", "").strip()
+        if not text:
+            continue
+        band_key = post.get(prefix + "band", "")
+        if band_key not in by_key:
+            errors.append(f"rule {r_index + 1}: choose a band")
+            continue
+        try:
+            conditions = parse_conditions(text)
+        except ValueError as exc:
+            errors.append(f"rule {r_index + 1}: {exc}")
+            continue
+        by_key[band_key]["rules"].append(
+            {
+                "point": post.get(prefix + "point", "").strip(),
+                "starting_point": post.get(prefix + "start", ""),
+                "conditions": conditions,
+            }
+        )
+    doc["bands"] = bands
+    return doc, errors
+
+
+def _preview(school_id: int, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """How many pupils each band would hold now under these rules, beside the saved rules."""
+    year = current_year(school_id)
+    point = current_point(year) if year else None
+    if point is None:
+        return None
+    spec = spec_from_document(doc)
+    saved = load_band_sets(school_id)
+    results = evaluate_live(point, sets=saved)
+    counts: Counter[str] = Counter()
+    by_subject: dict[int, Counter[str]] = {}
+    progress = doc["kind"] == BandSet.Kind.PROGRESS
+    for row in results.rows.values():
+        if progress and "band_change" not in row.figures:
+            continue
+        band = spec.evaluate(row.figures, point.name, row.starting_point).band.key
+        counts[band] += 1
+        by_subject.setdefault(row.subject_id, Counter())[band] += 1
+    subjects = list(Subject.objects.filter(school_id=school_id))
+    total = sum(counts.values())
+    return {
+        "point": point,
+        "total": total,
+        "bands": [
+            {
+                "band": b,
+                "count": counts[b.key],
+                "pct": round(100 * counts[b.key] / total) if total else 0,
+                "subjects": [by_subject.get(s.pk, Counter())[b.key] for s in subjects],
+            }
+            for b in sorted(spec.bands, key=lambda b: -b.order)
+        ],
+        "subjects": subjects,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
+    """Edit a band set's wording, colours and rules, with a live preview before saving."""
+    user = _manager(request)
+    school = access.school_of(user)
+    band_set = get_object_or_404(BandSet, school=school, pk=set_id)
+    current = services.export_band_set(band_set)
+    doc = current
+    errors: list[str] = []
+    saved = False
+    if request.method == "POST":
+        doc, errors = _document_from_post(request.POST, current)
+        if not errors:
+            known = StartingPoint.objects.filter(school=school).values_list("key", flat=True)
+            errors = validate_document(doc, known)
+        if not errors and request.POST.get("action") == "save":
+            try:
+                services.save_band_set(user=user, school=school, doc=doc, band_set=band_set)
+            except ValidationError as exc:
+                errors = exc.messages
+            else:
+                saved = True
+    preview = _preview(school.pk, doc) if not errors else None
+    if saved:
+        messages.success(request, f"Saved the band set '{doc['name']}'.")
+        return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]))
+    context = {
+        "band_set": band_set,
+        "doc": doc,
+        "errors": errors,
+        "preview": preview,
+        "rules": [
+            {"band": b["key"], **r, "text": "; ".join(_condition_text(c) for c in r["conditions"])}
+            for b in doc["bands"]
+            for r in b.get("rules", [])
+        ]
+        + [{"band": "", "point": "", "starting_point": "", "text": ""}] * 3,
+        "starting_points": StartingPoint.objects.filter(school=school),
+        "metrics": METRICS.values(),
+        "points": sorted(
+            set(AssessmentPoint.objects.filter(school=school).values_list("name", flat=True))
+        ),
+    }
+    if request.headers.get("X-Requested-With") == "preview":
+        return render(request, "reports/_band_preview.html", context, status=400 if errors else 200)
+    return render(request, "reports/band_set.html", context, status=400 if errors else 200)
+
+
+def _condition_text(c: dict[str, Any]) -> str:
+    if c["op"] == "between":
+        return f"{c['metric']} between {c['value'][0]:g} and {c['value'][1]:g}"
+    return f"{c['metric']} {c['op']} {c['value']:g}"
+
+
+# ---------------------------------------------------------------------------
+# Confirming bands
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def confirm_bands(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
+    """Suggested bands; the teacher confirms each or chooses another with a reason."""
+    user = _user(request)
+    school_class = access.get_class_for_user(user, class_id, edit=request.method == "POST")
+    subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
+    year = current_year(school_class.school_id)
+    point = current_point(year) if year else None
+    if point is None:
+        raise Http404("No assessment point")
+    pupils = list(
+        Pupil.objects.filter(enrolments__school_class=school_class).order_by(
+            "last_name", "first_name", "pk"
+        )
+    )
+    ids = [p.pk for p in pupils]
+    errors: list[str] = []
+    if request.method == "POST":
+        choices = []
+        sets = load_band_sets(school_class.school_id)
+        for pupil_id in ids:
+            for loaded in sets.active:
+                value = request.POST.get(f"band-{pupil_id}-{loaded.pk}", "")
+                if not value:
+                    continue
+                if not value.isdigit():
+                    return HttpResponse("band: not a band", status=400)
+                choices.append(
+                    services.Choice(
+                        pupil_id,
+                        loaded.pk,
+                        int(value),
+                        request.POST.get(f"reason-{pupil_id}-{loaded.pk}", "")[:300],
+                    )
+                )
+        try:
+            changed = services.confirm_bands(
+                user=user, point=point, subject=subject, allowed_pupil_ids=ids, choices=choices
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"Saved {changed} band{'s' if changed != 1 else ''}.")
+            return HttpResponseRedirect(
+                reverse("report-confirm", args=[school_class.pk, subject.slug])
+            )
+    results = point_results(point, pupil_ids=ids, subject_ids=[subject.pk])
+    rows = []
+    for pupil in pupils:
+        r = results.rows.get((pupil.pk, subject.pk))
+        rows.append(
+            {
+                "pupil": pupil,
+                "result": r,
+                "framework": framework_words(r.nc_year, r.framework_year)
+                if r and r.below_year
+                else "",
+                "bands": [
+                    (loaded, r.bands.get(loaded.pk) if r else None)
+                    for loaded in results.sets.active
+                ],
+            }
+        )
+    return render(
+        request,
+        "reports/confirm.html",
+        {
+            "school_class": school_class,
+            "subject": subject,
+            "subjects": Subject.objects.filter(school_id=school_class.school_id),
+            "point": point,
+            "rows": rows,
+            "sets": results.sets.active,
+            "errors": errors,
+            "posted": request.POST if errors else {},
+            "is_open": point.state == AssessmentPoint.State.OPEN,
+            "can_edit": access.can_edit_class(user, school_class),
+        },
+        status=400 if errors else 200,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Assessment points
+
+
+def _point_for(user: User, point_id: int) -> AssessmentPoint:
+    return get_object_or_404(
+        AssessmentPoint.objects.select_related("year", "school"),
+        school=access.school_of(user),
+        pk=point_id,
+    )
+
+
+@require_safe
+@login_required
+def points(request: HttpRequest) -> HttpResponse:
+    user = _manager(request)
+    school = access.school_of(user)
+    return render(
+        request,
+        "reports/points.html",
+        {
+            "points": AssessmentPoint.objects.filter(school=school)
+            .select_related("year")
+            .order_by("-year__start_date", "date"),
+            "has_bands": BandSet.objects.filter(school=school).exists(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def close_point(request: HttpRequest, point_id: int) -> HttpResponse:
+    user = _manager(request)
+    point = _point_for(user, point_id)
+    try:
+        summary = services.close_point(user=user, point=point)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Closed {point.name} {point.year.name}: {summary.snapshots} pupil records kept, "
+            f"{summary.confirmed} confirmed bands.",
+        )
+    return HttpResponseRedirect(reverse("report-points"))
+
+
+@require_POST
+@login_required
+def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
+    user = _manager(request)
+    point = _point_for(user, point_id)
+    try:
+        services.reopen_point(user=user, point=point, reason=request.POST.get("reason", "")[:200])
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"Reopened {point.name} {point.year.name}. Its earlier record is kept; closing it "
+            "again keeps a new one.",
+        )
+    return HttpResponseRedirect(reverse("report-points"))
+
+
+@require_safe
+@login_required
+def differences(request: HttpRequest, point_id: int) -> HttpResponse:
+    """Where teachers' confirmed bands differ from the suggestions, with their reasons."""
+    user = _user(request)
+    if not access.sees_pupils(user) or user.role not in access.WHOLE_SCHOOL_READ:
+        raise Http404("No such page")
+    point = _point_for(user, point_id)
+    results = point_results(point)
+    subjects = {s.pk: s for s in Subject.objects.filter(school_id=point.school_id)}
+    rows = [(r, band) for r in results.rows.values() for band in r.bands.values() if band.differs]
+    pupils = Pupil.objects.in_bulk({r.pupil_id for r, _ in rows})
+    unconfirmed = sum(
+        1 for r in results.rows.values() for b in r.bands.values() if not b.is_confirmed
+    )
+    return render(
+        request,
+        "reports/differences.html",
+        {
+            "point": point,
+            "rows": sorted(
+                [
+                    {"pupil": pupils[r.pupil_id], "subject": subjects.get(r.subject_id), "band": b}
+                    for r, b in rows
+                ],
+                key=lambda x: (x["pupil"].last_name, x["pupil"].first_name),
+            ),
+            "unconfirmed": unconfirmed,
+        },
+    )

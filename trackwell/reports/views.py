@@ -1,0 +1,589 @@
+"""Report pages: class overview, school overview, groups, gaps, the pupil page.
+
+Views parse, check access through `accounts.access`, call analysis functions
+and render. Writes go through `analysis.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from trackwell.accounts import access
+from trackwell.accounts.models import User
+from trackwell.analysis import services
+from trackwell.analysis.evaluation import (
+    current_point,
+    current_year,
+    earlier_positions,
+    load_band_sets,
+    point_results,
+    previous_closure,
+)
+from trackwell.analysis.gaps import pupil_gaps, shared_gaps
+from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
+from trackwell.analysis.models import PupilFramework, StartingPoint
+from trackwell.core.models import AcademicYear, AssessmentPoint
+from trackwell.curriculum.models import Framework, Subject
+from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
+
+from . import charts
+from .queries import live_distributions, pupil_trend, snapshot_distributions, trend_word
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _year_and_point(school_id: int) -> tuple[AcademicYear, AssessmentPoint]:
+    year = current_year(school_id)
+    point = current_point(year) if year else None
+    if year is None or point is None:
+        raise Http404("No current year with assessment points")
+    return year, point
+
+
+def framework_words(nc_year: int, framework_year: int | None) -> str:
+    """Neutral words for the framework a pupil's figures are counted on."""
+    if framework_year is None:
+        return ""
+    if framework_year == nc_year:
+        return f"{nc_year_label(framework_year)} framework"
+    return f"working on the {nc_year_label(framework_year)} framework"
+
+
+# ---------------------------------------------------------------------------
+# Class overview
+
+
+@require_safe
+@login_required
+def class_overview(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Each pupil's bands per subject, with gaps and the trend since the last point."""
+    user = _user(request)
+    school_class = access.get_class_for_user(user, class_id)
+    year, point = _year_and_point(school_class.school_id)
+    if school_class.year_id != year.pk:
+        point = (
+            AssessmentPoint.objects.filter(year_id=school_class.year_id).order_by("-date").first()
+        ) or point
+    pupils = list(
+        Pupil.objects.filter(enrolments__school_class=school_class).order_by(
+            "last_name", "first_name", "pk"
+        )
+    )
+    ids = [p.pk for p in pupils]
+    subjects = list(Subject.objects.filter(school_id=school_class.school_id))
+    sets = load_band_sets(school_class.school_id)
+    results = point_results(point, pupil_ids=ids, sets=sets)
+    attainment = sets.attainment
+    before = earlier_positions(previous_closure(point), attainment.pk if attainment else None, ids)
+    rows = []
+    for pupil in pupils:
+        cells: list[dict[str, Any] | None] = []
+        for subject in subjects:
+            r = results.rows.get((pupil.pk, subject.pk))
+            if r is None:
+                cells.append(None)
+                continue
+            earlier = before.get((pupil.pk, subject.pk))
+            now = r.attainment.shown.order if r.attainment else None
+            taught = int(r.figures.get("taught") or 0)
+            secure = int(r.figures.get("secure") or 0)
+            cells.append(
+                {
+                    "key": f"{pupil.pk}-{subject.pk}",
+                    "result": r,
+                    "trend": trend_word(earlier.order if earlier else None, now),
+                    "gaps": max(0, taught - secure),
+                    "framework": framework_words(r.nc_year, r.framework_year)
+                    if r.below_year
+                    else "",
+                }
+            )
+        rows.append({"pupil": pupil, "cells": cells})
+    return render(
+        request,
+        "reports/class_overview.html",
+        {
+            "school_class": school_class,
+            "point": point,
+            "subjects": subjects,
+            "rows": rows,
+            "sets": sets,
+            "can_edit": access.can_edit_class(user, school_class),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# School overview
+
+
+@require_safe
+@login_required
+def school_overview(request: HttpRequest) -> HttpResponse:
+    """Year group by subject: band distributions now and at each closed point, and progress."""
+    user = _user(request)
+    if not access.sees_aggregates(user):
+        raise Http404("No such page")
+    school = access.school_of(user)
+    year, point = _year_and_point(school.pk)
+    suppress = access.suppresses_small_groups(user)
+    sets = load_band_sets(school.pk)
+    subjects = list(Subject.objects.filter(school=school))
+    points = list(AssessmentPoint.objects.filter(year=year).order_by("date"))
+    closed = [p for p in points if p.state == AssessmentPoint.State.CLOSED and p.pk != point.pk]
+    results = point_results(point, sets=sets)
+    attainment = sets.attainment
+    progress = sets.progress_sets[0] if sets.progress_sets else None
+    now = live_distributions(results.rows.values(), attainment) if attainment else {}
+    now_progress = live_distributions(results.rows.values(), progress) if progress else {}
+    earlier = snapshot_distributions([p.pk for p in closed], sets)
+    years = sorted({k[0] for k in now})
+    tables = []
+    for subject in subjects:
+        lines: list[dict[str, Any]] = []
+        for nc_year in years:
+            dist = now.get((nc_year, subject.pk))
+            if dist is None:
+                continue
+            hidden = suppress and dist.total < school.min_group_size
+            history = []
+            for p in closed:
+                counts = {
+                    b.pk: earlier.get((p.pk, nc_year, subject.pk, b.pk), 0)
+                    for b in (attainment.bands if attainment else [])
+                }
+                total = sum(counts.values())
+                history.append(
+                    {
+                        "point": p,
+                        "cells": [
+                            (b, counts[b.pk], round(100 * counts[b.pk] / total) if total else 0)
+                            for b in sorted(attainment.bands, key=lambda b: -b.order)
+                        ]
+                        if attainment and total and not (suppress and total < school.min_group_size)
+                        else [],
+                    }
+                )
+            lines.append(
+                {
+                    "nc_year": nc_year,
+                    "label": nc_year_label(nc_year),
+                    "now": dist,
+                    "hidden": hidden,
+                    "progress": now_progress.get((nc_year, subject.pk)),
+                    "history": history,
+                }
+            )
+        chart = None
+        if attainment and lines:
+            visible = [line for line in lines if not line["hidden"]]
+            chart = charts.stacked_bars(
+                f"{subject.name}: attainment bands at {point.name}",
+                [line["label"] for line in visible],
+                [
+                    charts.Series(b.label, b.colour, [line["now"].percent(b) for line in visible])
+                    for b in sorted(attainment.bands, key=lambda b: b.order)
+                ],
+                x_title="Year group",
+                y_title="% of pupils",
+                alt=(
+                    f"Stacked bars: the share of pupils in each attainment band in {subject.name}, "
+                    f"by year group, at the {point.name} point. The table below gives the figures."
+                ),
+            )
+        tables.append({"subject": subject, "lines": lines, "chart": chart})
+    return render(
+        request,
+        "reports/school_overview.html",
+        {
+            "school": school,
+            "year": year,
+            "point": point,
+            "closed": closed,
+            "attainment": attainment,
+            "progress": progress,
+            "tables": tables,
+            "suppress": suppress,
+            "sees_pupils": access.sees_pupils(user),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Groups
+
+
+@require_safe
+@login_required
+def group_comparison(request: HttpRequest) -> HttpResponse:
+    """Each group beside all other pupils, per subject, with the difference."""
+    user = _user(request)
+    if not access.sees_aggregates(user):
+        raise Http404("No such page")
+    school = access.school_of(user)
+    _, default_point = _year_and_point(school.pk)
+    points = list(AssessmentPoint.objects.filter(school=school).order_by("-date"))
+    point = default_point
+    if request.GET.get("point"):
+        point = next((p for p in points if str(p.pk) == request.GET["point"]), default_point)
+    nc_years: list[int] = sorted(
+        set(SchoolClass.objects.filter(year=point.year).values_list("nc_year", flat=True))
+    )
+    nc_filter = request.GET.get("year", "")
+    sets = load_band_sets(school.pk)
+    results = point_results(point, sets=sets)
+    rows = list(results.rows.values())
+    if nc_filter.isdigit():
+        rows = [r for r in rows if r.nc_year == int(nc_filter)]
+    subjects = list(Subject.objects.filter(school=school))
+    facts = pupil_facts({r.pupil_id for r in rows})
+    choices = group_choices(PupilGroup.objects.filter(school=school))
+    suppress = access.suppresses_small_groups(user)
+    by_subject = []
+    for subject in subjects:
+        subject_rows = [r for r in rows if r.subject_id == subject.pk]
+        if not subject_rows:
+            continue
+        by_subject.append(
+            {
+                "subject": subject,
+                "comparisons": compare_groups(
+                    subject_rows,
+                    facts,
+                    choices,
+                    min_size=school.min_group_size,
+                    suppress=suppress,
+                ),
+            }
+        )
+    return render(
+        request,
+        "reports/groups.html",
+        {
+            "school": school,
+            "point": point,
+            "points": points,
+            "nc_years": [(n, nc_year_label(n)) for n in nc_years],
+            "nc_filter": nc_filter,
+            "by_subject": by_subject,
+            "suppress": suppress,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Gaps
+
+
+def _framework_for(subject: Subject, nc_year: int) -> Framework:
+    framework = Framework.objects.filter(subject=subject, nc_year=nc_year).select_related("scale")
+    found = framework.first()
+    if found is None:
+        raise Http404("No framework for this year")
+    return found
+
+
+def _on_other_framework(pupil_ids: list[int], subject: Subject, framework: Framework) -> set[int]:
+    return set(
+        PupilFramework.objects.filter(pupil_id__in=pupil_ids, subject=subject)
+        .exclude(framework=framework)
+        .values_list("pupil_id", flat=True)
+    )
+
+
+@require_safe
+@login_required
+def class_gaps(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
+    """The class's objectives by how many pupils are not yet secure; pick pupils for a group."""
+    user = _user(request)
+    school_class = access.get_class_for_user(user, class_id)
+    subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
+    framework = _framework_for(subject, school_class.nc_year)
+    pupils = list(
+        Pupil.objects.filter(enrolments__school_class=school_class).order_by(
+            "last_name", "first_name", "pk"
+        )
+    )
+    elsewhere = _on_other_framework([p.pk for p in pupils], subject, framework)
+    gaps = shared_gaps([p for p in pupils if p.pk not in elsewhere], framework, [school_class.pk])
+    return render(
+        request,
+        "reports/gaps.html",
+        {
+            "title": f"{school_class.name}: {subject.name} gaps",
+            "school_class": school_class,
+            "subject": subject,
+            "framework": framework,
+            "gaps": gaps,
+            "elsewhere": [p for p in pupils if p.pk in elsewhere],
+            "can_group": access.can_edit_class(user, school_class),
+            "group_url": reverse("report-class-gap-group", args=[school_class.pk, subject.slug]),
+        },
+    )
+
+
+@require_POST
+@login_required
+def class_gap_group(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
+    """Save the chosen pupils who share a gap as a school group."""
+    user = _user(request)
+    school_class = access.get_class_for_user(user, class_id, edit=True)
+    subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
+    back = reverse("report-class-gaps", args=[school_class.pk, subject.slug])
+    allowed = set(school_class.enrolments.values_list("pupil_id", flat=True))
+    return _save_group(request, user, allowed, back)
+
+
+def _save_group(request: HttpRequest, user: User, allowed: set[int], back: str) -> HttpResponse:
+    try:
+        chosen = {int(v) for v in request.POST.getlist("pupils")}
+    except ValueError:
+        return HttpResponse("pupils: not a list of pupils", status=400, content_type="text/plain")
+    if not chosen <= allowed:
+        return HttpResponse(
+            "pupils: some of these pupils are not in this list",
+            status=400,
+            content_type="text/plain",
+        )
+    try:
+        group = services.create_group(
+            user=user,
+            school=access.school_of(user),
+            name=request.POST.get("name", ""),
+            pupil_ids=chosen,
+            description=request.POST.get("description", ""),
+        )
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return HttpResponseRedirect(back)
+    messages.success(
+        request,
+        f"Saved the group '{group.name}' with {len(chosen)} pupil{pluralize(len(chosen))}.",
+    )
+    return HttpResponseRedirect(back)
+
+
+def _year_group_pupils(user: User, nc_year: int) -> tuple[list[Pupil], list[int]]:
+    classes = list(
+        access.visible_classes(user).filter(year__is_current=True, nc_year=nc_year).order_by("name")
+    )
+    if not classes:
+        raise Http404("No classes in this year group")
+    class_ids = [c.pk for c in classes]
+    pupils = list(
+        Pupil.objects.filter(enrolments__school_class_id__in=class_ids)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    return pupils, class_ids
+
+
+@require_safe
+@login_required
+def year_gaps(request: HttpRequest, nc_year: int, subject_slug: str) -> HttpResponse:
+    """Gaps shared across a year group's classes."""
+    user = _user(request)
+    if not access.sees_pupils(user):
+        raise Http404("No such page")
+    school = access.school_of(user)
+    subject = get_object_or_404(Subject, school=school, slug=subject_slug)
+    framework = _framework_for(subject, nc_year)
+    pupils, class_ids = _year_group_pupils(user, nc_year)
+    elsewhere = _on_other_framework([p.pk for p in pupils], subject, framework)
+    gaps = shared_gaps([p for p in pupils if p.pk not in elsewhere], framework, class_ids)
+    return render(
+        request,
+        "reports/gaps.html",
+        {
+            "title": f"{nc_year_label(nc_year)}: {subject.name} gaps shared across the year group",
+            "subject": subject,
+            "framework": framework,
+            "gaps": gaps,
+            "elsewhere": [p for p in pupils if p.pk in elsewhere],
+            "can_group": access.can_manage_assessment(user),
+            "group_url": reverse("report-year-gap-group", args=[nc_year, subject.slug]),
+        },
+    )
+
+
+@require_POST
+@login_required
+def year_gap_group(request: HttpRequest, nc_year: int, subject_slug: str) -> HttpResponse:
+    user = _user(request)
+    if not access.sees_pupils(user):
+        raise Http404("No such page")
+    if not access.can_manage_assessment(user):
+        raise PermissionDenied("Only leaders save year-group groups.")
+    school = access.school_of(user)
+    subject = get_object_or_404(Subject, school=school, slug=subject_slug)
+    pupils, _ = _year_group_pupils(user, nc_year)
+    back = reverse("report-year-gaps", args=[nc_year, subject.slug])
+    return _save_group(request, user, {p.pk for p in pupils}, back)
+
+
+# ---------------------------------------------------------------------------
+# Pupil page
+
+
+@require_safe
+@login_required
+def pupil_page(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """A pupil's subjects: bands over the assessment points, gaps and next steps."""
+    user = _user(request)
+    pupil = access.get_pupil_for_user(user, pupil_id)
+    year, point = _year_and_point(pupil.school_id)
+    school_class = (
+        SchoolClass.objects.filter(enrolments__pupil=pupil, year=year).order_by("pk").first()
+    )
+    sets = load_band_sets(pupil.school_id)
+    results = point_results(point, pupil_ids=[pupil.pk], sets=sets)
+    subjects = list(Subject.objects.filter(school_id=pupil.school_id))
+    frameworks = {
+        fw.pk: fw for fw in Framework.objects.filter(subject__in=subjects).select_related("subject")
+    }
+    points = list(
+        AssessmentPoint.objects.filter(school_id=pupil.school_id, date__lte=point.date).order_by(
+            "date"
+        )
+    )[-6:]
+    attainment = sets.attainment
+    trend = pupil_trend(pupil.pk, points, attainment)
+    band_labels = (
+        [b.label for b in sorted(attainment.bands, key=lambda b: b.order)] if attainment else []
+    )
+    sections = []
+    series = []
+    for subject in subjects:
+        r = results.rows.get((pupil.pk, subject.pk))
+        if r is None or r.framework_id is None:
+            continue
+        framework = frameworks[r.framework_id]
+        prev = next(
+            (
+                fw
+                for fw in frameworks.values()
+                if fw.subject_id == subject.pk and fw.nc_year == framework.nc_year - 1
+            ),
+            None,
+        )
+        gaps = pupil_gaps(pupil, framework, prev, [school_class.pk] if school_class else [])
+        history = trend.get(subject.pk, {})
+        values: list[int | None] = [
+            history[p.pk][0] if p.pk in history else None for p in points if p.pk != point.pk
+        ]
+        if results.live or point.pk not in history:
+            values.append(r.attainment.shown.order if r.attainment else None)
+        else:
+            values.append(history[point.pk][0])
+        series.append((subject.name, values))
+        sections.append(
+            {
+                "subject": subject,
+                "result": r,
+                "framework": framework,
+                "framework_words": framework_words(r.nc_year, r.framework_year),
+                "gaps": gaps,
+                "history": [(p, history[p.pk][1] if p.pk in history else "") for p in points],
+            }
+        )
+    point_labels = [f"{p.name} {p.year.name}" for p in points if p.pk != point.pk] + [
+        f"{point.name} {point.year.name}" + (" (now)" if results.live else "")
+    ]
+    chart = None
+    if attainment and series:
+        chart = charts.band_lines(
+            f"{pupil.full_name}: attainment band at each assessment point",
+            point_labels,
+            band_labels,
+            series,
+            alt=(
+                f"Line chart of {pupil.full_name}'s attainment band in each subject at each "
+                "assessment point; the table below each subject gives the same bands."
+            ),
+        )
+    can_edit = school_class is not None and access.can_edit_class(user, school_class)
+    return render(
+        request,
+        "reports/pupil.html",
+        {
+            "pupil": pupil,
+            "school_class": school_class,
+            "point": point,
+            "year": year,
+            "sections": sections,
+            "chart": chart,
+            "point_labels": point_labels,
+            "can_edit": can_edit,
+            "frameworks": sorted(frameworks.values(), key=lambda f: (f.subject_id, f.nc_year)),
+            "starting_points": list(StartingPoint.objects.filter(school_id=pupil.school_id)),
+        },
+    )
+
+
+@require_POST
+@login_required
+def pupil_tracking(request: HttpRequest, pupil_id: int) -> HttpResponse:
+    """Set the framework a pupil is assessed against, or their starting point, in a subject."""
+    user = _user(request)
+    pupil = access.get_pupil_for_user(user, pupil_id)
+    year, _ = _year_and_point(pupil.school_id)
+    school_class = (
+        SchoolClass.objects.filter(enrolments__pupil=pupil, year=year).order_by("pk").first()
+    )
+    if school_class is None or not access.can_edit_class(user, school_class):
+        raise PermissionDenied("You can view this pupil but not change their tracking.")
+    subject = get_object_or_404(
+        Subject, school_id=pupil.school_id, pk=_int(request.POST.get("subject"))
+    )
+    reason = request.POST.get("reason", "")[:200]
+    back = reverse("report-pupil", args=[pupil.pk])
+    try:
+        if "framework" in request.POST:
+            fw_id = request.POST["framework"]
+            framework = (
+                get_object_or_404(Framework, subject=subject, pk=_int(fw_id)) if fw_id else None
+            )
+            services.set_pupil_framework(
+                user=user, pupil=pupil, subject=subject, framework=framework, reason=reason
+            )
+        elif "starting_point" in request.POST:
+            sp_id = request.POST["starting_point"]
+            sp = (
+                get_object_or_404(StartingPoint, school_id=pupil.school_id, pk=_int(sp_id))
+                if sp_id
+                else None
+            )
+            services.set_starting_point(
+                user=user,
+                pupil=pupil,
+                subject=subject,
+                year_id=year.pk,
+                starting_point=sp,
+                reason=reason,
+            )
+        else:
+            return HttpResponse("Choose a framework or a starting point", status=400)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return HttpResponseRedirect(back)
+    messages.success(request, f"Saved for {subject.name}.")
+    return HttpResponseRedirect(back)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise Http404("Not a number") from exc
