@@ -276,6 +276,10 @@ def main() -> None:
         if r.note:
             print(f"    {r.note}")
 
+    from bench import analysis
+
+    analysis.run()
+
 
 if __name__ == "__main__":
     main()

@@ -1,0 +1,214 @@
+"""Whole-school and trust analysis benchmarks, each beside a plain SQL GROUP BY.
+
+Called at the end of `bench.run.main()` (Django is set up by then). It empties
+the bench database and builds what it needs: a two-form-entry school with all
+demo subjects and three closed points last year, then a trust of ten schools.
+"""
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+BASELINE_SQL = """
+SELECT j.pupil_id, o.framework_id, COUNT(*),
+       SUM(CASE WHEN l.counts_as_secure THEN 1 ELSE 0 END),
+       SUM(CASE WHEN l.is_greater_depth THEN 1 ELSE 0 END),
+       AVG(l.value)
+FROM assessment_judgement j
+JOIN curriculum_objective o ON o.id = j.objective_id
+JOIN curriculum_ratinglevel l ON l.id = j.level_id
+WHERE j.school_id IN ({schools}) AND o.archived_at IS NULL
+GROUP BY j.pupil_id, o.framework_id
+"""
+
+
+@dataclass
+class Case:
+    name: str
+    seconds: float
+    baseline: float
+    queries: int
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline if self.baseline else float("inf")
+
+
+def _median(fn: Callable[[], object], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _queries(fn: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def _baseline(school_ids: list[int]) -> Callable[[], object]:
+    from django.db import connection
+
+    sql = BASELINE_SQL.format(schools=", ".join(["%s"] * len(school_ids)))
+
+    def run() -> object:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, school_ids)
+            return cursor.fetchall()
+
+    return run
+
+
+def run() -> None:
+    from django.core.management import call_command
+    from django.test import Client
+    from django.urls import reverse
+
+    from trackwell.accounts.models import Role, User
+    from trackwell.analysis.defaults import create_default_bands
+    from trackwell.analysis.evaluation import current_point, current_year, evaluate_live
+    from trackwell.analysis.figures import compute_metrics
+    from trackwell.analysis.services import close_point, snapshot_closed_points
+    from trackwell.assessment.models import Judgement
+    from trackwell.core.models import AcademicYear
+    from trackwell.demo.generator import DemoOptions, generate
+
+    cases: list[Case] = []
+
+    # 1. A two-form-entry school, all demo subjects, three closed points last year.
+    call_command("flush", "--noinput", verbosity=0)
+    start = time.perf_counter()
+    school = generate(DemoOptions(schools=1, forms=2)).schools[0]
+    load = time.perf_counter() - start
+    create_default_bands(school)
+    start = time.perf_counter()
+    built = snapshot_closed_points(school=school)
+    backfill = time.perf_counter() - start
+    year = current_year(school.pk)
+    assert year is not None
+    point = current_point(year)
+    assert point is not None
+    baseline = _baseline([school.pk])
+    base = _median(baseline)
+    judgements = Judgement.objects.filter(school=school).count()
+
+    def analysis() -> object:
+        return evaluate_live(point)
+
+    rows = len(evaluate_live(point).rows)
+    cases.append(
+        Case(
+            "school analysis: figures + bands, 2FE",
+            _median(analysis),
+            base,
+            _queries(analysis),
+            f"{rows} pupil-subjects with two band sets each; baseline: one GROUP BY "
+            f"(pupil, framework) over {judgements:,} judgements",
+        )
+    )
+
+    def figures_only() -> object:
+        return compute_metrics([year.pk])
+
+    cases.append(
+        Case(
+            "school figures only (compute_metrics), 2FE",
+            _median(figures_only),
+            base,
+            _queries(figures_only),
+            "the SQL part: counts per pupil and framework, this year's and last year's",
+        )
+    )
+
+    leader = User.objects.get(school=school, role=Role.LEADER)
+    client = Client()
+    client.force_login(leader)
+    url = reverse("report-school")
+
+    def page() -> object:
+        response = client.get(url)
+        assert response.status_code == 200
+        return response
+
+    page()
+    cases.append(
+        Case(
+            "school overview page, 2FE",
+            _median(page, 3),
+            base,
+            _queries(page),
+            "whole page: live bands, three closed points' distributions, four charts",
+        )
+    )
+
+    start = time.perf_counter()
+    queries = _queries(lambda: close_point(user=leader, point=point))
+    closing = time.perf_counter() - start
+    cases.append(
+        Case(
+            "closing a point (snapshot whole school), 2FE",
+            closing,
+            base,
+            queries,
+            "bulk insert of every pupil-subject's figures and bands in one transaction",
+        )
+    )
+
+    # 2. A trust of ten one-form-entry schools.
+    call_command("flush", "--noinput", verbosity=0)
+    start = time.perf_counter()
+    trust = generate(DemoOptions(schools=10, forms=1))
+    trust_load = time.perf_counter() - start
+    school_ids = [s.pk for s in trust.schools]
+    for s in trust.schools:
+        create_default_bands(s)
+    years = list(AcademicYear.objects.filter(school_id__in=school_ids, is_current=True))
+    trust_base = _median(_baseline(school_ids))
+    trust_judgements = Judgement.objects.filter(school_id__in=school_ids).count()
+
+    def trust_figures() -> object:
+        return compute_metrics([y.pk for y in years])
+
+    def trust_analysis() -> object:
+        return [evaluate_live(p) for p in (current_point(y) for y in years) if p is not None]
+
+    cases.append(
+        Case(
+            "trust figures (10 schools, one call)",
+            _median(trust_figures, 3),
+            trust_base,
+            _queries(trust_figures),
+            f"baseline: one GROUP BY over {trust_judgements:,} judgements",
+        )
+    )
+    cases.append(
+        Case(
+            "trust analysis: figures + bands per school",
+            _median(trust_analysis, 3),
+            trust_base,
+            _queries(trust_analysis),
+            "ten schools' bands, each school with its own rules",
+        )
+    )
+
+    print(
+        f"\nAnalysis: 2FE school loaded in {load:.1f} s ({judgements:,} judgements); "
+        f"{len(built)} closed points snapshotted from history in {backfill:.2f} s; "
+        f"trust of 10 loaded in {trust_load:.1f} s\n"
+    )
+    print(f"{'case':<48} {'time':>10} {'baseline':>10} {'ratio':>8} {'queries':>8}")
+    for c in cases:
+        print(
+            f"{c.name:<48} {c.seconds * 1000:>8.1f}ms {c.baseline * 1000:>8.2f}ms "
+            f"{c.ratio:>7.1f}x {c.queries:>8}"
+        )
+        if c.note:
+            print(f"    {c.note}")
