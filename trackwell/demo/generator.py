@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from trackwell.accounts.models import Role, User
+from trackwell.analysis.defaults import create_default_bands
+from trackwell.analysis.services import snapshot_closed_points
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.models import AcademicYear, AssessmentPoint, School, Trust
 from trackwell.curriculum.defaults import (
@@ -321,6 +323,9 @@ def _school(
             creator=creator,
             drift=0.35,
         )
+    progress(f"{name}: bands and snapshots", 0)
+    create_default_bands(school)
+    snapshot_closed_points(school=school)
     return school, logins
 
 
