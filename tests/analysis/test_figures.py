@@ -122,3 +122,20 @@ def test_figures_read_as_people_say_them() -> None:
     assert format_figure("band_change", 0) == "same band"
     assert figure_phrase("pct_secure_of_year", 58.0) == "58% secure of the year"
     assert figure_phrase("average_depth", None) == "average depth: no figure yet"
+
+
+def test_figures_for_some_pupils_equal_the_whole_school_figures(world: World) -> None:
+    # Regression: narrowing to a few pupils once joined the judgements twice, so ratings on
+    # objectives taught to the class were over-counted and coverage went negative.
+    y3 = objectives(world.framework)
+    teach(world, y3[:4])
+    for pupil in world.pupils_a[:3]:
+        for objective in y3[:3]:
+            judge(world, pupil, objective, "2")
+    judge(world, world.pupils_a[0], y3[5], "1")
+    everyone = compute_metrics([world.year.pk])
+    some = compute_metrics([world.year.pk], pupil_ids=[world.pupils_a[0].pk])
+    mine = some[(world.pupils_a[0].pk, world.maths.pk)]
+    assert mine == everyone[(world.pupils_a[0].pk, world.maths.pk)]
+    assert (mine.taught, mine.assessed, mine.secure) == (5, 4, 3)
+    assert all(value is None or value >= 0 for value in mine.figures().values())

@@ -310,14 +310,17 @@ def _judgement_rows(
     if as_of is None:
         # Rated objectives that are also marked taught to the pupil's class, in one join
         # (much cheaper than a correlated EXISTS per judgement); the rest are "beyond".
-        both = TaughtObjective.objects.filter(
-            school_class__year_id__in=years,
-            objective__archived_at__isnull=True,
-            objective__judgements__level__isnull=False,
-            objective__judgements__pupil__enrolments__school_class=F("school_class"),
-        )
+        # All conditions on the judgement go in one filter() call: a second call on a
+        # multi-valued relation would join the judgements again and multiply the counts.
+        conditions: dict[str, Any] = {
+            "school_class__year_id__in": years,
+            "objective__archived_at__isnull": True,
+            "objective__judgements__level__isnull": False,
+            "objective__judgements__pupil__enrolments__school_class": F("school_class"),
+        }
         if pupil_ids is not None:
-            both = both.filter(objective__judgements__pupil_id__in=list(pupil_ids))
+            conditions["objective__judgements__pupil_id__in"] = list(pupil_ids)
+        both = TaughtObjective.objects.filter(**conditions)
         for pupil_id, framework_id, n in (
             both.values("objective__judgements__pupil_id", "objective__framework_id")
             .annotate(n=Count("pk"))
