@@ -468,7 +468,7 @@ def _rating(skill: float, difficulty: float, rng: random.Random) -> int:
         return 0
     if x < -0.25:
         return 1
-    if x < 1.15:
+    if x < 1.5:
         return 2
     return 3
 

@@ -68,8 +68,10 @@ def stacked_bars(
         disable_xml_declaration=True,
         style=_style([s.colour for s in series]),
         title=title,
-        x_title=x_title,
-        y_title=y_title,
+        # pygal draws a horizontal chart's x title under the value axis at the bottom and
+        # its y title beside the categories: swap so each title sits on its own axis.
+        x_title=y_title,
+        y_title=x_title,
         width=760,
         height=max(220, 70 + 44 * len(categories)),
         legend_at_bottom=True,
