@@ -1,0 +1,552 @@
+"""The framework editor: subjects, frameworks, strands, objectives, split, merge, history.
+
+Staff other than governors may read frameworks; only leaders and admins change
+them (others get 403 on editing pages, governors 404 everywhere). Views parse,
+ask the access layer, call a service and render.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from trackwell.accounts import access
+from trackwell.accounts.models import AuditEntry, User
+from trackwell.curriculum import restructure, services
+from trackwell.curriculum.forms import (
+    FrameworkForm,
+    MergeForm,
+    NewFrameworkForm,
+    ObjectiveForm,
+    SplitForm,
+    StrandForm,
+    SubjectForm,
+)
+from trackwell.curriculum.models import (
+    Framework,
+    Objective,
+    ObjectiveLink,
+    RatingScale,
+    Strand,
+    Subject,
+)
+from trackwell.curriculum.trust import pending_update
+
+GET_POST = ["GET", "HEAD", "POST"]
+
+
+def user_of(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def framework_url(framework: Framework | int) -> str:
+    pk = framework if isinstance(framework, int) else framework.pk
+    return reverse("curriculum-framework", args=[pk])
+
+
+def refuse(request: HttpRequest, exc: ValidationError, back: str) -> HttpResponseRedirect:
+    """Say why a change was refused, on the page the user came from."""
+    for message in exc.messages:
+        messages.warning(request, message)
+    return HttpResponseRedirect(back)
+
+
+def step_of(request: HttpRequest) -> int:
+    return -1 if request.POST.get("direction") == "up" else 1
+
+
+@require_safe
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """Subjects with their frameworks, the school's rating scales, and where to start."""
+    user = user_of(request)
+    school = access.curriculum_school(user)
+    subjects = Subject.objects.filter(school=school).prefetch_related("frameworks__scale")
+    return render(
+        request,
+        "curriculum/index.html",
+        {
+            "subjects": subjects,
+            "scales": RatingScale.objects.filter(school=school).prefetch_related("levels"),
+            "can_edit": access.can_manage_curriculum(user),
+            "has_frameworks": Framework.objects.filter(school=school).exists(),
+            "subject_form": SubjectForm(),
+            "in_trust": school.trust_id is not None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def subject_new(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    school = access.curriculum_school(user, edit=True)
+    form = SubjectForm(request.POST)
+    back = reverse("curriculum-index")
+    if not form.is_valid():
+        messages.warning(request, "Give the subject a name.")
+        return HttpResponseRedirect(back)
+    try:
+        services.create_subject(user=user, school=school, name=form.cleaned_data["name"])
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    messages.success(request, f"Added {form.cleaned_data['name']}.")
+    return HttpResponseRedirect(back)
+
+
+@require_http_methods(GET_POST)
+@login_required
+def subject_edit(request: HttpRequest, subject_id: int) -> HttpResponse:
+    user = user_of(request)
+    subject = access.get_subject_for_user(user, subject_id, edit=True)
+    form = SubjectForm(request.POST or None, initial={"name": subject.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rename_subject(user=user, subject=subject, name=form.cleaned_data["name"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(reverse("curriculum-index"))
+    return render(
+        request,
+        "curriculum/form.html",
+        {"form": form, "title": f"Rename {subject.name}", "back": reverse("curriculum-index")},
+    )
+
+
+@require_http_methods(GET_POST)
+@login_required
+def framework_new(request: HttpRequest) -> HttpResponse:
+    user = user_of(request)
+    school = access.curriculum_school(user, edit=True)
+    initial: dict[str, Any] = {}
+    if request.GET.get("subject"):
+        initial["subject"] = request.GET["subject"]
+    form = NewFrameworkForm(request.POST or None, school_id=school.pk, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            framework = services.create_framework(
+                user=user,
+                subject=data["subject"],
+                year=data["year"],
+                name=data["name"],
+                scale=data["scale"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(framework_url(framework))
+    return render(
+        request,
+        "curriculum/form.html",
+        {"form": form, "title": "New framework", "back": reverse("curriculum-index")},
+    )
+
+
+@require_safe
+@login_required
+def framework_detail(request: HttpRequest, framework_id: int) -> HttpResponse:
+    """A framework's strands and objectives; the editor itself for leaders and admins."""
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id)
+    objectives = list(
+        Objective.objects.filter(framework=framework)
+        .annotate(judged=Count("judgements", filter=Q(judgements__level__isnull=False)))
+        .select_related("parent")
+        .order_by("strand__order", "strand_id", "order", "id")
+    )
+    strands = list(Strand.objects.filter(framework=framework).order_by("order", "id"))
+    current: dict[int, list[Objective]] = {s.pk: [] for s in strands}
+    for obj in objectives:
+        if obj.archived_at is None:
+            current[obj.strand_id].append(obj)
+    can_edit = access.can_manage_curriculum(user)
+    return render(
+        request,
+        "curriculum/framework.html",
+        {
+            "framework": framework,
+            "strands": [(s, current[s.pk]) for s in strands],
+            "archived": [o for o in objectives if o.archived_at is not None],
+            "levels": list(framework.scale.levels.all()),
+            "can_edit": can_edit,
+            "update": pending_update(framework) if can_edit else None,
+            "in_trust": framework.school.trust_id is not None,
+            "strand_form": StrandForm(),
+            "objective_form": ObjectiveForm(framework_id=framework.pk),
+        },
+    )
+
+
+@require_http_methods(GET_POST)
+@login_required
+def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id, edit=True)
+    form = FrameworkForm(
+        request.POST or None,
+        initial={
+            "name": framework.name,
+            "year": framework.phase or str(framework.nc_year),
+            "description": framework.description,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_framework(
+                user=user,
+                framework=framework,
+                name=data["name"],
+                year=data["year"],
+                description=data["description"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(framework_url(framework))
+    return render(
+        request,
+        "curriculum/form.html",
+        {"form": form, "title": f"Edit {framework.name}", "back": framework_url(framework)},
+    )
+
+
+@require_safe
+@login_required
+def framework_history(request: HttpRequest, framework_id: int) -> HttpResponse:
+    """Every change to the framework, its strands and objectives: who, when, what."""
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id)
+    objective_ids = [str(pk) for pk in framework.objectives.values_list("pk", flat=True)]
+    strand_ids = [str(pk) for pk in framework.strands.values_list("pk", flat=True)]
+    entries = (
+        AuditEntry.objects.filter(school=framework.school)
+        .filter(
+            Q(object_type="curriculum.Framework", object_id=str(framework.pk))
+            | Q(object_type="curriculum.Objective", object_id__in=objective_ids)
+            | Q(object_type="curriculum.Strand", object_id__in=strand_ids)
+            | Q(old__framework=framework.pk)
+        )
+        .select_related("user")[:300]
+    )
+    links = ObjectiveLink.objects.filter(target__framework=framework).select_related(
+        "source", "target", "made_by"
+    )
+    return render(
+        request,
+        "curriculum/history.html",
+        {"framework": framework, "entries": entries, "links": links},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Strands
+
+
+@require_POST
+@login_required
+def strand_new(request: HttpRequest, framework_id: int) -> HttpResponse:
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id, edit=True)
+    form = StrandForm(request.POST)
+    back = framework_url(framework)
+    if not form.is_valid():
+        messages.warning(request, "Give the strand a name.")
+        return HttpResponseRedirect(back)
+    try:
+        services.create_strand(
+            user=user,
+            framework=framework,
+            name=form.cleaned_data["name"],
+            code=form.cleaned_data["code"],
+        )
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    return HttpResponseRedirect(back)
+
+
+@require_http_methods(GET_POST)
+@login_required
+def strand_edit(request: HttpRequest, strand_id: int) -> HttpResponse:
+    user = user_of(request)
+    strand = access.get_strand_for_user(user, strand_id, edit=True)
+    form = StrandForm(
+        request.POST or None,
+        initial={"name": strand.name, "code": strand.code, "statement": strand.statement},
+    )
+    back = framework_url(strand.framework_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_strand(user=user, strand=strand, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(back)
+    return render(
+        request, "curriculum/form.html", {"form": form, "title": "Edit strand", "back": back}
+    )
+
+
+@require_POST
+@login_required
+def strand_move(request: HttpRequest, strand_id: int) -> HttpResponse:
+    user = user_of(request)
+    strand = access.get_strand_for_user(user, strand_id, edit=True)
+    services.move_strand(user=user, strand=strand, step=step_of(request))
+    return HttpResponseRedirect(framework_url(strand.framework_id) + f"#strand-{strand.pk}")
+
+
+@require_POST
+@login_required
+def strand_delete(request: HttpRequest, strand_id: int) -> HttpResponse:
+    user = user_of(request)
+    strand = access.get_strand_for_user(user, strand_id, edit=True)
+    back = framework_url(strand.framework_id)
+    try:
+        services.delete_strand(user=user, strand=strand)
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    messages.success(request, f"Removed the strand {strand.name}.")
+    return HttpResponseRedirect(back)
+
+
+# ---------------------------------------------------------------------------
+# Objectives
+
+
+@require_POST
+@login_required
+def objective_new(request: HttpRequest, strand_id: int) -> HttpResponse:
+    user = user_of(request)
+    strand = access.get_strand_for_user(user, strand_id, edit=True)
+    form = ObjectiveForm(request.POST, framework_id=strand.framework_id)
+    back = framework_url(strand.framework_id) + f"#strand-{strand.pk}"
+    if not form.is_valid():
+        messages.warning(request, "Give the objective a code and a statement.")
+        return HttpResponseRedirect(back)
+    data = form.cleaned_data
+    try:
+        services.create_objective(
+            user=user,
+            strand=strand,
+            code=data["code"],
+            statement=data["statement"],
+            is_key=data["is_key"],
+            tags=services.clean_tags(data["tags"]),
+        )
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    return HttpResponseRedirect(back)
+
+
+@require_http_methods(GET_POST)
+@login_required
+def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
+    user = user_of(request)
+    objective = access.get_objective_for_user(user, objective_id, edit=True)
+    form = ObjectiveForm(
+        request.POST or None,
+        framework_id=objective.framework_id,
+        initial={
+            "code": objective.code,
+            "statement": objective.statement,
+            "is_key": objective.is_key,
+            "tags": ", ".join(objective.tags or []),
+            "strand": objective.strand_id,
+        },
+    )
+    back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_objective(
+                user=user,
+                objective=objective,
+                code=data["code"],
+                statement=data["statement"],
+                is_key=data["is_key"],
+                tags=services.clean_tags(data["tags"]),
+                strand=data["strand"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return HttpResponseRedirect(back)
+    return render(
+        request,
+        "curriculum/form.html",
+        {"form": form, "title": f"Edit objective {objective.code}", "back": back},
+    )
+
+
+@require_POST
+@login_required
+def objective_move(request: HttpRequest, objective_id: int) -> HttpResponse:
+    user = user_of(request)
+    objective = access.get_objective_for_user(user, objective_id, edit=True)
+    back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
+    try:
+        services.move_objective(user=user, objective=objective, step=step_of(request))
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+@login_required
+def objective_remove(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Delete an unused objective, or archive one that has judgements."""
+    user = user_of(request)
+    objective = access.get_objective_for_user(user, objective_id, edit=True)
+    outcome = services.remove_objective(user=user, objective=objective)
+    if outcome == "archived":
+        messages.success(
+            request,
+            f"Archived {objective.code}: it has judgements, which stay in its history.",
+        )
+    else:
+        messages.success(request, f"Deleted {objective.code}.")
+    return HttpResponseRedirect(framework_url(objective.framework_id))
+
+
+@require_POST
+@login_required
+def objective_restore(request: HttpRequest, objective_id: int) -> HttpResponse:
+    user = user_of(request)
+    objective = access.get_objective_for_user(user, objective_id, edit=True)
+    services.restore_objective(user=user, objective=objective)
+    messages.success(request, f"Restored {objective.code}.")
+    return HttpResponseRedirect(
+        framework_url(objective.framework_id) + f"#objective-{objective.pk}"
+    )
+
+
+@require_POST
+@login_required
+def framework_reorder(request: HttpRequest, framework_id: int) -> HttpResponse:
+    """Drag and drop: `strand-<id>` fields list that strand's objective ids in order."""
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id, edit=True)
+    layout: dict[int, list[int]] = {}
+    try:
+        for key in request.POST:
+            if key.startswith("strand-"):
+                value = request.POST.get(key, "")
+                layout[int(key[7:])] = [int(v) for v in value.split(",") if v.strip()]
+        services.reorder_framework(user=user, framework=framework, layout=layout)
+    except ValueError:
+        return JsonResponse({"error": "The new order could not be read."}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse({"ok": True})
+
+
+@require_http_methods(GET_POST)
+@login_required
+def objective_split(request: HttpRequest, objective_id: int) -> HttpResponse:
+    """Split one objective into several; each inherits every pupil's judgement."""
+    user = user_of(request)
+    objective = access.get_objective_for_user(user, objective_id, edit=True)
+    back = framework_url(objective.framework_id)
+    initial = {
+        "code_1": f"{objective.code}a",
+        "statement_1": objective.statement,
+        "code_2": f"{objective.code}b",
+    }
+    form = SplitForm(request.POST or None, initial=None if request.POST else initial)
+    judged = objective.judgements.count()
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = restructure.split_objective(
+                user=user, objective=objective, parts=form.parts()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Split {objective.code} into {', '.join(o.code for o in created)}; "
+                f"{judged} judgement(s) inherited by each. {objective.code} is archived.",
+            )
+            return HttpResponseRedirect(back)
+    return render(
+        request,
+        "curriculum/split.html",
+        {"objective": objective, "form": form, "judged": judged, "back": back},
+    )
+
+
+@require_http_methods(GET_POST)
+@login_required
+def framework_merge(request: HttpRequest, framework_id: int) -> HttpResponse:
+    """Choose objectives and a rule, see who gets which rating, then confirm."""
+    user = user_of(request)
+    framework = access.get_framework_for_user(user, framework_id, edit=True)
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = MergeForm(data, framework_id=framework.pk)
+    plan = None
+    if data is not None and form.is_valid():
+        chosen = list(form.cleaned_data["objectives"])
+        rule = form.cleaned_data["rule"]
+        try:
+            plan = restructure.plan_merge(chosen, rule)
+            if request.method == "POST" and request.POST.get("confirm"):
+                target = restructure.merge_objectives(
+                    user=user,
+                    objectives=chosen,
+                    rule=rule,
+                    code=form.cleaned_data["code"],
+                    statement=form.cleaned_data["statement"],
+                    into=form.cleaned_data["into"],
+                )
+                messages.success(
+                    request,
+                    f"Merged {len(chosen)} objectives into {target.code}; "
+                    f"{len(plan.rows)} pupil(s) keep one rating each.",
+                )
+                return HttpResponseRedirect(framework_url(framework))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+            plan = None
+    return render(
+        request,
+        "curriculum/merge.html",
+        {
+            "framework": framework,
+            "form": form,
+            "plan": plan,
+            "rules": restructure.MERGE_RULES,
+        },
+    )
+
+
+@require_safe
+@login_required
+def export_framework_csv(request: HttpRequest, framework_id: int) -> HttpResponse:
+    from trackwell.interop.csv_frameworks import export_csv
+
+    framework = access.get_framework_for_user(user_of(request), framework_id)
+    response = HttpResponse(export_csv([framework]), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="framework-{framework.pk}.csv"'
+    return response
+
+
+@require_safe
+@login_required
+def export_framework_case(request: HttpRequest, framework_id: int) -> HttpResponse:
+    from trackwell.interop.case import export_case
+
+    framework = access.get_framework_for_user(user_of(request), framework_id)
+    response = JsonResponse(export_case(framework), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="framework-{framework.pk}-case.json"'
+    return response
