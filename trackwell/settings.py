@@ -5,6 +5,7 @@ refuses to start without a real SECRET_KEY.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -106,7 +107,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our own assets, then front-end packages installed from npm by `make setup`
+# (package.json and package-lock.json pin them; node_modules is never committed).
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS: list[Any] = [
+    BASE_DIR / "static",
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+]
 STATIC_ROOT = VAR_DIR / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
