@@ -85,7 +85,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # A file, not memory, so tests exercise WAL and real concurrent connections.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-trackwell.sqlite3")}
+    # TEST_SQLITE_NAME lets two test runs share a checkout without sharing a file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / envstr("TEST_SQLITE_NAME", "test-trackwell.sqlite3"))
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
