@@ -41,7 +41,8 @@ def test_one_form_entry_school_is_realistic() -> None:
     assert 0.005 <= share(sen_status=SenStatus.EHCP) <= 0.05
     assert 0.13 <= share(eal=True) <= 0.27
 
-    # Maths, reading, writing and science for Years 1-6, each 25-50 objectives.
+    # Maths, reading, writing and science for Years 1-6, maths, reading and
+    # writing for Reception, each 25-50 objectives.
     counts = (
         Framework.objects.filter(school=school)
         .annotate(n=Count("objectives"))
@@ -49,7 +50,7 @@ def test_one_form_entry_school_is_realistic() -> None:
     )
     assert {(s, y) for s, y, _ in counts} == {
         (s, y) for s in ("maths", "reading", "writing", "science") for y in range(1, 7)
-    }
+    } | {(s, 0) for s in ("maths", "reading", "writing")}
     assert all(25 <= n <= 50 for _, _, n in counts)
 
     # Classes this year and last, three points a year, last year's closed.
