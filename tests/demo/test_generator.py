@@ -12,7 +12,7 @@ from trackwell.accounts.models import Role, User
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Objective
-from trackwell.demo.generator import DemoOptions, generate
+from trackwell.demo.generator import DemoOptions, generate, progress_steps
 from trackwell.pupils.models import Pupil, SchoolClass, SenStatus
 from trackwell.pupils.upn import is_valid_upn
 
@@ -109,7 +109,11 @@ def test_same_seed_same_data() -> None:
 
 @pytest.mark.django_db
 def test_two_form_entry_trust() -> None:
-    result = generate(DemoOptions(schools=2, forms=2, pupils_per_class=3))
+    options = DemoOptions(schools=2, forms=2, pupils_per_class=3)
+    steps: list[str] = []
+    result = generate(options, lambda label, _step: steps.append(label))
+    # The loading bar knows its length in advance and reaches it exactly.
+    assert len(steps) == progress_steps(options) == 2 * (3 + 13 * 2)
     assert [s.trust_id for s in result.schools] == [result.trust.pk] * 2
     assert SchoolClass.objects.filter(school=result.schools[0], year__is_current=True).count() == 14
     assert User.objects.filter(username="s2.head", school=result.schools[1]).exists()
