@@ -13,6 +13,7 @@ from trackwell.curriculum import services, trust
 from trackwell.curriculum.forms import LibraryForm
 from trackwell.curriculum.models import Framework, RatingScale, SharedFramework
 from trackwell.curriculum.views import GET_POST, framework_url, refuse, user_of
+from trackwell.pupils.models import nc_year_label
 
 
 @require_safe
@@ -29,7 +30,7 @@ def library(request: HttpRequest) -> HttpResponse:
         "curriculum/library.html",
         {
             "subjects": [
-                (slug, name, [(y, (slug, y) in have) for y in years])
+                (slug, name, [(y, nc_year_label(y), (slug, y) in have) for y in years])
                 for slug, name, years in services.library_subjects()
             ],
             "scales": RatingScale.objects.filter(school=school),
@@ -137,10 +138,21 @@ def framework_update(request: HttpRequest, framework_id: int) -> HttpResponse:
     if request.method == "POST":
         accepted = {c.key for c in update.changes if request.POST.get(c.key) == "accept"}
         try:
-            counts = trust.apply_update(user=user, framework=framework, accepted=accepted)
+            counts = trust.apply_update(
+                user=user,
+                framework=framework,
+                accepted=accepted,
+                expected_digest=request.POST.get("digest") or None,
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.warning(request, message)
+            # Show the changes as they are now (they may have moved on).
+            framework.refresh_from_db()
+            fresh = trust.pending_update(framework)
+            if fresh is None:
+                return HttpResponseRedirect(framework_url(framework))
+            update = fresh
         else:
             messages.success(
                 request,

@@ -4,21 +4,23 @@ An import first turns its file into a `FrameworkSpec`. `plan_framework` compares
 the spec with what the school has and lists what would be created, changed,
 archived or restored, without writing anything; `apply_spec` makes exactly those
 changes in one transaction, and refuses if they are no longer what was previewed.
-Objectives are matched by identifier, then by code, so importing the same file
-twice changes nothing the second time. Objectives missing from the file are
-archived, never deleted, so no judgement is lost.
+Objectives are matched in two passes: every identifier in the file first, then
+codes among the objectives still unmatched, so a row cannot take by code an
+objective that a later row names by identifier. Importing the same file twice
+changes nothing the second time. Objectives missing from the file are archived,
+never deleted, so no judgement is lost.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -39,6 +41,9 @@ NAME_MAX = Strand._meta.get_field("name").max_length or 150
 FRAMEWORK_NAME_MAX = Framework._meta.get_field("name").max_length or 150
 SUBJECT_MAX = Subject._meta.get_field("name").max_length or 100
 IDENTIFIER_MAX = Objective._meta.get_field("identifier").max_length or 100
+
+S = TypeVar("S", "StrandSpec", "ObjectiveSpec")
+M = TypeVar("M", Strand, Objective)
 
 
 @dataclass
@@ -229,7 +234,13 @@ class _Match:
     strand_by_key: dict[str, int]
 
 
-def _find_framework(school: School, spec: FrameworkSpec) -> tuple[Subject | None, Framework | None]:
+def find_framework(school: School, spec: FrameworkSpec) -> tuple[Subject | None, Framework | None]:
+    """The school's subject and framework a spec describes: by identifier, else subject and year.
+
+    The subject is found by slug, then by name, so a renamed subject is still found.
+    Imports write into the framework this returns; adopting a trust framework refuses
+    when it returns one.
+    """
     if spec.identifier:
         framework = (
             Framework.objects.filter(school=school, identifier=spec.identifier)
@@ -251,12 +262,9 @@ def _find_framework(school: School, spec: FrameworkSpec) -> tuple[Subject | None
 
 def _match(school: School, spec: FrameworkSpec, framework: Framework | None) -> _Match:
     if framework is None:
-        subject, framework = _find_framework(school, spec)
+        subject, framework = find_framework(school, spec)
     else:
         subject = framework.subject
-    strands: list[Strand | None] = []
-    objectives: list[Objective | None] = []
-    archive: list[Objective] = []
     if framework is None:
         return _Match(
             subject,
@@ -267,33 +275,24 @@ def _match(school: School, spec: FrameworkSpec, framework: Framework | None) -> 
             {s.key: i for i, s in enumerate(spec.strands)},
         )
     existing_strands = list(Strand.objects.filter(framework=framework))
-    s_by_id = {s.identifier: s for s in existing_strands}
-    s_by_name = {s.name.casefold(): s for s in existing_strands}
-    used: set[int] = set()
-    for strand_spec in spec.strands:
-        found = s_by_id.get(strand_spec.identifier) if strand_spec.identifier else None
-        if found is None:
-            found = s_by_name.get(strand_spec.name.casefold())
-        if found is not None and found.pk in used:
-            found = None
-        if found is not None:
-            used.add(found.pk)
-        strands.append(found)
+    strands = _two_pass(
+        spec.strands,
+        by_identifier={s.identifier: s for s in existing_strands},
+        spec_identifier=lambda st: st.identifier,
+        by_other={s.name.casefold(): s for s in existing_strands},
+        spec_other=lambda st: st.name.casefold(),
+    )
     existing = list(
         Objective.objects.filter(framework=framework).select_related("parent", "strand")
     )
-    o_by_id = {o.identifier: o for o in existing}
-    o_by_code = {o.code: o for o in existing}
-    taken: set[int] = set()
-    for obj_spec in spec.objectives:
-        found_obj = o_by_id.get(obj_spec.identifier) if obj_spec.identifier else None
-        if found_obj is None or found_obj.pk in taken:
-            found_obj = o_by_code.get(obj_spec.code)
-        if found_obj is not None and found_obj.pk in taken:
-            found_obj = None
-        if found_obj is not None:
-            taken.add(found_obj.pk)
-        objectives.append(found_obj)
+    objectives = _two_pass(
+        spec.objectives,
+        by_identifier={o.identifier: o for o in existing},
+        spec_identifier=lambda ob: ob.identifier,
+        by_other={o.code: o for o in existing},
+        spec_other=lambda ob: ob.code,
+    )
+    taken = {o.pk for o in objectives if o is not None}
     archive = [o for o in existing if o.pk not in taken and o.archived_at is None]
     return _Match(
         subject,
@@ -303,6 +302,37 @@ def _match(school: School, spec: FrameworkSpec, framework: Framework | None) -> 
         archive,
         {s.key: i for i, s in enumerate(spec.strands)},
     )
+
+
+def _two_pass(
+    specs: Sequence[S],
+    *,
+    by_identifier: dict[str, M],
+    spec_identifier: Callable[[S], str],
+    by_other: dict[str, M],
+    spec_other: Callable[[S], str],
+) -> list[M | None]:
+    """Match described items with existing ones: every identifier first, then the rest.
+
+    Matching row by row would let an early row take by code (or name) an item that
+    a later row names by identifier; the preview and the write would then disagree.
+    """
+    found: list[M | None] = [None] * len(specs)
+    taken: set[int] = set()
+    for index, item in enumerate(specs):
+        ident = spec_identifier(item)
+        match = by_identifier.get(ident) if ident else None
+        if match is not None and match.pk not in taken:
+            found[index] = match
+            taken.add(match.pk)
+    for index, item in enumerate(specs):
+        if found[index] is not None:
+            continue
+        match = by_other.get(spec_other(item))
+        if match is not None and match.pk not in taken:
+            found[index] = match
+            taken.add(match.pk)
+    return found
 
 
 def _diff(label: str, old: Any, new: Any) -> str:
@@ -325,6 +355,27 @@ def _objective_targets(spec: FrameworkSpec) -> dict[str, str]:
         if obj.identifier:
             by_key[obj.identifier] = obj.code
     return by_key
+
+
+def _restore_conflicts(obj: Objective, m: _Match, where: str) -> list[str]:
+    """An archived objective that was split or merged cannot come back beside what replaced it.
+
+    Its pupils' ratings live on in the objectives that took over; with both
+    current they would count twice. Restoring is fine when the same file
+    archives those replacements (going back to the layout before the split).
+    """
+    from trackwell.curriculum.services import replacements  # services imports this module
+
+    leaving = {o.pk for o in m.archive}
+    staying = [o for o in replacements(obj) if o.pk not in leaving]
+    if not staying:
+        return []
+    names = ", ".join(o.code for o in staying)
+    return [
+        f"{where}: {obj.code} was split or merged into {names}, which stay in use; bringing "
+        f"{obj.code} back as well would count its pupils' ratings twice. Leave {obj.code} out "
+        f"of the file, or leave out {names}."
+    ]
 
 
 def _plan(school: School, spec: FrameworkSpec, m: _Match) -> tuple[list[Change], list[str]]:
@@ -371,8 +422,17 @@ def _plan(school: School, spec: FrameworkSpec, m: _Match) -> tuple[list[Change],
     parent_codes = _objective_targets(spec)
     final_codes: dict[str, str] = {}
     final_ids: dict[str, str] = {}
+    claimed: dict[int, str] = {}
     for obj_spec, obj in zip(spec.objectives, m.objectives, strict=True):
         label = f"{obj_spec.code} {obj_spec.statement}"
+        if obj is not None:
+            # Matching gives each objective to one row at most; say so if that ever fails.
+            if obj.pk in claimed:
+                errors.append(
+                    f"{obj_spec.where or label}: objective {obj.code!r} is already matched by "
+                    f"{claimed[obj.pk]}; one objective can be matched by one row only."
+                )
+            claimed.setdefault(obj.pk, obj_spec.where or label)
         if obj is None:
             changes.append(Change("create", "objective", label))
         else:
@@ -399,11 +459,19 @@ def _plan(school: School, spec: FrameworkSpec, m: _Match) -> tuple[list[Change],
                     details.append(_diff("part of", old_parent, new_parent))
             if obj.archived_at is not None:
                 changes.append(Change("restore", "objective", label, details))
+                errors.extend(_restore_conflicts(obj, m, obj_spec.where or label))
             elif details:
                 changes.append(Change("change", "objective", label, details))
         final_codes[obj_spec.code] = obj_spec.where or label
-        if obj_spec.identifier:
-            final_ids[obj_spec.identifier] = obj_spec.where or label
+        # The identifier the objective ends with: the file's, or the one it keeps.
+        final_id = obj_spec.identifier or (obj.identifier if obj is not None else "")
+        if final_id:
+            if final_id in final_ids:
+                errors.append(
+                    f"{obj_spec.where or label}: identifier {final_id!r} would also belong to "
+                    f"{final_ids[final_id]}; one identifier can name one objective only."
+                )
+            final_ids.setdefault(final_id, obj_spec.where or label)
     for obj in m.archive:
         changes.append(Change("archive", "objective", f"{obj.code} {obj.statement}"))
     if m.framework is not None:
@@ -418,7 +486,7 @@ def _plan(school: School, spec: FrameworkSpec, m: _Match) -> tuple[list[Change],
             if other.identifier in final_ids:
                 errors.append(
                     f"{final_ids[other.identifier]}: identifier {other.identifier!r} belongs to "
-                    f"objective {other.code!r}, which the file does not match by code."
+                    f"objective {other.code!r}, which the file does not match."
                 )
     return changes, errors
 
@@ -465,29 +533,36 @@ def apply_spec(
     `expected_digest` is the plan the user previewed; if the changes differ now,
     StalePlan is raised and nothing is written.
     """
-    with transaction.atomic():
-        plan = plan_framework(school, spec, framework=framework)
-        if plan.errors:
-            raise ValidationError(plan.errors)
-        if expected_digest is not None and plan.digest != expected_digest:
-            raise StalePlan(
-                "The framework has changed since this preview; look at the new preview first."
-            )
-        match = _match(school, spec, framework)
-        result = _write(user, school, spec, scale, match)
-        if plan.changes:
-            log_action(
-                school=school,
-                user=user,
-                action=action,
-                obj=result,
-                old=None,
-                new={
-                    "source": source,
-                    "summary": plan.summary,
-                    "changes": [asdict(c) for c in plan.changes],
-                },
-            )
+    try:
+        with transaction.atomic():
+            plan = plan_framework(school, spec, framework=framework)
+            if plan.errors:
+                raise ValidationError(plan.errors)
+            if expected_digest is not None and plan.digest != expected_digest:
+                raise StalePlan(
+                    "The framework has changed since this preview; look at the new preview first."
+                )
+            match = _match(school, spec, framework)
+            result = _write(user, school, spec, scale, match)
+            if plan.changes:
+                log_action(
+                    school=school,
+                    user=user,
+                    action=action,
+                    obj=result,
+                    old=None,
+                    new={
+                        "source": source,
+                        "summary": plan.summary,
+                        "changes": [asdict(c) for c in plan.changes],
+                    },
+                )
+    except IntegrityError as exc:
+        # The plan should rule this out; if it ever happens, say so instead of failing.
+        raise ValidationError(
+            f"{spec.where or spec.name}: two objectives or strands would end up with the same "
+            "code or identifier, so nothing was saved. Check the codes and identifiers."
+        ) from exc
     return result, plan
 
 
