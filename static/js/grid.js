@@ -47,6 +47,18 @@
     return th ? th.textContent : "";
   }
 
+  // Hover and focus text of a cell: what its level means in this subject, then its note.
+  function describe(cell) {
+    const code = cell.textContent.trim();
+    const level = code ? byCode.get(code.toUpperCase()) : null;
+    const meaning = level ? `${level.code} ${level.label}${level.descriptor ? ": " + level.descriptor : ""}` : "";
+    const note = cell.dataset.note || "";
+    const text = [meaning, note ? `Note: ${note}` : ""].filter(Boolean).join("\n");
+    if (text) cell.title = text; else cell.removeAttribute("title");
+    if (level && level.descriptor) cell.setAttribute("aria-description", level.descriptor);
+    else cell.removeAttribute("aria-description");
+  }
+
   function paint(cell, code) {
     cell.className = cell.className.replace(/\blv-\d+\b/g, "").trim();
     const level = code ? byCode.get(code.toUpperCase()) : null;
@@ -54,13 +66,16 @@
     cell.textContent = level ? level.code : "";
     if (level) cell.setAttribute("aria-label", `${pupilName(cell)}, ${objectiveCode(cell)}: ${level.label}`);
     else cell.setAttribute("aria-label", `${pupilName(cell)}, ${objectiveCode(cell)}: no rating`);
+    describe(cell);
   }
 
   function showNote(cell, note) {
     cell.dataset.note = note || "";
     cell.classList.toggle("has-note", !!note);
-    if (note) cell.title = note; else cell.removeAttribute("title");
+    describe(cell);
   }
+
+  for (const row of matrix) for (const cell of row) describe(cell);
 
   function updateSummaries(cell, payload) {
     const tr = cell.parentElement;

@@ -97,8 +97,15 @@ def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse
             "can_edit": access.can_edit_class(user, school_class),
             "sorts": SORTS,
             "other_year": data.framework.nc_year != school_class.nc_year,
+            # What each level means in this subject (as the legend shows it), for the
+            # cells' hover and focus text; read from the levels already loaded.
             "grid_levels_json": [
-                {"code": lv.code, "label": lv.label, "value": lv.value, "descriptor": lv.descriptor}
+                {
+                    "code": lv.code,
+                    "label": lv.label,
+                    "value": lv.value,
+                    "descriptor": lv.for_subject(subject.pk)[0],
+                }
                 for lv in data.levels
             ],
         },

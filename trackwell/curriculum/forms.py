@@ -17,6 +17,7 @@ from trackwell.curriculum.models import (
 from trackwell.curriculum.phases import YearPhase, parse_year_phase, year_phase_choices
 from trackwell.curriculum.restructure import MERGE_RULES
 from trackwell.curriculum.scales import SCALE_TEMPLATES
+from trackwell.pupils.models import nc_year_label
 
 TAG_HELP = "Separate tags with commas, e.g. essential knowledge, depth objective."
 
@@ -85,7 +86,19 @@ class SplitForm(forms.Form):
             self.fields[f"code_{n}"] = forms.CharField(max_length=60, required=False)
             self.fields[f"statement_{n}"] = forms.CharField(max_length=2000, required=False)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for n in range(1, self.ROWS + 1):
+            code = (data.get(f"code_{n}") or "").strip()
+            statement = (data.get(f"statement_{n}") or "").strip()
+            if statement and not code:
+                self.add_error(f"code_{n}", f"Give part {n} a code.")
+            elif code and not statement:
+                self.add_error(f"statement_{n}", f"Write the statement for part {n}.")
+        return data
+
     def parts(self) -> list[tuple[str, str]]:
+        """Every row with a code or a statement, in order; blank rows are left out."""
         data = self.cleaned_data
         return [
             (data[f"code_{n}"], data[f"statement_{n}"])
@@ -185,7 +198,7 @@ class SubjectDescriptorForm(forms.Form):
 class LibraryForm(forms.Form):
     subject = forms.CharField(max_length=100)
     years = forms.TypedMultipleChoiceField(
-        coerce=int, choices=[(n, f"Year {n}") for n in range(0, 14)]
+        coerce=int, choices=[(n, nc_year_label(n)) for n in range(0, 14)]
     )
     scale = forms.ModelChoiceField(queryset=RatingScale.objects.none(), required=False)
 

@@ -9,6 +9,8 @@ intact, linked to what replaced them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +31,7 @@ from trackwell.curriculum.models import (
     TaughtObjective,
 )
 from trackwell.curriculum.services import _check_code, clean_tags
+from trackwell.curriculum.sync import StalePlan
 from trackwell.pupils.models import Pupil
 
 # Values for JudgementHistory.source (a short free-text field) written by these operations.
@@ -89,7 +92,14 @@ def split_objective(
     """
     if objective.archived_at is not None:
         raise ValidationError("That objective is archived already.")
-    cleaned = [(code.strip(), statement.strip()) for code, statement in parts if code.strip()]
+    cleaned: list[tuple[str, str]] = []
+    for n, (code, statement) in enumerate(parts, start=1):
+        code, statement = code.strip(), statement.strip()
+        if not code and not statement:
+            continue  # a blank row of the form
+        if not code:
+            raise ValidationError(f"Give part {n} a code.", code="part_code_missing")
+        cleaned.append((code, statement))
     if len(cleaned) < 2:
         raise ValidationError("Split an objective into at least two new objectives.")
     codes = [c for c, _ in cleaned]
@@ -169,8 +179,13 @@ def split_objective(
             user=user,
             action="objective.split",
             obj=source,
-            old={"code": source.code, "statement": source.statement},
+            old={
+                "framework": source.framework_id,
+                "code": source.code,
+                "statement": source.statement,
+            },
             new={
+                "framework": source.framework_id,
                 "into": [{"id": t.pk, "code": t.code, "statement": t.statement} for t in created],
                 "judgements_inherited": len(judgements),
             },
@@ -217,6 +232,31 @@ class MergePlan:
     def differing(self) -> list[MergeRow]:
         """Pupils whose ratings disagree, where the rule decides."""
         return [r for r in self.rows if len({c.judgement.level_id for c in r.candidates}) > 1]
+
+    @property
+    def digest(self) -> str:
+        """A fingerprint of what the merge keeps: each pupil's winning rating and note.
+
+        The preview carries it to the confirm step; if it differs there, ratings
+        changed meanwhile and the school sees the new preview before anything is merged.
+        """
+        payload = json.dumps(
+            {
+                "objectives": sorted(o.pk for o in self.objectives),
+                "rule": self.rule,
+                "winners": sorted(
+                    [
+                        r.pupil.pk,
+                        r.winner.objective.pk,
+                        r.winner.judgement.level_id,
+                        r.winner.judgement.note,
+                    ]
+                    for r in self.rows
+                ),
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _winner(candidates: list[Candidate], rule: str) -> Candidate:
@@ -275,11 +315,14 @@ def merge_objectives(
     code: str = "",
     statement: str = "",
     into: Objective | None = None,
+    expected_digest: str | None = None,
 ) -> Objective:
     """Merge objectives into one (`into`, one of them, or a new objective).
 
     Each pupil keeps the rating the rule picks; the other objectives are archived
-    with their judgements, linked to the merged one.
+    with their judgements, linked to the merged one. `expected_digest` is the
+    digest of the plan the school previewed: if the plan is different now (a
+    rating changed meanwhile), StalePlan is raised and nothing is merged.
     """
     _check_merge(objectives, rule)
     framework = objectives[0].framework
@@ -296,7 +339,14 @@ def merge_objectives(
         )
         if any(o.archived_at is not None for o in locked):
             raise ValidationError("One of those objectives has been archived meanwhile.")
+        # Hold the ratings still while they are compared with the preview and merged.
+        list(Judgement.objects.select_for_update().filter(objective__in=objectives).only("pk"))
         plan = plan_merge(objectives, rule)
+        if expected_digest is not None and plan.digest != expected_digest:
+            raise StalePlan(
+                "Ratings on these objectives have changed since the preview (or the choices "
+                "did); nothing was merged. Check the new preview and confirm again."
+            )
         first = min(objectives, key=lambda o: (o.strand.order, o.order, o.pk))
         if into is None:
             _make_room(first, 1)
@@ -392,8 +442,12 @@ def merge_objectives(
             user=user,
             action="objective.merge",
             obj=target,
-            old={"objectives": [{"id": o.pk, "code": o.code} for o in objectives]},
+            old={
+                "framework": framework.pk,
+                "objectives": [{"id": o.pk, "code": o.code} for o in objectives],
+            },
             new={
+                "framework": framework.pk,
                 "into": {"id": target.pk, "code": target.code, "statement": target.statement},
                 "rule": rule,
                 "pupils": len(plan.rows),

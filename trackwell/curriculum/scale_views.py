@@ -187,7 +187,9 @@ def level_descriptor(request: HttpRequest, level_id: int) -> HttpResponse:
 def level_move(request: HttpRequest, level_id: int) -> HttpResponse:
     user = user_of(request)
     level = access.get_level_for_user(user, level_id, edit=True)
-    scales.move_level(user=user, level=level, step=step_of(request))
+    changed = scales.move_level(user=user, level=level, step=step_of(request))
+    if changed:
+        messages.info(request, changed)
     return HttpResponseRedirect(scale_url(level.scale_id))
 
 

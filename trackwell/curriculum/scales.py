@@ -269,30 +269,60 @@ def delete_level(*, user: User, level: RatingLevel) -> None:
         level.delete()
 
 
-def move_level(*, user: User, level: RatingLevel, step: int) -> None:
-    """Swap a level with the one above (step +1) or below (-1); values follow the order."""
+def _standing(level: RatingLevel) -> str:
+    if level.is_greater_depth:
+        return "greater depth"
+    return "secure" if level.counts_as_secure else "below secure"
+
+
+def move_level(*, user: User, level: RatingLevel, step: int) -> str:
+    """Swap a level with the one above (step +1) or below (-1); values follow the order.
+
+    Where secure and greater depth start stays at the same height of the scale:
+    the flags belong to the positions, so every level from the threshold up
+    still counts. A level moved across a threshold starts or stops counting as
+    secure (or greater depth); the returned sentence says so ("" otherwise).
+    """
     with transaction.atomic():
         levels = list(RatingLevel.objects.select_for_update().filter(scale_id=level.scale_id))
         levels.sort(key=lambda lv: lv.value)
         index = next(i for i, lv in enumerate(levels) if lv.pk == level.pk)
         target = index + (1 if step > 0 else -1)
         if not 0 <= target < len(levels):
-            return
+            return ""
         a, b = levels[index], levels[target]
+        old_a, old_b = _state(a), _state(b)
         a_value, b_value = a.value, b.value
         # Values are unique per scale: park one on a free value first.
         spare = max(lv.value for lv in levels) + 1
         RatingLevel.objects.filter(pk=a.pk).update(value=spare)
         RatingLevel.objects.filter(pk=b.pk).update(value=a_value)
-        RatingLevel.objects.filter(pk=a.pk).update(value=b_value)
+        # Each level takes the flags of the place it moves to.
+        a_flags = (a.counts_as_secure, a.is_greater_depth)
+        b_flags = (b.counts_as_secure, b.is_greater_depth)
+        a.value, (a.counts_as_secure, a.is_greater_depth) = b_value, b_flags
+        b.value, (b.counts_as_secure, b.is_greater_depth) = a_value, a_flags
+        RatingLevel.objects.filter(pk=a.pk).update(
+            value=b_value, counts_as_secure=b_flags[0], is_greater_depth=b_flags[1]
+        )
+        RatingLevel.objects.filter(pk=b.pk).update(
+            counts_as_secure=a_flags[0], is_greater_depth=a_flags[1]
+        )
         log_action(
             school=level.scale.school,
             user=user,
             action="level.move",
             obj=level,
-            old={"value": a_value},
-            new={"value": b_value},
+            old={**old_a, "other": old_b},
+            new={**_state(a), "other": _state(b)},
         )
+    if a_flags == b_flags:
+        return ""
+    return (
+        f"{a.code} ({a.label}) now counts as {_standing(a)} and {b.code} ({b.label}) as "
+        f"{_standing(b)}: where secure and greater depth start stays at the same height "
+        "of the scale. Change 'Secure from' or 'Greater depth from' if you meant otherwise."
+    )
 
 
 def set_subject_descriptor(

@@ -36,7 +36,7 @@ from trackwell.curriculum.sync import (
     apply_spec,
     plan_framework,
 )
-from trackwell.pupils.models import SchoolClass
+from trackwell.pupils.models import SchoolClass, nc_year_label
 
 
 def set_taught(
@@ -74,8 +74,8 @@ def set_taught(
             user=user,
             action="objective.taught" if taught else "objective.untaught",
             obj=objective,
-            old={"class": school_class.pk, "taught": was_taught},
-            new={"class": school_class.pk, "taught": taught},
+            old={"framework": framework.pk, "class": school_class.pk, "taught": was_taught},
+            new={"framework": framework.pk, "class": school_class.pk, "taught": taught},
         )
     return taught
 
@@ -88,7 +88,10 @@ OBJECTIVE_FIELDS = ("code", "statement", "is_key", "tags", "strand_id", "parent_
 
 
 def _objective_state(objective: Objective) -> dict[str, Any]:
+    """What the history keeps of an objective; `framework` lets the framework's history
+    page find the entry even after the objective itself is deleted."""
     return {
+        "framework": objective.framework_id,
         "code": objective.code,
         "statement": objective.statement,
         "is_key": objective.is_key,
@@ -463,8 +466,8 @@ def move_objective(*, user: User, objective: Objective, step: int) -> None:
             user=user,
             action="objective.move",
             obj=objective,
-            old={"position": index + 1},
-            new={"position": target + 1},
+            old={"framework": objective.framework_id, "position": index + 1},
+            new={"framework": objective.framework_id, "position": target + 1},
         )
 
 
@@ -554,10 +557,54 @@ def remove_objective(*, user: User, objective: Objective) -> str:
         return "deleted"
 
 
+def replacements(objective: Objective) -> list[Objective]:
+    """The current objectives that took over from this one through splits and merges.
+
+    Links are followed through objectives that were themselves split or merged
+    again later, so the answer is what now carries the pupils' ratings.
+    """
+    current: list[Objective] = []
+    seen = {objective.pk}
+    frontier = [objective.pk]
+    while frontier:
+        targets = list(
+            Objective.objects.filter(links_in__source_id__in=frontier)
+            .exclude(pk__in=seen)
+            .distinct()
+            .order_by("order", "id")
+        )
+        seen.update(t.pk for t in targets)
+        current.extend(t for t in targets if t.archived_at is None)
+        frontier = [t.pk for t in targets if t.archived_at is not None]
+    return current
+
+
 def restore_objective(*, user: User, objective: Objective) -> Objective:
-    """Bring an archived objective back into the grid."""
+    """Bring an archived objective back into the grid.
+
+    An objective that was split or merged is refused while what replaced it is
+    current: its pupils' ratings live on there and would count twice.
+    """
     if objective.archived_at is None:
         return objective
+    taken_over = replacements(objective)
+    if taken_over:
+        kinds = set(ObjectiveLink.objects.filter(source=objective).values_list("kind", flat=True))
+        how = " and ".join(
+            word
+            for kind, word in (
+                (ObjectiveLink.Kind.SPLIT, "split"),
+                (ObjectiveLink.Kind.MERGE, "merged"),
+            )
+            if kind in kinds
+        )
+        names = ", ".join(o.code for o in taken_over)
+        raise ValidationError(
+            f"{objective.code} cannot be restored: it was {how or 'replaced'} into {names}, "
+            f"which carr{'ies' if len(taken_over) == 1 else 'y'} its pupils' ratings, so "
+            f"they would count twice. Archive {names} first if you want {objective.code} back.",
+            code="replaced",
+        )
     with transaction.atomic():
         objective.archived_at = None
         last = Objective.objects.filter(framework=objective.framework).aggregate(m=Max("order"))
@@ -568,8 +615,8 @@ def restore_objective(*, user: User, objective: Objective) -> Objective:
             user=user,
             action="objective.restore",
             obj=objective,
-            old={"archived": True},
-            new={"archived": False},
+            old={"framework": objective.framework_id, "archived": True},
+            new={"framework": objective.framework_id, "archived": False},
         )
     return objective
 
@@ -603,7 +650,7 @@ def library_spec(slug: str, name: str, year: int) -> FrameworkSpec:
     return FrameworkSpec(
         subject=name,
         year=YearPhase(year),
-        name=f"{name} Year {year}",
+        name=f"{name} {nc_year_label(year)}",
         strands=strands,
         objectives=[
             ObjectiveSpec(
@@ -616,7 +663,7 @@ def library_spec(slug: str, name: str, year: int) -> FrameworkSpec:
             )
             for r in rows
         ],
-        where=f"{name} Year {year}",
+        where=f"{name} {nc_year_label(year)}",
     )
 
 

@@ -36,6 +36,7 @@ from trackwell.curriculum.models import (
     Strand,
     Subject,
 )
+from trackwell.curriculum.sync import StalePlan
 from trackwell.curriculum.trust import pending_update
 
 GET_POST = ["GET", "HEAD", "POST"]
@@ -224,7 +225,12 @@ def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def framework_history(request: HttpRequest, framework_id: int) -> HttpResponse:
-    """Every change to the framework, its strands and objectives: who, when, what."""
+    """Every change to the framework, its strands and objectives: who, when, what.
+
+    Entries name their framework in their old or new state, so those about
+    objectives and strands deleted since are found too; older entries without
+    it are found through the objects that still exist.
+    """
     user = user_of(request)
     framework = access.get_framework_for_user(user, framework_id)
     objective_ids = [str(pk) for pk in framework.objectives.values_list("pk", flat=True)]
@@ -235,7 +241,10 @@ def framework_history(request: HttpRequest, framework_id: int) -> HttpResponse:
             Q(object_type="curriculum.Framework", object_id=str(framework.pk))
             | Q(object_type="curriculum.Objective", object_id__in=objective_ids)
             | Q(object_type="curriculum.Strand", object_id__in=strand_ids)
-            | Q(old__framework=framework.pk)
+            | (
+                Q(object_type__startswith="curriculum.")
+                & (Q(old__framework=framework.pk) | Q(new__framework=framework.pk))
+            )
         )
         .select_related("user")[:300]
     )
@@ -424,11 +433,13 @@ def objective_remove(request: HttpRequest, objective_id: int) -> HttpResponse:
 def objective_restore(request: HttpRequest, objective_id: int) -> HttpResponse:
     user = user_of(request)
     objective = access.get_objective_for_user(user, objective_id, edit=True)
-    services.restore_objective(user=user, objective=objective)
+    back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
+    try:
+        services.restore_objective(user=user, objective=objective)
+    except ValidationError as exc:
+        return refuse(request, exc, back)
     messages.success(request, f"Restored {objective.code}.")
-    return HttpResponseRedirect(
-        framework_url(objective.framework_id) + f"#objective-{objective.pk}"
-    )
+    return HttpResponseRedirect(back)
 
 
 @require_POST
@@ -501,6 +512,7 @@ def framework_merge(request: HttpRequest, framework_id: int) -> HttpResponse:
         try:
             plan = restructure.plan_merge(chosen, rule)
             if request.method == "POST" and request.POST.get("confirm"):
+                # Only what was previewed is merged: the confirm step carries its digest.
                 target = restructure.merge_objectives(
                     user=user,
                     objectives=chosen,
@@ -508,6 +520,7 @@ def framework_merge(request: HttpRequest, framework_id: int) -> HttpResponse:
                     code=form.cleaned_data["code"],
                     statement=form.cleaned_data["statement"],
                     into=form.cleaned_data["into"],
+                    expected_digest=request.POST.get("digest", ""),
                 )
                 messages.success(
                     request,
@@ -515,6 +528,8 @@ def framework_merge(request: HttpRequest, framework_id: int) -> HttpResponse:
                     f"{len(plan.rows)} pupil(s) keep one rating each.",
                 )
                 return HttpResponseRedirect(framework_url(framework))
+        except StalePlan as exc:
+            messages.warning(request, str(exc))  # `plan` is the new preview, shown again
         except ValidationError as exc:
             form.add_error(None, exc)
             plan = None

@@ -1,11 +1,13 @@
 """Frameworks as 1EdTech CASE (1.0 and 1.1) JSON packages.
 
 Import: the CFDocument becomes the framework; CFItems become strands and
-objectives through isChildOf associations. A top-level item with children is a
-strand, every item below it an objective (keeping its parent); a top-level item
-without children is an objective in an ungrouped strand. Siblings are ordered by
+objectives through isChildOf associations. A top-level item with children, or
+whose CFItemType is "Strand" (as Trackwell exports strands, empty or not), is a
+strand, every item below it an objective (keeping its parent); any other
+top-level item is an objective in an ungrouped strand. Siblings are ordered by
 the association's sequenceNumber, then the item's listEnumeration, then the
-code. Field names of the older pre-1.0 drafts are read too (see docs/case.md).
+code. A CASE 1.1 package wrapped as {"CFPackage": {...}} is unwrapped. Field
+names of the older pre-1.0 drafts are read too (see docs/case.md).
 
 Export: a CASE 1.0 package that validates against the published schema.
 """
@@ -13,6 +15,7 @@ Export: a CASE 1.0 package that validates against the published schema.
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -38,6 +41,12 @@ KEY_TYPE = "Key objective"
 OBJECTIVE_TYPE = "Objective"
 STRAND_TYPE = "Strand"
 MAX_BYTES = 20_000_000
+# How far below the document items may be nested. Real frameworks go a handful of
+# levels deep; the limit keeps a hostile file from making the checks slow.
+MAX_DEPTH = 100
+SUBJECT_MISSING = (
+    "Choose the subject the CASE framework belongs to: the file's CFDocument names none."
+)
 
 
 def normalise_identifier(raw: str) -> str:
@@ -75,9 +84,10 @@ def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
 
 def _seq(value: Any) -> float:
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return float("inf")
+    return number if math.isfinite(number) else float("inf")
 
 
 def _short(text: str) -> str:
@@ -112,26 +122,58 @@ def load_json(data: bytes | str | dict[str, Any]) -> tuple[dict[str, Any] | None
         package = json.loads(data)
     except (ValueError, UnicodeDecodeError) as exc:
         return None, f"The file is not valid JSON: {exc}."
+    except RecursionError:
+        return None, (
+            "The file is not a CASE package: its JSON nests lists or objects inside each "
+            "other too deeply to be read."
+        )
     if not isinstance(package, dict):
         return None, "The file is not a CASE package: it should be a JSON object."
     return package, None
 
 
+def unwrap_package(package: dict[str, Any]) -> dict[str, Any]:
+    """The package itself: CASE 1.1's GET /CFPackages/{id} wraps it as {"CFPackage": {...}}."""
+    if _get(package, "CFDocument", "CFDocuments") is None:
+        inner = _get(package, "CFPackage")
+        if isinstance(inner, dict):
+            return inner
+    return package
+
+
+def document_subject(document: dict[str, Any]) -> str:
+    """The subject a CFDocument names (`subject`, else the title of `subjectURI`), or ""."""
+    for value in (_get(document, "subject"), _get(document, "subjectURI", "subjectURL")):
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, dict):
+                one = one.get("title")
+            if isinstance(one, str) and one.strip():
+                return " ".join(one.split())
+    return ""
+
+
 def parse_case(
     data: bytes | str | dict[str, Any], *, subject: str, year: YearPhase, name: str = ""
 ) -> ParseResult:
-    """Read a CASE package into one framework spec, or every reason it cannot be imported."""
+    """Read a CASE package into one framework spec, or every reason it cannot be imported.
+
+    A blank `subject` means the one the CFDocument names; a file naming none is refused.
+    """
     result = ParseResult()
     package, problem = load_json(data)
     if package is None:
         result.errors.append(problem or "The file could not be read.")
         return result
+    package = unwrap_package(package)
     document = _get(package, "CFDocument", "CFDocuments")
     if isinstance(document, list) and len(document) == 1:
         document = document[0]
     if not isinstance(document, dict):
         result.errors.append("The package has no CFDocument.")
         return result
+    subject = " ".join(subject.split()) or document_subject(document)
+    if not subject:
+        result.errors.append(SUBJECT_MISSING)  # and read on, to list every other problem too
     doc_raw = _get(document, "identifier", "uri")
     if not isinstance(doc_raw, str):
         result.errors.append("The CFDocument has no identifier.")
@@ -285,29 +327,47 @@ def parse_case(
         used.add(code)
         return code
 
-    def walk(item: _Item, strand_key: str, parent: str, path: list[int]) -> None:
-        if item.identifier in reached:
-            result.errors.append(f"Item {item.raw}: its isChildOf links go round in a circle.")
-            return
-        reached.add(item.identifier)
-        spec.objectives.append(
-            ObjectiveSpec(
-                code=code_for(item, path),
-                statement=item.statement,
-                strand=strand_key,
-                identifier=item.identifier,
-                is_key=item.item_type.strip().lower() == KEY_TYPE.lower(),
-                tags=item.keywords,
-                parent=parent,
-                where=f"Item {item.raw}",
+    def walk(start: list[tuple[_Item, str, list[int]]], strand_key: str) -> None:
+        """Each item and everything below it, in order (a loop, so any depth is safe)."""
+        stack = list(reversed(start))
+        while stack:
+            item, parent, path = stack.pop()
+            if item.identifier in reached:
+                result.errors.append(f"Item {item.raw}: its isChildOf links go round in a circle.")
+                continue
+            reached.add(item.identifier)
+            if len(path) > MAX_DEPTH:
+                result.errors.append(
+                    f"Item {item.raw}: it is nested more than {MAX_DEPTH} levels below the "
+                    f"document; Trackwell reads at most {MAX_DEPTH} levels."
+                )
+                below = [child for _, child in item.children]
+                while below:  # not read, and not reported again as unreachable
+                    deeper = below.pop()
+                    if deeper.identifier not in reached:
+                        reached.add(deeper.identifier)
+                        below.extend(child for _, child in deeper.children)
+                continue
+            spec.objectives.append(
+                ObjectiveSpec(
+                    code=code_for(item, path),
+                    statement=item.statement,
+                    strand=strand_key,
+                    identifier=item.identifier,
+                    is_key=item.item_type.strip().lower() == KEY_TYPE.lower(),
+                    tags=item.keywords,
+                    parent=parent,
+                    where=f"Item {item.raw}",
+                )
             )
-        )
-        for n, child in enumerate(ordered(item.children), start=1):
-            walk(child, strand_key, item.identifier, [*path, n])
+            children = ordered(item.children)
+            for n in range(len(children), 0, -1):
+                stack.append((children[n - 1], item.identifier, [*path, n]))
 
     for n, top in enumerate(ordered(root), start=1):
-        reached.add(top.identifier)
-        if top.children:
+        if top.children or top.item_type.strip().lower() == STRAND_TYPE.lower():
+            # A strand; one typed "Strand" stays a strand even with nothing in it yet.
+            reached.add(top.identifier)
             name = _short(top.short or top.statement)
             strand = StrandSpec(
                 name=name,
@@ -318,13 +378,14 @@ def parse_case(
                 ungrouped=False,
             )
             spec.strands.append(strand)
-            for m, child in enumerate(ordered(top.children), start=1):
-                walk(child, strand.key, "", [n, m])
+            walk(
+                [(child, "", [n, m]) for m, child in enumerate(ordered(top.children), start=1)],
+                strand.key,
+            )
         else:
             if ungrouped not in spec.strands:
                 spec.strands.append(ungrouped)
-            reached.discard(top.identifier)
-            walk(top, ungrouped.key, "", [n])
+            walk([(top, "", [n])], ungrouped.key)
     unreached = [i.raw for i in items.values() if i.identifier not in reached]
     for raw in unreached[:20]:
         result.errors.append(f"Item {raw}: its isChildOf links go round in a circle.")

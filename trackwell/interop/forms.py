@@ -14,7 +14,11 @@ class ImportForm(forms.Form):
     scale = forms.ModelChoiceField(
         queryset=RatingScale.objects.none(), required=False, label="Rating scale for new frameworks"
     )
-    subject = forms.CharField(max_length=100, required=False, help_text="CASE only.")
+    subject = forms.CharField(
+        max_length=100,
+        required=False,
+        help_text="CASE only; leave blank to use the subject the file names.",
+    )
     year = forms.ChoiceField(
         choices=[("", "—"), *year_phase_choices()], required=False, help_text="CASE only."
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from trackwell.accounts.models import User
 from trackwell.core.models import School
@@ -37,21 +37,40 @@ class Staged:
 
 
 def parse_file(kind: str, data: bytes, options: dict[str, Any]) -> ParseResult:
-    """Read a CSV or CASE file into framework specs (never raises on a bad file)."""
+    """Read a CSV or CASE file into framework specs (never raises on a bad file).
+
+    CASE: the year or phase must be chosen; a blank subject means the one the
+    file's CFDocument names (a file naming none is refused with SUBJECT_MISSING).
+    """
     if kind == PendingImport.Kind.CSV:
         return parse_csv(data)
     if kind == PendingImport.Kind.CASE:
-        year = parse_year_phase(str(options.get("year", "")))
-        subject = str(options.get("subject", "")).strip()
-        problems = []
+        # A missing option is None, which must not become the text "None".
+        year = parse_year_phase(str(options.get("year") or ""))
+        subject = str(options.get("subject") or "").strip()
         if year is None:
-            problems.append("Choose the year or phase the CASE framework is for.")
-        if not subject:
-            problems.append("Choose the subject the CASE framework belongs to.")
-        if year is None or not subject:
-            return ParseResult(errors=problems)
+            return ParseResult(errors=["Choose the year or phase the CASE framework is for."])
         return parse_case(data, subject=subject, year=year)
     return ParseResult(errors=[f"Unknown kind of file {kind!r}."])
+
+
+def integrity_message(exc: IntegrityError) -> str:
+    """A database refusal in words a leader can act on (defence in depth: plans check first)."""
+    text = str(exc).lower()  # SQLite names the columns, PostgreSQL the constraint and columns
+    if "identifier" in text:
+        what = "an identifier that another objective or strand already has"
+    elif "code" in text:
+        what = "a code that another objective already has"
+    elif "nc_year" in text or "subject_phase" in text:
+        what = "a second framework for the same subject and year or phase"
+    elif "slug" in text:
+        what = "a subject that already exists under a similar name"
+    else:
+        what = "something the curriculum already has"
+    return (
+        f"The import would have given {what}, so nothing was saved. Look at the preview "
+        "again; if it shows no problem, check the codes and identifiers in the file."
+    )
 
 
 def stage_import(
@@ -70,18 +89,29 @@ def stage_import(
     digest = hashlib.sha256(
         kind.encode() + json.dumps(options, sort_keys=True).encode() + b"\0" + data
     ).hexdigest()
-    pending, _ = PendingImport.objects.update_or_create(
-        school=school,
-        sha256=digest,
-        defaults={
-            "user": user,
-            "kind": kind,
-            "filename": filename[:255],
-            "options": options,
-            "specs": [spec.as_json() for spec in result.specs],
-            "warnings": result.warnings,
-        },
-    )
+    try:
+        with transaction.atomic():
+            pending, _ = PendingImport.objects.update_or_create(
+                school=school,
+                sha256=digest,
+                defaults={
+                    "user": user,
+                    "kind": kind,
+                    "filename": filename[:255],
+                    "options": options,
+                    "specs": [spec.as_json() for spec in result.specs],
+                    "warnings": result.warnings,
+                },
+            )
+    except IntegrityError:
+        return Staged(
+            None,
+            [
+                "The upload could not be kept for its preview (the same file was probably "
+                "being uploaded at the same moment); nothing was imported. Upload it again."
+            ],
+            result.warnings,
+        )
     return Staged(pending, [], result.warnings)
 
 
@@ -125,28 +155,33 @@ def commit_import(
 
     `digest` is the preview's fingerprint: if the curriculum moved on meanwhile,
     StalePlan is raised and nothing is written. The pending upload is removed.
+    Should the database still refuse a write (a clash the plan did not foresee),
+    everything is rolled back and a ValidationError says so; the upload stays.
     """
-    with transaction.atomic():
-        plans = plans_for(pending)
-        errors = [e for p in plans for e in p.errors]
-        if errors:
-            raise ValidationError(errors)
-        if digest is not None and combined_digest(plans) != digest:
-            raise StalePlan(
-                "The curriculum has changed since this preview; look at the new preview first."
-            )
-        scale = _scale(pending)
-        target = _target(pending)
-        done = [
-            apply_spec(
-                user=user,
-                school=pending.school,
-                spec=plan.spec,
-                scale=scale,
-                framework=target,
-                source=f"{pending.kind}:{pending.filename}",
-            )
-            for plan in plans
-        ]
-        pending.delete()
+    try:
+        with transaction.atomic():
+            plans = plans_for(pending)
+            errors = [e for p in plans for e in p.errors]
+            if errors:
+                raise ValidationError(errors)
+            if digest is not None and combined_digest(plans) != digest:
+                raise StalePlan(
+                    "The curriculum has changed since this preview; look at the new preview first."
+                )
+            scale = _scale(pending)
+            target = _target(pending)
+            done = [
+                apply_spec(
+                    user=user,
+                    school=pending.school,
+                    spec=plan.spec,
+                    scale=scale,
+                    framework=target,
+                    source=f"{pending.kind}:{pending.filename}",
+                )
+                for plan in plans
+            ]
+            pending.delete()
+    except IntegrityError as exc:
+        raise ValidationError(integrity_message(exc), code="integrity") from exc
     return done

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from tqdm import tqdm
 
 from trackwell.curriculum.models import RatingScale
 from trackwell.curriculum.sync import apply_spec, plan_framework
+from trackwell.interop.case import SUBJECT_MISSING
 from trackwell.interop.management.commands._common import find_school, find_user
-from trackwell.interop.services import parse_file
+from trackwell.interop.services import integrity_message, parse_file
 
 
 class Command(BaseCommand):
@@ -26,7 +27,11 @@ class Command(BaseCommand):
         parser.add_argument("file", type=Path)
         parser.add_argument("--school", required=True, help="School id or exact name.")
         parser.add_argument("--format", choices=["csv", "case"], help="Default: from the suffix.")
-        parser.add_argument("--subject", help="CASE: the subject the framework belongs to.")
+        parser.add_argument(
+            "--subject",
+            help="CASE: the subject the framework belongs to "
+            "(default: the subject the file's CFDocument names).",
+        )
         parser.add_argument("--year", help="CASE: year or phase, e.g. 3, R, KS2, 'Years 3-4'.")
         parser.add_argument("--scale", help="Rating scale name for new frameworks.")
         parser.add_argument("--user", help="Username to name in the audit log.")
@@ -45,11 +50,17 @@ class Command(BaseCommand):
             if scale is None:
                 raise CommandError(f"No rating scale {options['scale']!r} at {school.name}.")
         scale = scale or RatingScale.objects.filter(school=school).order_by("pk").first()
+        if kind == "case" and not options["year"]:
+            raise CommandError("A CASE file needs --year (e.g. 3, R, KS2, 'Years 3-4').")
         result = parse_file(
-            kind, path.read_bytes(), {"subject": options["subject"], "year": options["year"]}
+            kind,
+            path.read_bytes(),
+            {"subject": options["subject"] or "", "year": options["year"] or ""},
         )
         for warning in result.warnings:
             self.stderr.write(f"note: {warning}")
+        if result.errors == [SUBJECT_MISSING]:
+            raise CommandError(f"{path.name} names no subject: pass --subject.")
         if result.errors:
             for error in result.errors:
                 self.stderr.write(error)
@@ -91,6 +102,8 @@ class Command(BaseCommand):
                     )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        except IntegrityError as exc:
+            raise CommandError(integrity_message(exc)) from exc
         total = sum(len(p.changes) for p in plans)
         self.stdout.write(
             self.style.SUCCESS(
