@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 
 export DJANGO_SETTINGS_MODULE := trackwell.settings
 
@@ -14,7 +15,13 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
 	touch $(STAMP)
 
-setup: $(STAMP)
+## Front-end packages pinned by package-lock.json, from the npm registry
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+setup: $(STAMP) $(NODE_STAMP)
 	mkdir -p var
 
 ## Serve Trackwell on SQLite with the demo school at http://127.0.0.1:$(PORT)
@@ -59,4 +66,4 @@ lock:
 		--python-version 3.11 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

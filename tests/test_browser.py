@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from tests.factories import PASSWORD, World, make_world
 from trackwell.assessment.models import Judgement
+from trackwell.curriculum.models import Objective
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -50,9 +51,9 @@ def browser_page(live_server, monkeypatch):
         connections.close_all()
 
 
-def _login(page, live_server, world: World) -> None:
+def _login(page, live_server, world: World, role: str = "teacher") -> None:
     page.goto(live_server.url + reverse("login"))
-    page.fill("#id_username", world.users["teacher"].username)
+    page.fill("#id_username", world.users[role].username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + reverse("home"))
@@ -167,3 +168,33 @@ def test_a_save_that_fails_stays_visibly_unsaved_and_retries(browser_page, live_
     page.wait_for_selector("#grid-status:has-text('All changes saved')", timeout=15000)
     assert page.locator("#grid td.cell.is-error").count() == 0
     assert Judgement.objects.get().level.code == "2"  # type: ignore[union-attr]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leader_drags_an_objective_into_another_strand(browser_page, live_server) -> None:
+    world = make_world(pupils_per_class=2, objectives=6)
+    page = browser_page
+    _login(page, live_server, world, role="leader")
+    page.goto(live_server.url + reverse("curriculum-framework", args=[world.framework.pk]))
+    page.wait_for_selector("#cur-editor.can-drag")  # SortableJS loaded from node_modules
+    strands = list(world.framework.strands.order_by("order"))
+    moved = Objective.objects.get(framework=world.framework, strand=strands[0], order=3)
+    target = Objective.objects.get(framework=world.framework, strand=strands[1], order=1)
+
+    page.locator(f"#objective-{moved.pk} .statement").drag_to(
+        page.locator(f"#objective-{target.pk} .statement")
+    )
+    page.wait_for_selector("#cur-reorder-status:has-text('New order saved')")
+
+    moved.refresh_from_db()
+    assert moved.strand_id == strands[1].pk
+    in_second = list(
+        Objective.objects.filter(strand=strands[1]).order_by("order").values_list("pk", flat=True)
+    )
+    assert moved.pk in in_second and len(in_second) == 3
+    assert not Objective.objects.filter(strand=strands[0], pk=moved.pk).exists()
+    page.reload()
+    shown = page.locator(f"ol[data-strand='{strands[1].pk}'] li[data-objective]")
+    assert [int(x) for x in shown.evaluate_all("els => els.map(e => e.dataset.objective)")] == (
+        in_second
+    )

@@ -5,6 +5,7 @@ refuses to start without a real SECRET_KEY.
 """
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -84,7 +85,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     # A file, not memory, so tests exercise WAL and real concurrent connections.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-trackwell.sqlite3")}
+    # TEST_SQLITE_NAME lets two test runs share a checkout without sharing a file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / envstr("TEST_SQLITE_NAME", "test-trackwell.sqlite3"))
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
@@ -106,7 +110,13 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Our own assets, then front-end packages installed from npm by `make setup`
+# (package.json and package-lock.json pin them; node_modules is never committed).
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS: list[Any] = [
+    BASE_DIR / "static",
+    ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+]
 STATIC_ROOT = VAR_DIR / "static"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

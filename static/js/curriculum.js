@@ -1,18 +1,18 @@
-// Drag objectives to reorder them (also into another strand). The up and down
-// buttons do the same without a script; this only adds the native drag and drop.
+// Drag objectives to reorder them, also into another strand, with SortableJS
+// (installed from npm, served from node_modules). The up and down buttons do
+// the same without a script; this only adds dragging. After each drop the new
+// order of every strand is posted; if the server refuses it, the page reloads
+// to show the order that was kept.
 (function () {
   "use strict";
   const editor = document.getElementById("cur-editor");
-  if (!editor || !editor.dataset.reorderUrl) return;
+  if (!editor || !editor.dataset.reorderUrl || typeof window.Sortable === "undefined") return;
   const csrf = document.querySelector("input[name=csrfmiddlewaretoken]");
-  let dragged = null;
+  const status = document.getElementById("cur-reorder-status");
+  editor.classList.add("can-drag");
 
-  function after(list, y) {
-    const items = [...list.querySelectorAll("li[data-objective]:not(.is-dragging)")];
-    return items.find((item) => {
-      const box = item.getBoundingClientRect();
-      return y < box.top + box.height / 2;
-    });
+  function say(text) {
+    if (status) status.textContent = text;
   }
 
   function save() {
@@ -21,46 +21,32 @@
       const ids = [...list.querySelectorAll("li[data-objective]")].map((li) => li.dataset.objective);
       body.append("strand-" + list.dataset.strand, ids.join(","));
     });
+    say("Saving the new order…");
     fetch(editor.dataset.reorderUrl, {
       method: "POST",
       headers: { "X-CSRFToken": csrf ? csrf.value : "", Accept: "application/json" },
       body: body,
       credentials: "same-origin",
-    }).then((response) => {
-      if (!response.ok) window.location.reload();
-    }, () => window.location.reload());
+    }).then(
+      (response) => {
+        if (response.ok) say("New order saved.");
+        else window.location.reload();
+      },
+      () => window.location.reload(),
+    );
   }
 
-  editor.addEventListener("dragstart", (event) => {
-    const item = event.target.closest && event.target.closest("li[data-objective]");
-    if (!item) return;
-    dragged = item;
-    item.classList.add("is-dragging");
-    event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", item.dataset.objective);
-  });
-  editor.addEventListener("dragover", (event) => {
-    const list = event.target.closest && event.target.closest("ol[data-strand]");
-    if (!dragged || !list) return;
-    event.preventDefault();
-    list.classList.add("is-target");
-    const next = after(list, event.clientY);
-    if (next) list.insertBefore(dragged, next);
-    else list.appendChild(dragged);
-  });
-  editor.addEventListener("dragleave", (event) => {
-    const list = event.target.closest && event.target.closest("ol[data-strand]");
-    if (list) list.classList.remove("is-target");
-  });
-  editor.addEventListener("drop", (event) => {
-    if (!dragged) return;
-    event.preventDefault();
-  });
-  editor.addEventListener("dragend", () => {
-    if (!dragged) return;
-    dragged.classList.remove("is-dragging");
-    editor.querySelectorAll(".is-target").forEach((el) => el.classList.remove("is-target"));
-    dragged = null;
-    save();
+  editor.querySelectorAll("ol[data-strand]").forEach((list) => {
+    window.Sortable.create(list, {
+      group: "objectives",
+      draggable: "li[data-objective]",
+      filter: "button, a, input",
+      preventOnFilter: false,
+      animation: 120,
+      ghostClass: "is-dragging",
+      onEnd: (event) => {
+        if (event.from !== event.to || event.oldIndex !== event.newIndex) save();
+      },
+    });
   });
 })();

@@ -12,7 +12,7 @@ from trackwell.accounts.models import Role, User
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Objective
-from trackwell.demo.generator import DemoOptions, generate
+from trackwell.demo.generator import DemoOptions, generate, progress_steps
 from trackwell.pupils.models import Pupil, SchoolClass, SenStatus
 from trackwell.pupils.upn import is_valid_upn
 
@@ -41,7 +41,8 @@ def test_one_form_entry_school_is_realistic() -> None:
     assert 0.005 <= share(sen_status=SenStatus.EHCP) <= 0.05
     assert 0.13 <= share(eal=True) <= 0.27
 
-    # Maths, reading, writing and science for Years 1-6, each 25-50 objectives.
+    # Maths, reading, writing and science for Years 1-6, maths, reading and
+    # writing for Reception, each 25-50 objectives.
     counts = (
         Framework.objects.filter(school=school)
         .annotate(n=Count("objectives"))
@@ -49,7 +50,7 @@ def test_one_form_entry_school_is_realistic() -> None:
     )
     assert {(s, y) for s, y, _ in counts} == {
         (s, y) for s in ("maths", "reading", "writing", "science") for y in range(1, 7)
-    }
+    } | {(s, 0) for s in ("maths", "reading", "writing")}
     assert all(25 <= n <= 50 for _, _, n in counts)
 
     # Classes this year and last, three points a year, last year's closed.
@@ -110,7 +111,11 @@ def test_same_seed_same_data() -> None:
 
 @pytest.mark.django_db
 def test_two_form_entry_trust() -> None:
-    result = generate(DemoOptions(schools=2, forms=2, pupils_per_class=3))
+    options = DemoOptions(schools=2, forms=2, pupils_per_class=3)
+    steps: list[str] = []
+    result = generate(options, lambda label, _step: steps.append(label))
+    # The loading bar knows its length in advance and reaches it exactly.
+    assert len(steps) == progress_steps(options) == 2 * (3 + 13 * 2)
     assert [s.trust_id for s in result.schools] == [result.trust.pk] * 2
     assert SchoolClass.objects.filter(school=result.schools[0], year__is_current=True).count() == 14
     assert User.objects.filter(username="s2.head", school=result.schools[1]).exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Any
 
 from django.db.models import F
@@ -62,18 +63,23 @@ class BandSets:
     start_labels: dict[str, str]
     start_keys: dict[int, str]
 
-    @property
+    # Worked out once: the engine asks for these for every pupil and subject.
+    @cached_property
     def active(self) -> list[LoadedSet]:
         return [s for s in self.sets if s.model.is_active]
 
-    @property
+    @cached_property
     def attainment(self) -> LoadedSet | None:
         """The first active attainment set: progress compares pupils' places in it."""
         return next((s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT), None)
 
-    @property
+    @cached_property
     def progress_sets(self) -> list[LoadedSet]:
         return [s for s in self.active if s.model.kind == BandSet.Kind.PROGRESS]
+
+    @cached_property
+    def attainment_sets(self) -> list[LoadedSet]:
+        return [s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT]
 
     def band(self, band_id: int | None) -> Band | None:
         for s in self.sets:
@@ -538,12 +544,11 @@ def evaluate_one(
         metrics=metrics,
     )
     attainment_order: int | None = None
-    for loaded in sets.active:
-        if loaded.model.kind != BandSet.Kind.ATTAINMENT:
-            continue
+    main = sets.attainment
+    for loaded in sets.attainment_sets:
         band = _decide(point, sets, loaded, figures, start, key, confirmations)
         result.bands[loaded.pk] = band
-        if sets.attainment is not None and loaded.pk == sets.attainment.pk:
+        if loaded is main:
             attainment_order = band.shown.order
     if earlier is not None and attainment_order is not None:
         progress_figures: dict[str, float | None] = dict(figures)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .figures import METRICS, figure_phrase, format_figure
@@ -128,13 +129,39 @@ class BandSpec:
 
 @dataclass(frozen=True)
 class Explanation:
+    """Why a band was given, and what the next band up needs.
+
+    The next band's rule and the missing conditions are worked out only when
+    asked for (explanations are built for every pupil, read for a few).
+    """
+
     band: BandSpec
     rule: RuleSpec | None
     figures: dict[str, float | None]
     next_band: BandSpec | None = None
-    next_rule: RuleSpec | None = None
-    next_missing: tuple[str, ...] = ()
+    next_candidates: tuple[RuleSpec, ...] = ()
     start_labels: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def next_rule(self) -> RuleSpec | None:
+        """The next band's rule that is closest to holding (fewest conditions missing)."""
+        if not self.next_candidates:
+            return None
+        return min(
+            self.next_candidates,
+            key=lambda r: sum(not c.holds(self.figures) for c in r.conditions),
+        )
+
+    @cached_property
+    def next_missing(self) -> tuple[str, ...]:
+        rule = self.next_rule
+        if rule is None:
+            return ()
+        return tuple(
+            f"{c.text()} (now {format_figure(c.metric, self.figures.get(c.metric))})"
+            for c in rule.conditions
+            if not c.holds(self.figures)
+        )
 
     @property
     def because(self) -> str:
@@ -212,7 +239,7 @@ class BandSetSpec:
     ) -> Explanation:
         """The one band these figures fall in, with the reason."""
         labels = start_labels or {}
-        figs = dict(figures)
+        figs = figures if isinstance(figures, dict) else dict(figures)
         ordered = self.ordered
         for index in range(len(ordered) - 1, 0, -1):
             band = ordered[index]
@@ -224,7 +251,7 @@ class BandSetSpec:
                 )
         return self._explain(ordered[0], None, figs, ordered, 0, point_name, starting_point, labels)
 
-    @property
+    @cached_property
     def ordered(self) -> list[BandSpec]:
         return sorted(self.bands, key=lambda b: b.order)
 
@@ -252,20 +279,10 @@ class BandSetSpec:
         labels: Mapping[str, str],
     ) -> Explanation:
         next_band = ordered[index + 1] if index + 1 < len(ordered) else None
-        next_rule = None
-        missing: tuple[str, ...] = ()
+        candidates: tuple[RuleSpec, ...] = ()
         if next_band is not None:
-            candidates = self._applicable(next_band, point_name, starting_point)
-            if candidates:
-                next_rule = min(
-                    candidates, key=lambda r: sum(not c.holds(figures) for c in r.conditions)
-                )
-                missing = tuple(
-                    f"{c.text()} (now {format_figure(c.metric, figures.get(c.metric))})"
-                    for c in next_rule.conditions
-                    if not c.holds(figures)
-                )
-        return Explanation(band, rule, figures, next_band, next_rule, missing, labels)
+            candidates = tuple(self._applicable(next_band, point_name, starting_point))
+        return Explanation(band, rule, figures, next_band, candidates, labels)
 
 
 # ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from trackwell.curriculum.models import (
     Strand,
     Subject,
 )
+from trackwell.pupils.models import nc_year_label
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 
@@ -102,13 +103,19 @@ class LibraryRow:
     tags: list[str] = field(default_factory=list)
 
 
+def _library_year(text: str) -> int:
+    """The NC year of a library row: 'R' is Reception (0), otherwise 1-6."""
+    value = text.strip().upper()
+    return 0 if value == "R" else int(value)
+
+
 def read_library(subject_slug: str) -> list[LibraryRow]:
     """Rows of one subject's library CSV, in teaching order."""
     path = LIBRARY_DIR / f"{subject_slug}.csv"
     with path.open(newline="", encoding="utf-8") as handle:
         return [
             LibraryRow(
-                year=int(r["year"]),
+                year=_library_year(r["year"]),
                 strand=r["strand"].strip(),
                 code=r["code"].strip(),
                 statement=r["statement"].strip(),
@@ -133,7 +140,7 @@ def adopt_library_subject(
             school=school,
             subject=subject,
             nc_year=year,
-            defaults={"name": f"{name} Year {year}", "scale": scale},
+            defaults={"name": f"{name} {nc_year_label(year)}", "scale": scale},
         )
         if not created:
             continue

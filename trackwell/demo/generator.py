@@ -196,6 +196,16 @@ def _no_progress(label: str, step: int) -> None:
     return None
 
 
+def progress_steps(options: DemoOptions) -> int:
+    """How many times `generate` reports progress, for a bar with a known length.
+
+    Per school: curriculum, pupils and classes, one step per class last year
+    (Reception to Year 5: this year's Reception pupils had not started), one
+    per class this year (Reception to Year 6), and bands with snapshots.
+    """
+    return options.schools * (3 + 6 * options.forms + 7 * options.forms)
+
+
 def year_start(today: date) -> int:
     """The calendar year in which the current academic year began."""
     return today.year if today.month >= 9 else today.year - 1

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from trackwell.core.models import School
-from trackwell.demo.generator import DemoOptions, generate
+from trackwell.demo.generator import DemoOptions, generate, progress_steps
 
 
 class Command(BaseCommand):
@@ -35,16 +35,19 @@ class Command(BaseCommand):
             )
         if options["schools"] < 1:
             raise CommandError("--schools must be at least 1.")
-        bar = tqdm(desc="Loading demo", unit="step", disable=options["verbosity"] == 0)
+        demo = DemoOptions(schools=options["schools"], forms=options["forms"], seed=options["seed"])
+        bar = tqdm(
+            desc="Loading demo",
+            total=progress_steps(demo),
+            unit="step",
+            disable=options["verbosity"] == 0,
+        )
 
         def progress(label: str, step: int) -> None:
             bar.set_description_str(label)
             bar.update(1)
 
-        result = generate(
-            DemoOptions(schools=options["schools"], forms=options["forms"], seed=options["seed"]),
-            progress,
-        )
+        result = generate(demo, progress)
         bar.close()
         names = ", ".join(s.name for s in result.schools)
         self.stdout.write(self.style.SUCCESS(f"Loaded {names}."))
