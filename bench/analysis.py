@@ -206,6 +206,24 @@ def run() -> None:
         )
     )
 
+    from trackwell.core.models import School
+    from trackwell.reports.trust import load_trust, trust_overview
+
+    trust_schools = list(School.objects.filter(pk__in=school_ids).order_by("name"))
+
+    def trust_page() -> object:
+        return trust_overview(load_trust(trust_schools), suppress=True)
+
+    cases.append(
+        Case(
+            "trust overview: all ten schools together",
+            _median(trust_page, 3),
+            trust_base,
+            _queries(trust_page),
+            "the trust leader's page data: figures, bands now and at closed points, charts",
+        )
+    )
+
     print(
         f"\nAnalysis: 2FE school loaded in {load:.1f} s ({judgements:,} judgements); "
         f"{closed} closed points snapshotted from history while loading; "

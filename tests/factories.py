@@ -34,9 +34,14 @@ class World:
 _serial = 0
 
 
-def make_user(school: School | None, username: str, role: Role) -> User:
+def make_user(school: School | None, username: str, role: Role, trust: Trust | None = None) -> User:
     user = User(
-        username=username, school=school, role=role, first_name=username.title(), last_name="Test"
+        username=username,
+        school=school,
+        trust=trust,
+        role=role,
+        first_name=username.title(),
+        last_name="Test",
     )
     user.set_password(PASSWORD)
     user.save()
@@ -94,8 +99,14 @@ def make_framework(
     return framework
 
 
-def make_world(name: str = "Test Primary", pupils_per_class: int = 5, objectives: int = 6) -> World:
-    trust = Trust.objects.create(name=f"{name} Trust")
+def make_world(
+    name: str = "Test Primary",
+    pupils_per_class: int = 5,
+    objectives: int = 6,
+    trust: Trust | None = None,
+) -> World:
+    """A school in its own new trust, or in `trust` when given."""
+    trust = trust or Trust.objects.create(name=f"{name} Trust")
     school = School.objects.create(name=name, trust=trust)
     year = AcademicYear.objects.create(
         school=school,
@@ -143,4 +154,16 @@ def make_world(name: str = "Test Primary", pupils_per_class: int = 5, objectives
     )
 
 
-__all__ = ["PASSWORD", "SenStatus", "World", "make_pupils", "make_user", "make_world"]
+def make_trust_leader(trust: Trust, username: str = "trust-leader") -> User:
+    return make_user(None, username, Role.TRUST_LEADER, trust=trust)
+
+
+__all__ = [
+    "PASSWORD",
+    "SenStatus",
+    "World",
+    "make_pupils",
+    "make_trust_leader",
+    "make_user",
+    "make_world",
+]

@@ -80,7 +80,9 @@ def test_one_form_entry_school_is_realistic() -> None:
     assert went_down > 0
 
     roles = set(User.objects.filter(school=school).values_list("role", flat=True))
-    assert roles == {r.value for r in Role}
+    # Every school role; trust leaders belong to a trust, and the one-school demo has none.
+    assert roles == {r.value for r in Role if r != Role.TRUST_LEADER}
+    assert not User.objects.filter(role=Role.TRUST_LEADER).exists()
     assert {u for u, _, _ in result.logins} >= {
         "admin",
         "head",
@@ -117,6 +119,23 @@ def test_two_form_entry_trust() -> None:
     assert [s.trust_id for s in result.schools] == [result.trust.pk] * 2
     assert SchoolClass.objects.filter(school=result.schools[0], year__is_current=True).count() == 14
     assert User.objects.filter(username="s2.head", school=result.schools[1]).exists()
+    leader = User.objects.get(role=Role.TRUST_LEADER)
+    assert (leader.username, leader.trust_id, leader.school_id) == (
+        "trustlead",
+        result.trust.pk,
+        None,
+    )
+    assert ("trustlead", "Trust leader", "every school's summaries; no pupils") in result.logins
+
+
+@pytest.mark.django_db
+def test_demo_logins_lists_the_trust_leader_of_a_demo_trust() -> None:
+    generate(DemoOptions(schools=2, pupils_per_class=2))
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.split()[:3] == ["trustlead", "Trust", "leader"] for line in lines)
+    assert "s2.head" not in out.getvalue()  # other schools' staff are not listed
 
 
 @pytest.mark.django_db

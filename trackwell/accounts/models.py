@@ -4,9 +4,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
-from trackwell.core.models import School
+from trackwell.core.models import School, Trust
 
 
 class Role(models.TextChoices):
@@ -16,15 +17,57 @@ class Role(models.TextChoices):
     TA = "ta", "Teaching assistant"
     SENCO = "senco", "SENCO"
     GOVERNOR = "governor", "Governor"
+    TRUST_LEADER = "trust_leader", "Trust leader"
 
 
 class User(AbstractUser):
-    """A person who signs in to Trackwell; staff belong to one school."""
+    """A person who signs in to Trackwell; staff belong to one school, trust leaders to a trust."""
 
     school = models.ForeignKey(
         School, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
     )
+    trust = models.ForeignKey(
+        Trust,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+        help_text="Trust leaders only: the trust whose schools they look across.",
+    )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEACHER)
+
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
+        constraints = [
+            # A trust leader belongs to a trust and to no school; nobody else carries a trust
+            # (school staff reach their trust through their school). "Staff have a school" is
+            # checked in clean() only: accounts made by createsuperuser have none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role="trust_leader", trust__isnull=False, school__isnull=True)
+                    | (~models.Q(role="trust_leader") & models.Q(trust__isnull=True))
+                ),
+                name="user_trust_only_for_trust_leaders",
+            ),
+        ]
+
+    @property
+    def is_trust_leader(self) -> bool:
+        return self.role == Role.TRUST_LEADER
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == Role.TRUST_LEADER:
+            if self.trust_id is None:
+                raise ValidationError({"trust": "A trust leader belongs to a trust."})
+            if self.school_id is not None:
+                raise ValidationError({"school": "A trust leader has no school of their own."})
+            return
+        if self.trust_id is not None:
+            raise ValidationError({"trust": "Only trust leaders belong to a trust directly."})
+        if self.school_id is None and not self.is_superuser:
+            raise ValidationError({"school": "School staff and governors belong to a school."})
 
     @property
     def display_name(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from functools import cached_property
 from typing import Any
 
@@ -132,18 +132,36 @@ def spec_for(
 
 def load_band_sets(school_id: int) -> BandSets:
     """Every band set of the school with bands, rules and starting points: four queries."""
-    starts = list(StartingPoint.objects.filter(school_id=school_id))
-    start_keys = {sp.pk: sp.key for sp in starts}
-    sets = list(BandSet.objects.filter(school_id=school_id).order_by("order", "pk"))
-    bands = list(Band.objects.filter(school_id=school_id).order_by("band_set_id", "order"))
-    rules = list(BandRule.objects.filter(school_id=school_id).order_by("band_id", "order", "pk"))
-    loaded = []
-    for band_set in sets:
-        own = [b for b in bands if b.band_set_id == band_set.pk]
-        own_ids = {b.pk for b in own}
-        own_rules = [r for r in rules if r.band_id in own_ids]
-        loaded.append(LoadedSet(band_set, own, spec_for(band_set, own, own_rules, start_keys)))
-    return BandSets(loaded, {sp.key: sp.label for sp in starts}, start_keys)
+    return load_band_sets_for([school_id])[school_id]
+
+
+def load_band_sets_for(school_ids: Collection[int]) -> dict[int, BandSets]:
+    """Each school's band sets with bands, rules and starting points: four queries in all."""
+    ids = list(school_ids)
+    starts: dict[int, list[StartingPoint]] = {i: [] for i in ids}
+    for sp in StartingPoint.objects.filter(school_id__in=ids):
+        starts[sp.school_id].append(sp)
+    sets: dict[int, list[BandSet]] = {i: [] for i in ids}
+    for band_set in BandSet.objects.filter(school_id__in=ids).order_by("order", "pk"):
+        sets[band_set.school_id].append(band_set)
+    bands: dict[int, list[Band]] = {}
+    for band in Band.objects.filter(school_id__in=ids).order_by("band_set_id", "order"):
+        bands.setdefault(band.band_set_id, []).append(band)
+    rules: dict[int, list[BandRule]] = {}
+    for rule in BandRule.objects.filter(school_id__in=ids).order_by("band_id", "order", "pk"):
+        rules.setdefault(rule.band_id, []).append(rule)
+    result: dict[int, BandSets] = {}
+    for school_id in ids:
+        start_keys = {sp.pk: sp.key for sp in starts[school_id]}
+        loaded = []
+        for band_set in sets[school_id]:
+            own = bands.get(band_set.pk, [])
+            own_rules = [r for b in own for r in rules.get(b.pk, [])]
+            loaded.append(LoadedSet(band_set, own, spec_for(band_set, own, own_rules, start_keys)))
+        result[school_id] = BandSets(
+            loaded, {sp.key: sp.label for sp in starts[school_id]}, start_keys
+        )
+    return result
 
 
 @dataclass
@@ -283,31 +301,58 @@ def starting_points(
     point of an earlier year, confirmed band first) leads to that band's
     `next_starting_point`.
     """
-    result: dict[Key, str] = {}
-    attainment = sets.attainment
-    closure_id = _last_year_closure(point) if attainment else None
-    if closure_id is not None and attainment is not None:
-        qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id, band_set_id=attainment.pk)
-        if pupil_ids is not None:
-            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    closure_id = _last_year_closure(point) if sets.attainment else None
+    return _starting_points_many([(point, sets, closure_id)], pupil_ids)[point.pk]
+
+
+def _starting_points_many(
+    items: list[tuple[AssessmentPoint, BandSets, int | None]],
+    pupil_ids: Collection[int] | None,
+) -> dict[int, dict[Key, str]]:
+    """`starting_points` for several points, each with its last-year closure: two queries."""
+    result: dict[int, dict[Key, str]] = {p.pk: {} for p, _, _ in items}
+    by_closure: dict[int, list[tuple[int, int, dict[int, str]]]] = {}
+    for p, sets, closure_id in items:
+        attainment = sets.attainment
+        if closure_id is None or attainment is None:
+            continue
         band_start = {
             b.pk: sets.start_keys.get(b.next_starting_point_id or 0, "")
             for s in sets.sets
             for b in s.bands
         }
-        for pupil_id, subject_id, shown in qs.annotate(
+        by_closure.setdefault(closure_id, []).append((p.pk, attainment.pk, band_start))
+    if by_closure:
+        qs = SnapshotBand.objects.filter(
+            snapshot__closure_id__in=list(by_closure),
+            band_set_id__in=list({a for entries in by_closure.values() for _, a, _ in entries}),
+        )
+        if pupil_ids is not None:
+            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+        for closure_id, set_id, pupil_id, subject_id, shown in qs.annotate(
             shown=Coalesce("confirmed_id", "suggested_id")
-        ).values_list("snapshot__pupil_id", "snapshot__subject_id", "shown"):
-            key = band_start.get(shown, "")
-            if key:
-                result[(pupil_id, subject_id)] = key
-    manual = PupilStartingPoint.objects.filter(year_id=point.year_id)
+        ).values_list(
+            "snapshot__closure_id",
+            "band_set_id",
+            "snapshot__pupil_id",
+            "snapshot__subject_id",
+            "shown",
+        ):
+            for point_pk, attainment_pk, band_start in by_closure[closure_id]:
+                key = band_start.get(shown, "")
+                if key and set_id == attainment_pk:
+                    result[point_pk][(pupil_id, subject_id)] = key
+    by_year: dict[int, list[int]] = {}
+    for p, _, _ in items:
+        by_year.setdefault(p.year_id, []).append(p.pk)
+    manual = PupilStartingPoint.objects.filter(year_id__in=list(by_year))
     if pupil_ids is not None:
         manual = manual.filter(pupil_id__in=list(pupil_ids))
-    for pupil_id, subject_id, key in manual.values_list(
-        "pupil_id", "subject_id", "starting_point__key"
+    for year_id, pupil_id, subject_id, key in manual.values_list(
+        "year_id", "pupil_id", "subject_id", "starting_point__key"
     ):
-        result[(pupil_id, subject_id)] = key
+        for point_pk in by_year[year_id]:
+            result[point_pk][(pupil_id, subject_id)] = key
     return result
 
 
@@ -324,10 +369,29 @@ def earlier_positions(
     """Each pupil's attainment band and % secure at an earlier closure (one query)."""
     if closure_id is None or attainment_set_id is None:
         return {}
-    qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id, band_set_id=attainment_set_id)
+    return _earlier_many({0: (closure_id, attainment_set_id)}, pupil_ids)[0]
+
+
+def _earlier_many(
+    wanted: dict[int, tuple[int | None, int | None]], pupil_ids: Collection[int] | None
+) -> dict[int, dict[Key, Earlier]]:
+    """`earlier_positions` for several (closure, attainment set) pairs: one query."""
+    result: dict[int, dict[Key, Earlier]] = {k: {} for k in wanted}
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for k, (closure_id, set_id) in wanted.items():
+        if closure_id is not None and set_id is not None:
+            pairs.setdefault((closure_id, set_id), []).append(k)
+    if not pairs:
+        return result
+    qs = SnapshotBand.objects.filter(
+        snapshot__closure_id__in=list({c for c, _ in pairs}),
+        band_set_id__in=list({s for _, s in pairs}),
+    )
     if pupil_ids is not None:
         qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
     rows = qs.annotate(band_order=Coalesce("confirmed_order", "suggested_order")).values_list(
+        "snapshot__closure_id",
+        "band_set_id",
         "snapshot__pupil_id",
         "snapshot__subject_id",
         "band_order",
@@ -335,7 +399,20 @@ def earlier_positions(
         "snapshot__secure",
         "snapshot__objectives",
     )
-    return {(p, s): Earlier(order, fw, pct(sec, objs)) for p, s, order, fw, sec, objs in rows}
+    for closure_id, set_id, p, s, order, fw, sec, objs in rows:
+        for k in pairs.get((closure_id, set_id), ()):
+            result[k][(p, s)] = Earlier(order, fw, pct(sec, objs))
+    return result
+
+
+def _closures_of(school_ids: Collection[int]) -> dict[int, list[tuple[int, date, date]]]:
+    """school -> (closure, point date, year start) for every closure of these schools: one query."""
+    result: dict[int, list[tuple[int, date, date]]] = {}
+    for pk, school_id, point_date, year_start in PointClosure.objects.filter(
+        school_id__in=list(school_ids)
+    ).values_list("pk", "school_id", "point__date", "point__year__start_date"):
+        result.setdefault(school_id, []).append((pk, point_date, year_start))
+    return result
 
 
 def evaluate_live(
@@ -347,26 +424,100 @@ def evaluate_live(
     sets: BandSets | None = None,
 ) -> PointResults:
     """Suggested bands from today's judgements (or as they stood at `as_of`), with confirmations."""
-    sets = sets or load_band_sets(point.school_id)
+    return evaluate_live_many(
+        [point],
+        pupil_ids=pupil_ids,
+        subject_ids=subject_ids,
+        as_of=as_of,
+        sets_by_school={point.school_id: sets} if sets is not None else None,
+    )[point.pk]
+
+
+def evaluate_live_many(
+    points: list[AssessmentPoint],
+    *,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    as_of: datetime | None = None,
+    sets_by_school: dict[int, BandSets] | None = None,
+) -> dict[int, PointResults]:
+    """`evaluate_live` for open points of several schools (one point per school).
+
+    The number of queries does not grow with the number of schools.
+    """
+    if not points:
+        return {}
+    by_school = {p.school_id: p for p in points}
+    if len(by_school) != len(points):
+        raise ValueError("Evaluate one point per school at a time.")
+    school_ids = list(by_school)
+    if sets_by_school is None or any(s not in sets_by_school for s in school_ids):
+        sets_by_school = {**load_band_sets_for(school_ids), **(sets_by_school or {})}
+    year_starts = {
+        p.year_id: p.year.start_date for p in points if AssessmentPoint.year.is_cached(p)
+    }
+    missing = {p.year_id for p in points} - set(year_starts)
+    if missing:
+        year_starts.update(
+            AcademicYear.objects.filter(pk__in=missing).values_list("pk", "start_date")
+        )
     metrics = compute_metrics(
-        [point.year_id], as_of=as_of, pupil_ids=pupil_ids, subject_ids=subject_ids
+        [p.year_id for p in points], as_of=as_of, pupil_ids=pupil_ids, subject_ids=subject_ids
     )
-    starts = starting_points(point, sets, pupil_ids)
-    attainment = sets.attainment
-    earlier = earlier_positions(
-        previous_closure(point), attainment.pk if attainment else None, pupil_ids
+    closures = _closures_of(school_ids)
+    last_year: dict[int, int | None] = {}
+    previous: dict[int, int | None] = {}
+    for p in points:
+        own = closures.get(p.school_id, [])
+        earlier_years = [(ys, d, pk) for pk, d, ys in own if ys < year_starts[p.year_id]]
+        last_year[p.pk] = max(earlier_years)[2] if earlier_years else None
+        before = [(d, pk) for pk, d, _ in own if d < p.date]
+        previous[p.pk] = max(before)[1] if before else None
+    starts = _starting_points_many(
+        [
+            (
+                p,
+                sets_by_school[p.school_id],
+                last_year[p.pk] if sets_by_school[p.school_id].attainment else None,
+            )
+            for p in points
+        ],
+        pupil_ids,
     )
-    confirmations: dict[tuple[int, int, int], BandConfirmation] = {}
-    conf_qs = BandConfirmation.objects.filter(point=point)
+    earlier = _earlier_many(
+        {
+            p.pk: (
+                previous[p.pk],
+                attainment.pk if (attainment := sets_by_school[p.school_id].attainment) else None,
+            )
+            for p in points
+        },
+        pupil_ids,
+    )
+    confirmations: dict[int, dict[tuple[int, int, int], BandConfirmation]] = {
+        p.pk: {} for p in points
+    }
+    conf_qs = BandConfirmation.objects.filter(point_id__in=[p.pk for p in points])
     if pupil_ids is not None:
         conf_qs = conf_qs.filter(pupil_id__in=list(pupil_ids))
     for c in conf_qs:
-        confirmations[(c.pupil_id, c.subject_id, c.band_set_id)] = c
-    rows = {
-        key: evaluate_one(point, sets, m, starts.get(key, ""), earlier.get(key), confirmations)
-        for key, m in metrics.items()
+        confirmations[c.point_id][(c.pupil_id, c.subject_id, c.band_set_id)] = c
+    rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
+    for key, m in metrics.items():
+        owner = by_school.get(m.school_id)
+        if owner is None:
+            continue
+        rows[owner.pk][key] = evaluate_one(
+            owner,
+            sets_by_school[owner.school_id],
+            m,
+            starts[owner.pk].get(key, ""),
+            earlier[owner.pk].get(key),
+            confirmations[owner.pk],
+        )
+    return {
+        p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
     }
-    return PointResults(point, sets, rows, live=True)
 
 
 def evaluate_one(
@@ -451,74 +602,104 @@ def read_snapshots(
     sets: BandSets | None = None,
 ) -> PointResults:
     """A closed point's record, from its newest closure (two queries)."""
-    sets = sets or load_band_sets(point.school_id)
-    closure_id = latest_closures([point.pk]).get(point.pk)
-    rows: dict[Key, PupilResult] = {}
-    if closure_id is None:
-        return PointResults(point, sets, rows, live=False)
-    qs = Snapshot.objects.filter(closure_id=closure_id)
-    band_qs = SnapshotBand.objects.filter(snapshot__closure_id=closure_id)
-    if pupil_ids is not None:
-        qs = qs.filter(pupil_id__in=list(pupil_ids))
-        band_qs = band_qs.filter(snapshot__pupil_id__in=list(pupil_ids))
-    if subject_ids is not None:
-        qs = qs.filter(subject_id__in=list(subject_ids))
-        band_qs = band_qs.filter(snapshot__subject_id__in=list(subject_ids))
-    by_id: dict[int, PupilResult] = {}
-    for snap in qs:
-        metrics = Metrics(
-            pupil_id=snap.pupil_id,
-            subject_id=snap.subject_id,
-            school_id=snap.school_id,
-            class_id=snap.school_class_id or 0,
-            class_year=snap.nc_year,
-            framework_id=snap.framework_id or 0,
-            framework_year=snap.framework_year or snap.nc_year,
-            objectives=snap.objectives,
-            taught=snap.taught,
-            assessed=snap.assessed,
-            secure=snap.secure,
-            greater_depth=snap.greater_depth,
-            depth_total=snap.depth_total,
-            prev_framework_id=1 if snap.prev_objectives else None,
-            prev_objectives=snap.prev_objectives,
-            prev_secure=snap.prev_secure,
-            prev_greater_depth=snap.prev_greater_depth,
-        )
-        figures = metrics.figures()
-        row = PupilResult(
-            pupil_id=snap.pupil_id,
-            subject_id=snap.subject_id,
-            class_id=snap.school_class_id,
-            nc_year=snap.nc_year,
-            framework_id=snap.framework_id,
-            framework_year=snap.framework_year,
-            starting_point=snap.starting_point_key,
-            starting_label=snap.starting_point_label,
-            figures=figures,
-            metrics=metrics,
-        )
-        rows[(snap.pupil_id, snap.subject_id)] = row
-        by_id[snap.pk] = row
-    for sb in band_qs.annotate(kind=F("band_set__kind"), set_name=F("band_set__name")):
-        row_or_none = by_id.get(sb.snapshot_id)
-        suggested = sets.band(sb.suggested_id)
-        if row_or_none is None or suggested is None:
-            continue
-        explanation: dict[str, Any] = sb.explanation or {}
-        row_or_none.bands[sb.band_set_id] = PupilBand(
-            set_id=sb.band_set_id,
-            set_name=sb.set_name,
-            kind=sb.kind,
-            suggested=suggested,
-            confirmed=sets.band(sb.confirmed_id),
-            reason=sb.reason,
-            stored_because=str(explanation.get("because", "")),
-            stored_next=str((explanation.get("next") or {}).get("text", "")),
-        )
-        if "band_change" in explanation.get("figures", {}):
-            row_or_none.figures["band_change"] = explanation["figures"]["band_change"]
-    return PointResults(point, sets, rows, live=False)
+    return read_snapshots_many(
+        [point],
+        pupil_ids=pupil_ids,
+        subject_ids=subject_ids,
+        sets_by_school={point.school_id: sets} if sets is not None else None,
+    )[point.pk]
+
+
+def read_snapshots_many(
+    points: list[AssessmentPoint],
+    *,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    sets_by_school: dict[int, BandSets] | None = None,
+) -> dict[int, PointResults]:
+    """Closed points' records, each from its newest closure, in three queries for them all."""
+    if not points:
+        return {}
+    school_ids = list({p.school_id for p in points})
+    if sets_by_school is None or any(s not in sets_by_school for s in school_ids):
+        sets_by_school = {**load_band_sets_for(school_ids), **(sets_by_school or {})}
+    closures = latest_closures([p.pk for p in points])
+    by_closure = {closures[p.pk]: p for p in points if p.pk in closures}
+    rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
+    if by_closure:
+        qs = Snapshot.objects.filter(closure_id__in=list(by_closure))
+        band_qs = SnapshotBand.objects.filter(snapshot__closure_id__in=list(by_closure))
+        if pupil_ids is not None:
+            qs = qs.filter(pupil_id__in=list(pupil_ids))
+            band_qs = band_qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+        if subject_ids is not None:
+            qs = qs.filter(subject_id__in=list(subject_ids))
+            band_qs = band_qs.filter(snapshot__subject_id__in=list(subject_ids))
+        by_id: dict[int, tuple[PupilResult, BandSets]] = {}
+        for snap in qs:
+            owner = by_closure[snap.closure_id]
+            row = _snapshot_row(snap)
+            rows[owner.pk][(snap.pupil_id, snap.subject_id)] = row
+            by_id[snap.pk] = (row, sets_by_school[owner.school_id])
+        for sb in band_qs.annotate(kind=F("band_set__kind"), set_name=F("band_set__name")):
+            found = by_id.get(sb.snapshot_id)
+            if found is None:
+                continue
+            row, sets = found
+            suggested = sets.band(sb.suggested_id)
+            if suggested is None:
+                continue
+            explanation: dict[str, Any] = sb.explanation or {}
+            row.bands[sb.band_set_id] = PupilBand(
+                set_id=sb.band_set_id,
+                set_name=sb.set_name,
+                kind=sb.kind,
+                suggested=suggested,
+                confirmed=sets.band(sb.confirmed_id),
+                reason=sb.reason,
+                stored_because=str(explanation.get("because", "")),
+                stored_next=str((explanation.get("next") or {}).get("text", "")),
+            )
+            if "band_change" in explanation.get("figures", {}):
+                row.figures["band_change"] = explanation["figures"]["band_change"]
+    return {
+        p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=False) for p in points
+    }
+
+
+def _snapshot_row(snap: Snapshot) -> PupilResult:
+    """A pupil's figures from their snapshot, before the bands are added."""
+    metrics = Metrics(
+        pupil_id=snap.pupil_id,
+        subject_id=snap.subject_id,
+        school_id=snap.school_id,
+        class_id=snap.school_class_id or 0,
+        class_year=snap.nc_year,
+        framework_id=snap.framework_id or 0,
+        framework_year=snap.framework_year or snap.nc_year,
+        objectives=snap.objectives,
+        taught=snap.taught,
+        assessed=snap.assessed,
+        secure=snap.secure,
+        greater_depth=snap.greater_depth,
+        depth_total=snap.depth_total,
+        prev_framework_id=1 if snap.prev_objectives else None,
+        prev_objectives=snap.prev_objectives,
+        prev_secure=snap.prev_secure,
+        prev_greater_depth=snap.prev_greater_depth,
+    )
+    return PupilResult(
+        pupil_id=snap.pupil_id,
+        subject_id=snap.subject_id,
+        class_id=snap.school_class_id,
+        nc_year=snap.nc_year,
+        framework_id=snap.framework_id,
+        framework_year=snap.framework_year,
+        starting_point=snap.starting_point_key,
+        starting_label=snap.starting_point_label,
+        figures=metrics.figures(),
+        metrics=metrics,
+    )
 
 
 def point_results(
@@ -534,14 +715,68 @@ def point_results(
     return evaluate_live(point, pupil_ids=pupil_ids, subject_ids=subject_ids, sets=sets)
 
 
+def results_for_points(
+    points: list[AssessmentPoint], sets_by_school: dict[int, BandSets]
+) -> dict[int, PointResults]:
+    """`point_results` for one point in each of several schools, in a fixed number of queries."""
+    closed = [p for p in points if p.state == AssessmentPoint.State.CLOSED]
+    open_points = [p for p in points if p.state != AssessmentPoint.State.CLOSED]
+    return {
+        **read_snapshots_many(closed, sets_by_school=sets_by_school),
+        **evaluate_live_many(open_points, sets_by_school=sets_by_school),
+    }
+
+
 def current_year(school_id: int) -> AcademicYear | None:
     return AcademicYear.objects.filter(school_id=school_id, is_current=True).first()
 
 
 def current_point(year: AcademicYear) -> AssessmentPoint | None:
     """The year's first open point; else its last point."""
-    points = list(AssessmentPoint.objects.filter(year=year).order_by("date"))
+    return _current_of(list(AssessmentPoint.objects.filter(year=year).order_by("date")))
+
+
+def _current_of(points: list[AssessmentPoint]) -> AssessmentPoint | None:
     open_points = [p for p in points if p.state == AssessmentPoint.State.OPEN]
     if open_points:
         return open_points[0]
     return points[-1] if points else None
+
+
+@dataclass(frozen=True)
+class SchoolYear:
+    """A school's current year, its assessment points in date order, and the current one."""
+
+    year: AcademicYear
+    points: list[AssessmentPoint]
+    point: AssessmentPoint
+
+    @property
+    def closed_before(self) -> list[AssessmentPoint]:
+        """The year's closed points other than the current one."""
+        return [
+            p
+            for p in self.points
+            if p.state == AssessmentPoint.State.CLOSED and p.pk != self.point.pk
+        ]
+
+
+def current_years(school_ids: Collection[int]) -> dict[int, SchoolYear]:
+    """Each school's current year and point (schools without them are left out): two queries."""
+    years = {
+        y.school_id: y
+        for y in AcademicYear.objects.filter(school_id__in=list(school_ids), is_current=True)
+    }
+    points: dict[int, list[AssessmentPoint]] = {}
+    for p in AssessmentPoint.objects.filter(year_id__in=[y.pk for y in years.values()]).order_by(
+        "date"
+    ):
+        p.year = years[p.school_id]
+        points.setdefault(p.year_id, []).append(p)
+    result: dict[int, SchoolYear] = {}
+    for school_id, year in years.items():
+        own = points.get(year.pk, [])
+        point = _current_of(own)
+        if point is not None:
+            result[school_id] = SchoolYear(year, own, point)
+    return result

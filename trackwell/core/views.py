@@ -1,4 +1,4 @@
-"""The home page: a user's classes and subjects."""
+"""The home page: a user's classes and subjects, or a trust leader's schools."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +16,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Classes the user can see, each with links to its subject grids."""
     user = request.user
     assert isinstance(user, User)
+    if access.is_trust_leader(user):
+        return render(
+            request,
+            "core/home_trust.html",
+            {"trust": access.trust_of(user), "schools": list(access.trust_schools(user))},
+        )
     if not access.sees_pupils(user):
         return render(request, "core/home_no_pupils.html", {})
     classes = list(

@@ -1,14 +1,15 @@
-"""The framework library and frameworks shared across a trust (leaders and admins only)."""
+"""The framework library and frameworks shared across a trust (leaders, admins, trust leaders)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
+from trackwell.accounts.models import User
 from trackwell.curriculum import services, trust
 from trackwell.curriculum.forms import LibraryForm
 from trackwell.curriculum.models import Framework, RatingScale, SharedFramework
@@ -73,6 +74,8 @@ def library_adopt(request: HttpRequest) -> HttpResponse:
 def trust_frameworks(request: HttpRequest) -> HttpResponse:
     """Frameworks the trust publishes, the school's copies and their updates."""
     user = user_of(request)
+    if access.is_trust_leader(user):
+        return _trust_leader_frameworks(request, user)
     school = access.curriculum_school(user, edit=True)
     shared = (
         SharedFramework.objects.filter(trust_id=school.trust_id)
@@ -93,6 +96,48 @@ def trust_frameworks(request: HttpRequest) -> HttpResponse:
             "shared": [(s, copies.get(s.pk)) for s in shared],
         },
     )
+
+
+def _trust_leader_frameworks(request: HttpRequest, user: User) -> HttpResponse:
+    """The trust's shared frameworks, who follows which version, and what could be published."""
+    trust_ = access.trust_of(user)
+    schools = list(access.trust_schools(user))
+    return render(
+        request,
+        "curriculum/trust_leader.html",
+        {
+            "trust": trust_,
+            "statuses": trust.trust_adoptions(trust_.pk, schools),
+            "publishable": Framework.objects.filter(school__in=schools, shared_source__isnull=True)
+            .select_related("school", "subject")
+            .order_by("school__name", "subject__order", "subject__name", "nc_year", "phase"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def trust_publish(request: HttpRequest) -> HttpResponse:
+    """A trust leader publishes any framework of a school in the trust as the trust's."""
+    user = user_of(request)
+    back = reverse("curriculum-trust")
+    try:
+        framework_id = int(request.POST.get("framework", ""))
+    except ValueError as exc:
+        raise Http404("No such framework") from exc
+    framework = access.get_trust_framework_for_user(user, framework_id)
+    try:
+        version = trust.publish_framework(
+            user=user, framework=framework, note=request.POST.get("note", "")[:2000]
+        )
+    except ValidationError as exc:
+        return refuse(request, exc, back)
+    messages.success(
+        request,
+        f"Published {framework.name} from {framework.school.name} to the trust "
+        f"as version {version.version}.",
+    )
+    return HttpResponseRedirect(back)
 
 
 @require_POST

@@ -106,6 +106,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("library/", sharing_views.library, name="curriculum-library"),
     path("library/adopt/", sharing_views.library_adopt, name="curriculum-library-adopt"),
     path("trust/", sharing_views.trust_frameworks, name="curriculum-trust"),
+    path("trust/publish/", sharing_views.trust_publish, name="curriculum-trust-publish"),
     path("trust/<int:shared_id>/adopt/", sharing_views.trust_adopt, name="curriculum-trust-adopt"),
     path("import/", interop_views.upload, name="curriculum-import"),
     path("import/<int:pending_id>/", interop_views.preview, name="curriculum-import-preview"),

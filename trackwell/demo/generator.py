@@ -226,7 +226,25 @@ def generate(options: DemoOptions = DemoOptions(), progress: Progress = _no_prog
             school, school_logins = _school(trust, index, options, rng, progress)
             schools.append(school)
             logins.extend(school_logins)
+        if options.schools > 1:
+            logins.append(_trust_leader(trust))
     return DemoResult(trust, schools, logins)
+
+
+TRUST_LEADER_USERNAME = "trustlead"
+
+
+def _trust_leader(trust: Trust) -> tuple[str, str, str]:
+    """A trust leader for a demo trust of several schools (the one-school demo has none)."""
+    User.objects.create(
+        username=TRUST_LEADER_USERNAME,
+        first_name="Morgan",
+        last_name="Ellis",
+        role=Role.TRUST_LEADER,
+        trust=trust,
+        password=make_password(DEMO_PASSWORD),
+    )
+    return (TRUST_LEADER_USERNAME, Role.TRUST_LEADER.label, "every school's summaries; no pupils")
 
 
 def _school(

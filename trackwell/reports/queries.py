@@ -58,7 +58,7 @@ def live_distributions(
 
 
 def snapshot_distributions(
-    point_ids: Collection[int], sets: BandSets
+    point_ids: Collection[int], sets: BandSets | None = None
 ) -> dict[tuple[int, int, int, int], int]:
     """(point, nc year, subject, band) -> pupils, over the newest closures, in one GROUP BY."""
     closures = latest_closures(point_ids)

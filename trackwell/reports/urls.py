@@ -2,11 +2,18 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import band_views, views
+from . import band_views, trust_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("school/overview/", views.school_overview, name="report-school"),
     path("school/groups/", views.group_comparison, name="report-groups"),
+    path("trust/overview/", trust_views.overview, name="report-trust"),
+    path(
+        "trust/schools/<int:school_id>/overview/",
+        trust_views.school_overview,
+        name="report-trust-school",
+    ),
+    path("trust/groups/", trust_views.groups, name="report-trust-groups"),
     path(
         "school/gaps/<int:nc_year>/<slug:subject_slug>/",
         views.year_gaps,

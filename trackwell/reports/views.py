@@ -31,7 +31,7 @@ from trackwell.analysis.evaluation import (
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import PupilFramework, StartingPoint
-from trackwell.core.models import AcademicYear, AssessmentPoint
+from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
 
@@ -137,8 +137,15 @@ def school_overview(request: HttpRequest) -> HttpResponse:
     if not access.sees_aggregates(user):
         raise Http404("No such page")
     school = access.school_of(user)
+    context = school_overview_context(school, suppress=access.suppresses_small_groups(user))
+    context["sees_pupils"] = access.sees_pupils(user)
+    context["groups_url"] = reverse("report-groups")
+    return render(request, "reports/school_overview.html", context)
+
+
+def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]:
+    """What the school overview shows for one school (its own page or a trust's view of it)."""
     year, point = _year_and_point(school.pk)
-    suppress = access.suppresses_small_groups(user)
     sets = load_band_sets(school.pk)
     subjects = list(Subject.objects.filter(school=school))
     points = list(AssessmentPoint.objects.filter(year=year).order_by("date"))
@@ -204,21 +211,16 @@ def school_overview(request: HttpRequest) -> HttpResponse:
                 ),
             )
         tables.append({"subject": subject, "lines": lines, "chart": chart})
-    return render(
-        request,
-        "reports/school_overview.html",
-        {
-            "school": school,
-            "year": year,
-            "point": point,
-            "closed": closed,
-            "attainment": attainment,
-            "progress": progress,
-            "tables": tables,
-            "suppress": suppress,
-            "sees_pupils": access.sees_pupils(user),
-        },
-    )
+    return {
+        "school": school,
+        "year": year,
+        "point": point,
+        "closed": closed,
+        "attainment": attainment,
+        "progress": progress,
+        "tables": tables,
+        "suppress": suppress,
+    }
 
 
 # ---------------------------------------------------------------------------

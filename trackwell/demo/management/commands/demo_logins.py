@@ -10,11 +10,19 @@ from trackwell.accounts.models import Role, User
 from trackwell.demo.generator import DEMO_PASSWORD
 from trackwell.pupils.models import StaffAssignment
 
-ORDER = [Role.ADMIN, Role.LEADER, Role.SENCO, Role.TEACHER, Role.TA, Role.GOVERNOR]
+ORDER = [
+    Role.TRUST_LEADER,
+    Role.ADMIN,
+    Role.LEADER,
+    Role.SENCO,
+    Role.TEACHER,
+    Role.TA,
+    Role.GOVERNOR,
+]
 
 
 class Command(BaseCommand):
-    help = "List the demo logins of the first school and the shared demo password."
+    help = "List the demo logins of the first school (and the trust leader) and the password."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--port", default="8000", help="Port shown in the sign-in address.")

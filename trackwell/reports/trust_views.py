@@ -1,0 +1,85 @@
+"""Trust pages: the trust overview, a trust's view of one school, and group comparison.
+
+Trust leaders only (everyone else gets 404, school leaders included). Aggregates
+only, with groups smaller than each school's minimum suppressed.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from trackwell.accounts import access
+from trackwell.pupils.models import nc_year_label
+
+from .trust import load_trust, trust_group_comparison, trust_overview
+from .views import _user, school_overview_context
+
+
+@require_safe
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The trust's schools by subject: pupils, figures and attainment bands."""
+    user = _user(request)
+    trust = access.trust_of(user)
+    loaded = load_trust(list(access.trust_schools(user)))
+    suppress = access.suppresses_small_groups(user)
+    return render(
+        request,
+        "reports/trust_overview.html",
+        {
+            "trust": trust,
+            "schools": loaded,
+            "tables": trust_overview(loaded, suppress=suppress),
+            "suppress": suppress,
+        },
+    )
+
+
+@require_safe
+@login_required
+def school_overview(request: HttpRequest, school_id: int) -> HttpResponse:
+    """One school of the trust by year group and subject, as the school sees it, suppressed."""
+    user = _user(request)
+    school = access.get_trust_school_for_user(user, school_id)
+    context = school_overview_context(school, suppress=access.suppresses_small_groups(user))
+    context["sees_pupils"] = False
+    context["trust_view"] = True
+    context["groups_url"] = f"{reverse('report-trust-groups')}?school={school.pk}"
+    return render(request, "reports/school_overview.html", context)
+
+
+@require_safe
+@login_required
+def groups(request: HttpRequest) -> HttpResponse:
+    """Each group beside all other pupils, across the trust or in one of its schools."""
+    user = _user(request)
+    trust = access.trust_of(user)
+    schools = list(access.trust_schools(user))
+    school_param = request.GET.get("school", "")
+    school = (
+        access.get_trust_school_for_user(user, int(school_param))
+        if school_param.isdigit()
+        else None
+    )
+    nc_param = request.GET.get("year", "")
+    nc_year = int(nc_param) if nc_param.isdigit() else None
+    loaded = load_trust(schools)
+    blocks, minimum = trust_group_comparison(loaded, school=school, nc_year=nc_year)
+    nc_years = sorted({r.nc_year for t in loaded for r in t.rows()})
+    return render(
+        request,
+        "reports/trust_groups.html",
+        {
+            "trust": trust,
+            "schools": loaded,
+            "school": school,
+            "nc_years": [(n, nc_year_label(n)) for n in nc_years],
+            "nc_filter": nc_param,
+            "blocks": blocks,
+            "min_size": minimum,
+        },
+    )
