@@ -198,3 +198,31 @@ def test_leader_drags_an_objective_into_another_strand(browser_page, live_server
     assert [int(x) for x in shown.evaluate_all("els => els.map(e => e.dataset.objective)")] == (
         in_second
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_band_explains_itself_on_keyboard_focus(browser_page, live_server) -> None:
+    from tests.analysis.helpers import judge, objectives, teach, with_bands
+
+    world = with_bands(make_world(pupils_per_class=3, objectives=6))
+    taught = objectives(world.framework)
+    teach(world, taught[:4])
+    for pupil in world.pupils_a:
+        for objective in taught[:3]:
+            judge(world, pupil, objective, "2")
+    page = browser_page
+    _login(page, live_server, world)
+    page.goto(live_server.url + reverse("report-class", args=[world.class_a.pk]))
+    band = page.locator("button.band").first
+    tip = page.locator(f"#{band.get_attribute('aria-describedby')}")
+    assert tip.is_hidden()  # calm page: reasons appear when asked for
+
+    band.focus()
+    tip.wait_for(state="visible")
+    text = tip.inner_text()
+    label = band.inner_text().replace("*", "").replace("(suggested)", "").strip()
+    # The reason names the band, the figures it used and what the next band needs.
+    assert text.startswith(f"Suggested {label}:")
+    assert "secure of the year" in text and "needs" in text and "Not yet confirmed" in text
+    page.keyboard.press("Tab")
+    tip.wait_for(state="hidden")
