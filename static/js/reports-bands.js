@@ -1,5 +1,6 @@
 // Live preview for the band rule editor: after a pause in typing, ask the server how
-// many pupils each band would hold under the rules on screen (nothing is saved).
+// many pupils each band would hold under the bands and rules on screen, including a band
+// being added or ticked for removal or a new position number (nothing is saved).
 (function () {
   "use strict";
   var form = document.getElementById("band-form");
@@ -29,6 +30,15 @@
     clearTimeout(timer);
     timer = setTimeout(refresh, 500);
   }
+  // A band ticked for removal is shown faded until the tick is taken off (nothing is saved yet).
+  function markRemoved(box) {
+    var row = box.closest("tr");
+    if (row) row.style.opacity = box.checked ? "0.45" : "";
+  }
   form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.name && /^band-\d+-remove$/.test(target.name)) markRemoved(target);
+    schedule();
+  });
 })();

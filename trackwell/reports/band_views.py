@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis import services
 from trackwell.analysis.defaults import create_default_bands
-from trackwell.analysis.documents import spec_from_document, validate_document
+from trackwell.analysis.documents import SCHEMA, spec_from_document, validate_document
 from trackwell.analysis.evaluation import (
     current_point,
     current_year,
@@ -30,10 +31,12 @@ from trackwell.analysis.figures import METRICS
 from trackwell.analysis.models import BandSet, StartingPoint
 from trackwell.analysis.rules import parse_conditions
 from trackwell.core.models import AssessmentPoint
-from trackwell.curriculum.models import Subject
+from trackwell.curriculum.models import PALETTE, Subject
 from trackwell.pupils.models import Pupil
 
 from .views import framework_words
+
+MAX_BANDS: int = SCHEMA["properties"]["bands"]["maxItems"]
 
 
 def _user(request: HttpRequest) -> User:
@@ -57,15 +60,172 @@ def _manager(request: HttpRequest) -> User:
 @login_required
 def band_sets(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
-    school = access.school_of(user)
+    return _band_sets_page(request, access.school_of(user))
+
+
+def _band_sets_page(
+    request: HttpRequest,
+    school: Any,
+    *,
+    new_errors: list[str] | None = None,
+    sp_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    posted: Any = request.POST if request.method == "POST" else {}
+    starts = list(StartingPoint.objects.filter(school=school))
     return render(
         request,
         "reports/band_sets.html",
         {
             "sets": BandSet.objects.filter(school=school).prefetch_related("bands"),
-            "starting_points": StartingPoint.objects.filter(school=school),
+            "sp_rows": [
+                (
+                    sp,
+                    posted.get(f"sp-{sp.pk}-label", sp.label),
+                    posted.get(f"sp-{sp.pk}-description", sp.description),
+                )
+                for sp in starts
+            ],
+            "sp_new": {
+                "key": posted.get("new-key", ""),
+                "label": posted.get("new-label", ""),
+                "description": posted.get("new-description", ""),
+            },
+            "kinds": BandSet.Kind.choices,
+            "new_errors": new_errors or [],
+            "sp_errors": sp_errors or [],
+            "posted": posted,
         },
+        status=status,
     )
+
+
+@require_POST
+@login_required
+def band_set_new(request: HttpRequest) -> HttpResponse:
+    """A new band set, empty ('Not yet' and 'Yes') or a copy of one of the school's sets."""
+    user = _manager(request)
+    school = access.school_of(user)
+    copy = request.POST.get("copy", "")
+    source = None
+    if copy:
+        if not copy.isdigit():
+            return _band_sets_page(
+                request, school, new_errors=["copy: choose a band set"], status=400
+            )
+        source = get_object_or_404(BandSet, school=school, pk=int(copy))
+    try:
+        band_set = services.create_band_set(
+            user=user,
+            school=school,
+            name=request.POST.get("name", "")[:200],
+            kind=request.POST.get("kind", ""),
+            copy_of=source,
+            active=request.POST.get("active") == "on",
+        )
+    except ValidationError as exc:
+        return _band_sets_page(request, school, new_errors=exc.messages, status=400)
+    messages.success(
+        request,
+        f"Made the band set '{band_set.name}'"
+        + (f" as a copy of '{source.name}'." if source else ".")
+        + ("" if band_set.is_active else " It is not in use until you tick 'In use' and save."),
+    )
+    return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]))
+
+
+@require_POST
+@login_required
+def band_set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
+    """Delete a band set no snapshot uses, once confirmed on the editor page."""
+    user = _manager(request)
+    band_set = get_object_or_404(BandSet, school=access.school_of(user), pk=set_id)
+    if request.POST.get("confirm") != "yes":
+        messages.warning(request, "Tick the box to confirm deleting the band set.")
+        return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]) + "#delete")
+    try:
+        services.delete_band_set(user=user, band_set=band_set)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]) + "#delete")
+    messages.success(request, f"Deleted the band set '{band_set.name}'.")
+    return HttpResponseRedirect(reverse("report-band-sets"))
+
+
+@require_POST
+@login_required
+def band_set_active(request: HttpRequest, set_id: int) -> HttpResponse:
+    """Start or stop using a band set (a set in closed snapshots is kept, not deleted)."""
+    user = _manager(request)
+    band_set = get_object_or_404(BandSet, school=access.school_of(user), pk=set_id)
+    active = request.POST.get("active") == "yes"
+    services.set_band_set_active(user=user, band_set=band_set, active=active)
+    messages.success(
+        request,
+        f"'{band_set.name}' is in use: suggested, confirmed and kept at each point."
+        if active
+        else f"'{band_set.name}' is no longer in use; its closed records are kept.",
+    )
+    back = request.POST.get("next") == "set"
+    return HttpResponseRedirect(
+        reverse("report-band-set", args=[band_set.pk]) if back else reverse("report-band-sets")
+    )
+
+
+@require_POST
+@login_required
+def starting_points(request: HttpRequest) -> HttpResponse:
+    """Rename and describe the school's starting points, and add one; keys never change."""
+    user = _manager(request)
+    school = access.school_of(user)
+    post = request.POST
+    changes = {
+        sp.pk: (
+            post.get(f"sp-{sp.pk}-label", sp.label),
+            post.get(f"sp-{sp.pk}-description", sp.description),
+        )
+        for sp in StartingPoint.objects.filter(school=school)
+        if f"sp-{sp.pk}-label" in post
+    }
+    label = post.get("new-label", "").strip()
+    try:
+        with transaction.atomic():
+            changed = services.update_starting_points(user=user, school=school, changes=changes)
+            added = (
+                services.add_starting_point(
+                    user=user,
+                    school=school,
+                    label=label,
+                    key=post.get("new-key", ""),
+                    description=post.get("new-description", ""),
+                )
+                if label
+                else None
+            )
+    except ValidationError as exc:
+        return _band_sets_page(request, school, sp_errors=exc.messages, status=400)
+    words = []
+    if changed:
+        words.append(f"saved {changed} starting point{'s' if changed != 1 else ''}")
+    if added:
+        words.append(f"added '{added.label}' (key {added.key})")
+    messages.success(request, (" and ".join(words) or "nothing to change").capitalize() + ".")
+    return HttpResponseRedirect(reverse("report-band-sets") + "#starting-points")
+
+
+@require_POST
+@login_required
+def starting_point_remove(request: HttpRequest, sp_id: int) -> HttpResponse:
+    """Remove a starting point nothing uses; otherwise say where it is used."""
+    user = _manager(request)
+    sp = get_object_or_404(StartingPoint, school=access.school_of(user), pk=sp_id)
+    try:
+        services.remove_starting_point(user=user, starting_point=sp)
+    except ValidationError as exc:
+        messages.warning(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Removed the starting point '{sp.label}'.")
+    return HttpResponseRedirect(reverse("report-band-sets") + "#starting-points")
 
 
 @require_POST
@@ -115,36 +275,103 @@ def band_export(request: HttpRequest, set_id: int) -> HttpResponse:
     return response
 
 
-def _document_from_post(post: Any, current: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The editor's form as a band set document; errors name the row."""
+def _document_from_post(
+    post: Any, current: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], set[str]]:
+    """The editor's form as a band set document; errors name the row.
+
+    The form carries the bands in order (`band-count`, `band-N-key`), so bands
+    added, removed or moved on screen round-trip before they are saved. Rules of
+    a removed band go with it. Returns the document, the errors and the keys of
+    the bands removed on screen.
+    """
     errors: list[str] = []
     doc = dict(current)
     doc["name"] = post.get("name", current["name"]).strip()
     doc["description"] = post.get("description", "")
     doc["active"] = post.get("active") == "on"
-    bands = []
-    for index, band in enumerate(current["bands"]):
+    saved = {b["key"]: b for b in current["bands"]}
+    if "band-count" in post:
+        count = _int(post.get("band-count"), 0)
+        keys = [post.get(f"band-{i}-key", "").strip() for i in range(min(count, 20))]
+    else:  # a form from before bands could be added or moved: rows in saved order
+        keys = list(saved)
+    rows: list[dict[str, Any]] = []
+    removed: set[str] = set()
+    for index, key in enumerate(keys):
         prefix = f"band-{index}-"
-        bands.append(
-            {
-                **band,
-                "label": post.get(prefix + "label", band["label"]).strip(),
-                "parent_label": post.get(prefix + "parent_label", band.get("parent_label", "")),
-                "colour": post.get(prefix + "colour", band.get("colour", "#c6dbef")),
-                "meets_expectation": post.get(prefix + "meets") == "on",
-                "next_starting_point": post.get(
-                    prefix + "next", band.get("next_starting_point", "")
-                ),
-                "rules": [],
-            }
+        band = saved.get(key) or {"key": key, "label": "", "description": ""}
+        row = {
+            **band,
+            "label": post.get(prefix + "label", band["label"]).strip(),
+            "parent_label": post.get(prefix + "parent_label", band.get("parent_label", "")),
+            "colour": post.get(prefix + "colour", band.get("colour", "#c6dbef")),
+            "meets_expectation": post.get(prefix + "meets") == "on",
+            "next_starting_point": post.get(prefix + "next", band.get("next_starting_point", "")),
+            "rules": [],
+        }
+        if post.get(prefix + "remove") == "on":
+            removed.add(key)
+            continue
+        position = _int(post.get(prefix + "position"), index + 1)
+        if position < 1:
+            errors.append(f"band '{row['label'] or key}': a position is a number from 1")
+            position = index + 1
+        rows.append({"band": row, "index": index, "position": position})
+    # Bands given a new position number move there; the others keep their order.
+    stay = [r for r in rows if r["position"] == r["index"] + 1]
+    for moved in sorted(
+        (r for r in rows if r["position"] != r["index"] + 1), key=lambda r: r["position"]
+    ):
+        stay.insert(min(moved["position"] - 1, len(stay)), moved)
+    bands = [r["band"] for r in stay]
+    action = post.get("action", "")
+    for direction, step in (("lower-", -1), ("higher-", 1)):
+        if action.startswith(direction) and action[len(direction) :].isdigit():
+            at = next(
+                (i for i, r in enumerate(stay) if r["index"] == int(action[len(direction) :])),
+                None,
+            )
+            if at is not None and 0 <= at + step < len(bands):
+                bands[at], bands[at + step] = bands[at + step], bands[at]
+    new_label = post.get("new-label", "").strip()
+    if new_label:
+        key = services.derive_key(new_label, {*keys, *saved})
+        place = post.get("new-place", "")
+        keys_now = [b["key"] for b in bands]
+        at = (
+            0
+            if place == "lowest"
+            else keys_now.index(place) + 1
+            if place in keys_now
+            else len(bands)
         )
+        used = {b["colour"].lower() for b in bands}
+        colour = next((c for c in _NEW_BAND_COLOURS if c not in used), _NEW_BAND_COLOURS[1])
+        bands.insert(
+            at,
+            {
+                "key": key,
+                "label": new_label,
+                "parent_label": post.get("new-parent_label", "").strip(),
+                "description": "",
+                "colour": colour,
+                "meets_expectation": False,
+                "next_starting_point": "",
+                "rules": [],
+            },
+        )
+    elif action == "add":
+        errors.append("new band: give it a label")
     by_key = {b["key"]: b for b in bands}
-    for r_index in range(int(post.get("rule-count", 0) or 0)):
+    for r_index in range(_int(post.get("rule-count"), 0)):
         prefix = f"rule-{r_index}-"
         text = post.get(prefix + "conditions", "").strip()
         if not text:
             continue
         band_key = post.get(prefix + "band", "")
+        if band_key in removed:
+            continue  # the band's rules go with it
         if band_key not in by_key:
             errors.append(f"rule {r_index + 1}: choose a band")
             continue
@@ -160,8 +387,46 @@ def _document_from_post(post: Any, current: dict[str, Any]) -> tuple[dict[str, A
                 "conditions": conditions,
             }
         )
+    if len(bands) > MAX_BANDS:
+        errors.append(f"bands: a set has at most {MAX_BANDS} bands")
+    elif len(bands) < 2:
+        errors.append("bands: a set needs at least two bands (the lowest and one above it)")
     doc["bands"] = bands
-    return doc, errors
+    return doc, errors, removed
+
+
+# Calm colours for a new band: the sequential blues of the palette, one not yet in the set.
+_NEW_BAND_COLOURS = [hex_ for hex_, _, _ in PALETTE[:6]]
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _changes(band_set: BandSet, current: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+    """The bands added, removed and moved on screen, in words, before saving."""
+    saved = {b["key"]: b for b in current["bands"]}
+    now = [b["key"] for b in doc["bands"]]
+    gone = [k for k in saved if k not in now]
+    lines = [f"Adds '{b['label']}'." for b in doc["bands"] if b["key"] not in saved]
+    kept = services.bands_in_snapshots(band_set) & set(gone) if gone else set()
+    for key in gone:
+        n = len(saved[key].get("rules", []))
+        line = f"Removes '{saved[key]['label']}'" + (
+            f" and its {n} rule{'s' if n != 1 else ''}." if n else "."
+        )
+        if key in kept:
+            line += (
+                " It appears in closed snapshots, so saving will be refused: keep it "
+                "(you may rename it)."
+            )
+        lines.append(line)
+    if lines or [k for k in now if k in saved] != [k for k in saved if k in now]:
+        lines.append("Order, lowest first: " + ", ".join(b["label"] for b in doc["bands"]) + ".")
+    return lines
 
 
 def _preview(school_id: int, doc: dict[str, Any]) -> dict[str, Any] | None:
@@ -203,16 +468,23 @@ def _preview(school_id: int, doc: dict[str, Any]) -> dict[str, Any] | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
-    """Edit a band set's wording, colours and rules, with a live preview before saving."""
+    """Edit a band set's bands, wording, colours and rules, with a live preview before saving.
+
+    Bands can be added, removed and moved: the form carries them in order, so
+    each preview shows the set as it stands on screen, and saving is all or
+    nothing (a band in closed snapshots cannot be removed).
+    """
     user = _manager(request)
     school = access.school_of(user)
     band_set = get_object_or_404(BandSet, school=school, pk=set_id)
     current = services.export_band_set(band_set)
     doc = current
     errors: list[str] = []
+    changes: list[str] = []
     saved = False
     if request.method == "POST":
-        doc, errors = _document_from_post(request.POST, current)
+        doc, errors, _ = _document_from_post(request.POST, current)
+        changes = _changes(band_set, current, doc)
         if not errors:
             known = StartingPoint.objects.filter(school=school).values_list("key", flat=True)
             errors = validate_document(doc, known)
@@ -231,6 +503,7 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         "band_set": band_set,
         "doc": doc,
         "errors": errors,
+        "changes": changes,
         "preview": preview,
         "rules": [
             {"band": b["key"], **r, "text": "; ".join(_condition_text(c) for c in r["conditions"])}
@@ -243,6 +516,8 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         "points": sorted(
             set(AssessmentPoint.objects.filter(school=school).values_list("name", flat=True))
         ),
+        "in_snapshots": services.band_set_in_snapshots(band_set),
+        "max_bands": MAX_BANDS,
     }
     if request.headers.get("X-Requested-With") == "preview":
         return render(request, "reports/_band_preview.html", context, status=400 if errors else 200)

@@ -53,6 +53,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bands/", band_views.band_sets, name="report-band-sets"),
     path("bands/defaults/", band_views.band_defaults, name="report-band-defaults"),
     path("bands/import/", band_views.band_import, name="report-band-import"),
+    path("bands/new/", band_views.band_set_new, name="report-band-set-new"),
+    path("bands/starting-points/", band_views.starting_points, name="report-starting-points"),
+    path(
+        "bands/starting-points/<int:sp_id>/remove/",
+        band_views.starting_point_remove,
+        name="report-starting-point-remove",
+    ),
     path("bands/<int:set_id>/", band_views.band_set_edit, name="report-band-set"),
     path("bands/<int:set_id>/export/", band_views.band_export, name="report-band-export"),
+    path("bands/<int:set_id>/delete/", band_views.band_set_delete, name="report-band-set-delete"),
+    path("bands/<int:set_id>/active/", band_views.band_set_active, name="report-band-set-active"),
 ]
