@@ -1,18 +1,28 @@
 """Gaps for pupils, classes and year groups; groups compared, with small groups suppressed."""
 
+from collections import Counter
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.analysis.helpers import judge, objectives, point, teach, with_bands
 from tests.factories import World
 from trackwell.accounts.models import AuditEntry
-from trackwell.analysis.evaluation import evaluate_live
+from trackwell.analysis.evaluation import PupilResult, evaluate_live
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
-from trackwell.analysis.groups import compare_groups, group_choices, is_summer_born, pupil_facts
+from trackwell.analysis.groups import (
+    PupilFacts,
+    compare_groups,
+    group_choices,
+    group_test,
+    is_summer_born,
+    pupil_facts,
+)
 from trackwell.analysis.services import create_group
-from trackwell.pupils.models import Pupil
+from trackwell.pupils.models import Pupil, SenStatus, Sex
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +110,87 @@ def test_group_comparison_and_suppression(world: World) -> None:
     assert hidden["female"].suppressed and hidden["male"].suppressed
     lower = {c.key: c for c in compare_groups(rows, facts, choices, min_size=3, suppress=True)}
     assert not lower["male"].suppressed and lower["eal"].suppressed
+
+
+# ---------------------------------------------------------------------------
+# Suppression cannot be undone by subtraction (docs/analysis.md, "Suppression")
+
+_pupil = st.tuples(
+    st.sampled_from([3, 4, 5]),  # NC year
+    st.sampled_from([Sex.FEMALE, Sex.MALE]),
+    st.booleans(),  # disadvantaged
+    st.booleans(),  # FSM
+    st.sampled_from([SenStatus.NONE, SenStatus.NONE, SenStatus.SUPPORT, SenStatus.EHCP]),
+    st.booleans(),  # EAL
+    st.integers(1, 12),  # month of birth
+    st.booleans(),  # in the school's group
+)
+
+
+def _school(pupils: list[tuple]) -> tuple[list[PupilResult], dict[int, PupilFacts]]:
+    rows, facts = [], {}
+    for pupil_id, (nc_year, sex, dis, fsm, sen, eal, month, grouped) in enumerate(pupils, 1):
+        rows.append(PupilResult(pupil_id, 1, None, nc_year, None, nc_year, figures={"x": pupil_id}))
+        facts[pupil_id] = PupilFacts(
+            pupil_id,
+            sex,
+            date(2018, month, 1),
+            dis,
+            fsm,
+            sen,
+            eal,
+            looked_after=pupil_id % 7 == 0,
+            groups=frozenset({1} if grouped else ()),
+        )
+    return rows, facts
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=st.lists(_pupil, max_size=40), minimum=st.integers(2, 6))
+def test_no_hidden_group_is_a_difference_of_shown_figures(
+    pupils: list[tuple], minimum: int
+) -> None:
+    """For random small schools, on the whole-school page and each year group's page.
+
+    No set of pupils that two shown figures differ by (one shown set holding the
+    other, on the same page or on two of these pages) has, in any year group,
+    between one pupil and the minimum; so no hidden group can be worked out.
+    """
+    rows, facts = _school(pupils)
+    choices = [*group_choices([]), ("group-1", "Reading club")]
+    year_of = {r.pupil_id: r.nc_year for r in rows}
+    tests = {key: group_test(key) for key, _ in choices}
+    pages = [None, 3, 4, 5]  # None: the whole school
+    shown_sets: list[frozenset[int]] = []
+    hidden_sets: list[frozenset[int]] = []
+    for nc_year in pages:
+        page_rows = [r for r in rows if nc_year is None or r.nc_year == nc_year]
+        found = compare_groups(page_rows, facts, choices, min_size=minimum, suppress=True)
+        sizes = Counter(r.nc_year for r in page_rows)
+        counted = frozenset(r.pupil_id for r in page_rows if sizes[r.nc_year] >= minimum)
+        assert all(c.partial == (counted != {r.pupil_id for r in page_rows}) for c in found)
+        if counted:
+            shown_sets.append(counted)  # the year groups' totals are on the school overview
+        for c in found:
+            test = tests[c.key]
+            assert test is not None
+            inside = frozenset(p for p in counted if test(facts[p]))
+            assert (c.group.pupils, c.others.pupils) == (len(inside), len(counted - inside))
+            if c.suppressed:
+                hidden_sets += [inside, counted - inside]
+                continue
+            assert c.group.pupils >= minimum and c.others.pupils >= minimum
+            shown_sets += [inside, counted - inside]
+
+    def small_somewhere(pupil_ids: frozenset[int]) -> bool:
+        return any(0 < n < minimum for n in Counter(year_of[p] for p in pupil_ids).values())
+
+    # Hidden for being small (a group hidden only because all of a year group is in
+    # it, or none, is no secret: the year group's total is shown).
+    secret = [s for s in hidden_sets if small_somewhere(s)]
+    for big in shown_sets:
+        for small in shown_sets:
+            if small <= big:
+                difference = big - small
+                assert not small_somewhere(difference), (sorted(big), sorted(small))
+                assert difference not in secret

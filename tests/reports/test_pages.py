@@ -12,7 +12,7 @@ from tests.factories import World, make_pupils
 from trackwell.analysis.models import BandConfirmation, BandSet, PupilFramework
 from trackwell.analysis.services import close_point
 from trackwell.core.models import AssessmentPoint
-from trackwell.pupils.models import PupilGroup, SchoolClass
+from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, SenStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,51 @@ def test_pupil_page_shows_bands_over_points_gaps_and_next_steps(world: World, cl
     assert '<svg role="img"' in text
     assert "Next steps" in text and "Carried forward from the Year 2 framework" in text
     assert "Autumn 2026/27" in text and "Spring 2026/27" in text
+
+
+def test_governors_cannot_subtract_shown_groups_to_find_a_hidden_one(
+    world: World, client_for
+) -> None:
+    """Any SEN minus SEN support would give the 2 pupils with EHC plans."""
+    with_bands(world)
+    make_pupils(world.school, world.class_a, 12)  # 20 pupils in Year 3
+    pupils = list(Pupil.objects.filter(school=world.school).order_by("pk"))
+    Pupil.objects.filter(pk__in=[p.pk for p in pupils[:5]]).update(sen_status=SenStatus.SUPPORT)
+    Pupil.objects.filter(pk__in=[p.pk for p in pupils[5:7]]).update(sen_status=SenStatus.EHCP)
+    governor = client_for(world.users["governor"])
+    for data in ({}, {"year": 3}):
+        response = governor.get(reverse("report-groups"), data)
+        found = {c.key: c for c in response.context["by_subject"][0]["comparisons"]}
+        assert found["ehcp"].suppressed and found["ehcp"].reason == "small"
+        assert found["sen"].group.pupils - found["sen-support"].group.pupils == 2
+        assert found["sen"].suppressed or found["sen-support"].suppressed
+        assert found["sen-support"].reason == "derivable"
+        assert "worked out by subtraction" in response.content.decode()
+    # Leaders see every group.
+    leader = client_for(world.users["leader"]).get(reverse("report-groups"))
+    assert not any(c.suppressed for c in leader.context["by_subject"][0]["comparisons"])
+
+
+def test_an_earlier_point_too_small_to_show_says_so(world: World, client_for) -> None:
+    with_bands(world)
+    _rate_some(world)
+    AssessmentPoint.objects.create(
+        school=world.school, year=world.year, name="Spring", date="2027-03-26"
+    )
+    close_point(user=world.users["leader"], point=point(world))  # 8 pupils at autumn
+    world.school.min_group_size = 9
+    world.school.save()
+    make_pupils(world.school, world.class_b, 2)  # 10 now
+    response = client_for(world.users["governor"]).get(reverse("report-school"))
+    (table,) = response.context["tables"]
+    (line,) = table["lines"]
+    assert not line["hidden"] and line["now"].total == 10
+    assert line["history"][0]["hidden"] and not line["history"][0]["cells"]
+    html = response.content.decode()
+    row = html.split('<th scope="row">Year 3</th>', 1)[1].split("</tr>", 1)[0]
+    assert "fewer than 9 pupils: not shown" in row and "no record" not in row
+    # Leaders see the record.
+    leader = client_for(world.users["leader"]).get(reverse("report-school"))
+    (table,) = leader.context["tables"]
+    assert table["lines"][0]["history"][0]["cells"]
+    assert not table["lines"][0]["history"][0]["hidden"]

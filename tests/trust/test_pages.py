@@ -10,7 +10,8 @@ from tests.factories import World, make_world
 from tests.trust.conftest import TrustWorld
 from trackwell.analysis.evaluation import point_results
 from trackwell.analysis.services import close_point
-from trackwell.core.models import AssessmentPoint, Trust
+from trackwell.core.models import AssessmentPoint, School, Trust
+from trackwell.pupils.models import Pupil, Sex
 from trackwell.reports.trust import load_trust, trust_overview
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +162,16 @@ def test_group_comparison_across_the_trust_uses_the_largest_minimum(
     tw.alpha.school.min_group_size = 7
     tw.alpha.school.save()
     client = client_for(tw.leader)
+    # Alpha has 3 girls and 5 boys, Beta 4 and 5: Alpha's share of either side is
+    # below its minimum of 7, so the trust-wide line is hidden too (docs/trust.md).
+    response = client.get(reverse("report-trust-groups"))
+    (maths,) = response.context["blocks"]
+    girls = next(c for c in maths.comparisons if c.key == "female")
+    assert girls.suppressed and girls.reason == "part"
+    # Alpha's 8 pupils all girls and Beta's 9 all boys: every school's share of each
+    # side is none or at least its minimum.
+    Pupil.objects.filter(school=tw.alpha.school).update(sex=Sex.FEMALE)
+    Pupil.objects.filter(school=tw.beta.school).update(sex=Sex.MALE)
     response = client.get(reverse("report-trust-groups"))
     assert response.context["min_size"] == 7
     (maths,) = response.context["blocks"]
@@ -210,12 +221,17 @@ def test_the_demo_trust_leader_sees_the_demo_trust(client_for) -> None:
     names = [t.name for t in response.context["tables"]]
     assert names == ["Maths", "Reading", "Writing", "Science"]
     lines = [line for t in response.context["tables"] for line in t.lines]
-    assert len(lines) == 8 and not any(line.hidden for line in lines)
-    assert all(line.figures.pupils >= 5 and line.now.total for line in lines)
     for school in result.schools:
         page = client.get(reverse("report-trust-school", args=[school.pk]))
         # Three pupils a class: every year group is below the minimum of 5 and suppressed.
         assert all(line["hidden"] for t in page.context["tables"] for line in t["lines"])
+    # A school's line counts only the year groups its own page shows: here none.
+    assert len(lines) == 8 and all(line.hidden and not line.now for line in lines)
+    School.objects.filter(pk__in=[s.pk for s in result.schools]).update(min_group_size=3)
+    response = client.get(reverse("report-trust"))
+    lines = [line for t in response.context["tables"] for line in t.lines]
+    assert len(lines) == 8 and not any(line.hidden for line in lines)
+    assert all(line.figures.pupils >= 5 and line.now.total for line in lines)
     assert client.get(reverse("report-trust-groups")).status_code == 200
     assert client.get(reverse("curriculum-trust")).status_code == 200
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections import Counter
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,6 +91,12 @@ class Side:
     secure: float | None  # mean % secure of the year
 
 
+# Why a comparison is not shown (empty when it is shown).
+TOO_SMALL = "small"  # the group, or the pupils it is compared with, is below the minimum
+SMALL_PART = "part"  # one year group's (or school's) part of either side is below its minimum
+DERIVABLE = "derivable"  # subtracting two shown figures would give a small set of pupils
+
+
 @dataclass(frozen=True)
 class Comparison:
     key: str
@@ -98,6 +105,8 @@ class Comparison:
     others: Side
     suppressed: bool
     min_size: int
+    reason: str = ""  # TOO_SMALL, SMALL_PART or DERIVABLE when suppressed
+    partial: bool = False  # year groups smaller than the minimum were left out of both sides
 
     @property
     def meets_difference(self) -> int | None:
@@ -132,6 +141,61 @@ def _side(rows: list[PupilResult]) -> Side:
     )
 
 
+def _by_year(row: PupilResult) -> Hashable:
+    return row.nc_year
+
+
+Members = dict[str, frozenset[int]]  # group key -> its pupils among those compared
+
+
+def _suppressed(
+    members: Members,
+    everyone: frozenset[int],
+    part_of_pupil: dict[int, Hashable],
+    *,
+    min_size: int,
+    minimum_of: Callable[[Hashable], int],
+    part_reasons: dict[Hashable, dict[str, str]] | None,
+) -> dict[str, str]:
+    """Group key -> why it is not shown, for the keys not shown (see `compare_groups`)."""
+
+    def safe(pupils: frozenset[int]) -> bool:
+        counts = Counter(part_of_pupil[p] for p in pupils)
+        return all(n >= minimum_of(part) for part, n in counts.items())
+
+    def hidden_in_a_part(key: str, inside: frozenset[int]) -> str:
+        """Why a part holding some of the group and some others hides it on its own page."""
+        if part_reasons is None:
+            return ""
+        parts_in = {part_of_pupil[p] for p in inside}
+        parts_out = {part_of_pupil[p] for p in everyone - inside}
+        found = {part_reasons[part].get(key, "") for part in parts_in & parts_out} - {""}
+        return DERIVABLE if found == {DERIVABLE} else SMALL_PART if found else ""
+
+    reasons: dict[str, str] = {}
+    shown: list[tuple[frozenset[int], frozenset[int]]] = []
+    for key, inside in members.items():
+        rest = everyone - inside
+        if len(inside) < min_size or len(rest) < min_size:
+            reasons[key] = TOO_SMALL
+        elif not (safe(inside) and safe(rest)):
+            reasons[key] = SMALL_PART
+        elif hidden_in_a_part(key, inside):
+            reasons[key] = hidden_in_a_part(key, inside)
+        elif any(
+            not safe(big - small)
+            for earlier in shown
+            for x in (inside, rest)
+            for y in earlier
+            for small, big in ((x, y), (y, x))
+            if small <= big
+        ):
+            reasons[key] = DERIVABLE
+        else:
+            shown.append((inside, rest))
+    return reasons
+
+
 def compare_groups(
     rows: list[PupilResult],
     facts: dict[int, PupilFacts],
@@ -139,16 +203,84 @@ def compare_groups(
     *,
     min_size: int,
     suppress: bool,
+    part_of: Callable[[PupilResult], Hashable] = _by_year,
+    part_minimum: Callable[[Hashable], int] | None = None,
 ) -> list[Comparison]:
-    """Each group beside all other pupils in the rows (one subject's rows, usually)."""
+    """Each group beside all other pupils in the rows (one subject's rows, usually).
+
+    With `suppress`, nothing shown can be subtracted from anything else shown, on
+    this page or on the same page for one part, to give the figures of fewer
+    pupils than the minimum (docs/analysis.md, "Suppression"). The rows fall into
+    parts, each of which can be shown on its own (the `?year=` filter): by default
+    year groups; across a trust, each school's year groups (`part_of`), each with
+    its school's minimum (`part_minimum`, by default `min_size`).
+
+    1. Parts with fewer pupils than their minimum are left out of both sides of
+       every comparison (`partial` says so); their own page shows nothing.
+    2. Primary suppression: a group is hidden when it or the pupils it is compared
+       with number fewer than `min_size`.
+    3. A group is hidden when, in any part holding some of its pupils and some
+       others, that part's own page hides it (for example a year group holding 1 to
+       4 of its pupils, or 1 to 4 others). So the figures here are sums of figures
+       shown part by part, and subtracting one part's page from this one gives
+       nothing hidden.
+    4. Secondary suppression: the page shows, for each group G, G and "all but G".
+       When one shown set holds another (Any SEN holds SEN support; girls hold
+       everyone but boys), subtracting gives their difference, so that must be
+       empty or reach the minimum in every part. Groups are taken in the order
+       listed; one whose sets would give a small difference with a group already
+       shown is hidden too.
+    """
+    minimum_of = part_minimum or (lambda _part: min_size)
+    rows = [r for r in rows if r.pupil_id in facts]
+    tests = [(key, label, group_test(key)) for key, label in choices]
+    known = [(key, label, test) for key, label, test in tests if test is not None]
+    partial = False
+    reasons: dict[str, str] = {}
+    if suppress:
+        sizes = Counter(part_of(r) for r in rows)
+        small = {part for part, n in sizes.items() if n < minimum_of(part)}
+        if small:
+            rows = [r for r in rows if part_of(r) not in small]
+            partial = True
+        part_of_pupil = {r.pupil_id: part_of(r) for r in rows}
+        everyone = frozenset(part_of_pupil)
+        members = {key: frozenset(p for p in everyone if test(facts[p])) for key, _, test in known}
+        part_reasons = {
+            part: _suppressed(
+                {key: inside & in_part for key, inside in members.items()},
+                in_part,
+                part_of_pupil,
+                min_size=minimum_of(part),
+                minimum_of=minimum_of,
+                part_reasons=None,
+            )
+            for part in set(part_of_pupil.values())
+            for in_part in [frozenset(p for p in everyone if part_of_pupil[p] == part)]
+        }
+        reasons = _suppressed(
+            members,
+            everyone,
+            part_of_pupil,
+            min_size=min_size,
+            minimum_of=minimum_of,
+            part_reasons=part_reasons,
+        )
     result = []
-    for key, label in choices:
-        test = group_test(key)
-        if test is None:
-            continue
-        inside = [r for r in rows if r.pupil_id in facts and test(facts[r.pupil_id])]
-        outside = [r for r in rows if r.pupil_id in facts and not test(facts[r.pupil_id])]
-        group, others = _side(inside), _side(outside)
-        hidden = suppress and (group.pupils < min_size or others.pupils < min_size)
-        result.append(Comparison(key, label, group, others, hidden, min_size))
+    for key, label, test in known:
+        inside = [r for r in rows if test(facts[r.pupil_id])]
+        outside = [r for r in rows if not test(facts[r.pupil_id])]
+        reason = reasons.get(key, "")
+        result.append(
+            Comparison(
+                key,
+                label,
+                _side(inside),
+                _side(outside),
+                bool(reason),
+                min_size,
+                reason,
+                partial,
+            )
+        )
     return result

@@ -3,13 +3,15 @@
 A trust leader sees aggregates only. Each school is read at its own current
 assessment point (live while open, its snapshot once closed) with its own band
 sets; subjects are matched across schools by name. Figures are means over the
-pupils tracked in a subject, and any line with fewer pupils than the school's
-minimum group size is suppressed when `suppress` is set.
+pupils tracked in a subject. With `suppress`, year groups smaller than the
+school's minimum group size are left out of a school's line, and group
+comparisons are suppressed so that no hidden group can be found by subtraction
+(docs/analysis.md, "Suppression").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
@@ -109,7 +111,8 @@ class SchoolLine:
     figures: Figures
     now: Distribution | None
     history: list[dict[str, object]]
-    hidden: bool
+    hidden: bool  # every year group is below the school's minimum: nothing shown
+    partial: bool = False  # some year groups below the minimum are left out
 
 
 @dataclass
@@ -128,28 +131,44 @@ def _subject_names(subjects: list[Subject]) -> list[str]:
 
 
 def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[SubjectTable]:
-    """School by subject: pupils, figures and attainment bands now and at earlier closed points."""
+    """School by subject: pupils, figures and attainment bands now and at earlier closed points.
+
+    With `suppress`, a school's line counts only the year groups its own page (the
+    trust's view of the school by year group) shows: year groups with fewer pupils
+    than the school's minimum are left out now, and at each earlier point so are
+    year groups whose record there is that small. The line is then the sum of the
+    visible year-group lines, so subtracting them recovers nothing hidden.
+    """
     schools = [t.school for t in loaded]
     subjects = list(Subject.objects.filter(school__in=schools))
     closed = [p for t in loaded if t.year for p in t.year.closed_before]
-    earlier: dict[tuple[int, int, int], int] = {}
-    for (point_id, _, subject_id, band_id), n in snapshot_distributions(
+    # (point, subject) -> nc year -> band -> pupils
+    earlier: dict[tuple[int, int], dict[int, dict[int, int]]] = {}
+    for (point_id, nc_year, subject_id, band_id), n in snapshot_distributions(
         [p.pk for p in closed]
     ).items():
-        key = (point_id, subject_id, band_id)
-        earlier[key] = earlier.get(key, 0) + n
+        cell = earlier.setdefault((point_id, subject_id), {}).setdefault(nc_year, {})
+        cell[band_id] = cell.get(band_id, 0) + n
     tables = {name.casefold(): SubjectTable(name) for name in _subject_names(subjects)}
     by_school: dict[int, list[Subject]] = {}
     for s in subjects:
         by_school.setdefault(s.school_id, []).append(s)
     for t in loaded:
-        rows_by_subject: dict[int, list[PupilResult]] = {}
+        # subject -> nc year -> rows
+        rows_by_subject: dict[int, dict[int, list[PupilResult]]] = {}
         for r in t.rows():
-            rows_by_subject.setdefault(r.subject_id, []).append(r)
+            rows_by_subject.setdefault(r.subject_id, {}).setdefault(r.nc_year, []).append(r)
         attainment = t.attainment
+        band_ids = [b.pk for b in attainment.bands] if attainment else []
         minimum = t.school.min_group_size
         for subject in by_school.get(t.school.pk, []):
-            rows = rows_by_subject.get(subject.pk, [])
+            by_year = rows_by_subject.get(subject.pk, {})
+            visible_years = [
+                nc_year
+                for nc_year, year_rows in sorted(by_year.items())
+                if not suppress or len({r.pupil_id for r in year_rows}) >= minimum
+            ]
+            rows = [r for nc_year in visible_years for r in by_year[nc_year]]
             figures = figures_of(rows)
             now = None
             if attainment is not None and rows:
@@ -160,21 +179,26 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
                         now.counts[band.shown.pk] = now.counts.get(band.shown.pk, 0) + 1
             history: list[dict[str, object]] = []
             for p in t.year.closed_before if t.year else []:
-                counts = {
-                    b.pk: earlier.get((p.pk, subject.pk, b.pk), 0)
-                    for b in (attainment.bands if attainment else [])
-                }
-                total = sum(counts.values())
-                shown = attainment is not None and total > 0
+                recorded = 0
+                counts = dict.fromkeys(band_ids, 0)
+                for nc_year, cell in earlier.get((p.pk, subject.pk), {}).items():
+                    cell_counts = {b: cell.get(b, 0) for b in band_ids}
+                    total = sum(cell_counts.values())
+                    recorded += total
+                    if nc_year in visible_years and not (suppress and total < minimum):
+                        for b, n in cell_counts.items():
+                            counts[b] += n
+                shown = attainment is not None and sum(counts.values()) > 0
                 history.append(
                     {
                         "point": p,
-                        "hidden": shown and suppress and total < minimum,
+                        "hidden": not shown and recorded > 0,
                         "cells": _cells(attainment, counts)
-                        if attainment is not None and shown and not (suppress and total < minimum)
+                        if attainment is not None and shown
                         else [],
                     }
                 )
+            all_pupils = sum(len({r.pupil_id for r in rs}) for rs in by_year.values())
             tables[subject.name.casefold()].lines.append(
                 SchoolLine(
                     school=t.school,
@@ -183,7 +207,8 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
                     figures=figures,
                     now=now,
                     history=history,
-                    hidden=suppress and 0 < figures.pupils < minimum,
+                    hidden=suppress and all_pupils > 0 and figures.pupils == 0,
+                    partial=suppress and 0 < figures.pupils < all_pupils,
                 )
             )
     result = list(tables.values())
@@ -239,18 +264,36 @@ def trust_group_comparison(
 ) -> tuple[list[GroupBlock], int]:
     """Each group beside all other pupils, per subject, across the trust or in one school.
 
-    Always suppressed: across the trust the minimum is the largest of the schools'
-    minimum group sizes; in one school it is that school's own. Returns the blocks
-    and the minimum used.
+    Always suppressed (`compare_groups`): the parts are each school's year groups,
+    each with its school's minimum, so neither the trust-wide view minus a school's
+    view nor a school's view minus one of its year groups gives a hidden group.
+    The group and the pupils it is compared with must also reach, in total, the
+    largest of the schools' minimums across the trust, or the school's own minimum
+    in one school. Returns the blocks and that minimum.
     """
     chosen = [t for t in loaded if school is None or t.school.pk == school.pk]
     minimum = max((t.school.min_group_size for t in chosen), default=5)
     subjects = list(Subject.objects.filter(school__in=[t.school for t in chosen]))
     name_of = {s.pk: s.name.casefold() for s in subjects}
-    rows = [r for t in chosen for r in t.rows() if nc_year is None or r.nc_year == nc_year]
+    school_of: dict[int, School] = {}
+    rows = []
+    for t in chosen:
+        for r in t.rows():
+            if nc_year is None or r.nc_year == nc_year:
+                rows.append(r)
+                school_of[r.pupil_id] = t.school
     facts = pupil_facts({r.pupil_id for r in rows})
     # School-defined groups mean nothing across schools, so only one school's view has them.
     choices = group_choices(PupilGroup.objects.filter(school=school) if school else [])
+    minimums = {t.school.pk: t.school.min_group_size for t in chosen}
+
+    def part_of(row: PupilResult) -> Hashable:
+        return (school_of[row.pupil_id].pk, row.nc_year)
+
+    def part_minimum(part: Hashable) -> int:
+        assert isinstance(part, tuple)
+        return minimums[part[0]]
+
     blocks = []
     for name in _subject_names(subjects):
         subject_rows = [r for r in rows if name_of.get(r.subject_id) == name.casefold()]
@@ -259,7 +302,15 @@ def trust_group_comparison(
         blocks.append(
             GroupBlock(
                 name,
-                compare_groups(subject_rows, facts, choices, min_size=minimum, suppress=True),
+                compare_groups(
+                    subject_rows,
+                    facts,
+                    choices,
+                    min_size=minimum,
+                    suppress=True,
+                    part_of=part_of,
+                    part_minimum=part_minimum,
+                ),
             )
         )
     return blocks, minimum

@@ -16,7 +16,7 @@ from trackwell.accounts import access
 from trackwell.pupils.models import nc_year_label
 
 from .trust import load_trust, trust_group_comparison, trust_overview
-from .views import _user, school_overview_context
+from .views import NoCurrentPoint, _user, school_overview_context
 
 
 @require_safe
@@ -45,7 +45,11 @@ def school_overview(request: HttpRequest, school_id: int) -> HttpResponse:
     """One school of the trust by year group and subject, as the school sees it, suppressed."""
     user = _user(request)
     school = access.get_trust_school_for_user(user, school_id)
-    context = school_overview_context(school, suppress=access.suppresses_small_groups(user))
+    try:
+        context = school_overview_context(school, suppress=access.suppresses_small_groups(user))
+    except NoCurrentPoint:
+        # A school that has not set up its year yet: say so rather than answer 404.
+        context = {"school": school, "no_current_point": True, "tables": []}
     context["sees_pupils"] = False
     context["trust_view"] = True
     context["groups_url"] = f"{reverse('report-trust-groups')}?school={school.pk}"
@@ -67,7 +71,8 @@ def groups(request: HttpRequest) -> HttpResponse:
     )
     nc_param = request.GET.get("year", "")
     nc_year = int(nc_param) if nc_param.isdigit() else None
-    loaded = load_trust(schools)
+    # One school's view reads only that school.
+    loaded = load_trust([school] if school else schools)
     blocks, minimum = trust_group_comparison(loaded, school=school, nc_year=nc_year)
     nc_years = sorted({r.nc_year for t in loaded for r in t.rows()})
     return render(
@@ -75,7 +80,8 @@ def groups(request: HttpRequest) -> HttpResponse:
         "reports/trust_groups.html",
         {
             "trust": trust,
-            "schools": loaded,
+            "schools": schools,
+            "loaded": loaded,
             "school": school,
             "nc_years": [(n, nc_year_label(n)) for n in nc_years],
             "nc_filter": nc_param,

@@ -44,11 +44,15 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+class NoCurrentPoint(Http404):
+    """The school has no current year with assessment points yet."""
+
+
 def _year_and_point(school_id: int) -> tuple[AcademicYear, AssessmentPoint]:
     year = current_year(school_id)
     point = current_point(year) if year else None
     if year is None or point is None:
-        raise Http404("No current year with assessment points")
+        raise NoCurrentPoint("No current year with assessment points")
     return year, point
 
 
@@ -172,14 +176,17 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
                     for b in (attainment.bands if attainment else [])
                 }
                 total = sum(counts.values())
+                too_small = suppress and total < school.min_group_size
                 history.append(
                     {
                         "point": p,
+                        # A record there, but too small to show (not "no record").
+                        "hidden": bool(total) and too_small,
                         "cells": [
                             (b, counts[b.pk], round(100 * counts[b.pk] / total) if total else 0)
                             for b in sorted(attainment.bands, key=lambda b: -b.order)
                         ]
-                        if attainment and total and not (suppress and total < school.min_group_size)
+                        if attainment and total and not too_small
                         else [],
                     }
                 )
@@ -254,22 +261,17 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
     choices = group_choices(PupilGroup.objects.filter(school=school))
     suppress = access.suppresses_small_groups(user)
     by_subject = []
+    partial = False
     for subject in subjects:
         subject_rows = [r for r in rows if r.subject_id == subject.pk]
         if not subject_rows:
             continue
-        by_subject.append(
-            {
-                "subject": subject,
-                "comparisons": compare_groups(
-                    subject_rows,
-                    facts,
-                    choices,
-                    min_size=school.min_group_size,
-                    suppress=suppress,
-                ),
-            }
+        # Parts are year groups: see compare_groups and docs/analysis.md.
+        comparisons = compare_groups(
+            subject_rows, facts, choices, min_size=school.min_group_size, suppress=suppress
         )
+        partial = partial or any(c.partial for c in comparisons)
+        by_subject.append({"subject": subject, "comparisons": comparisons})
     return render(
         request,
         "reports/groups.html",
@@ -281,6 +283,7 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
             "nc_filter": nc_filter,
             "by_subject": by_subject,
             "suppress": suppress,
+            "partial": partial,
         },
     )
 
