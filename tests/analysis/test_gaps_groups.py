@@ -152,45 +152,50 @@ def test_no_hidden_group_is_a_difference_of_shown_figures(
 ) -> None:
     """For random small schools, on the whole-school page and each year group's page.
 
-    No set of pupils that two shown figures differ by (one shown set holding the
-    other, on the same page or on two of these pages) has, in any year group,
-    between one pupil and the minimum; so no hidden group can be worked out.
+    What can be worked out by subtraction is empty or has at least the minimum
+    number of pupils: one shown set taken from another that holds it (on one page
+    or across pages), and what is left of a whole-school figure (a group, the
+    pupils it is compared with, or the difference of two nested ones) after
+    taking away the year groups' shares of the same figure shown on their pages.
+    So a year group may hide a small group while the whole school shows it, when
+    the hidden shares together are large enough not to single anyone out.
     """
     rows, facts = _school(pupils)
     choices = [*group_choices([]), ("group-1", "Reading club")]
-    year_of = {r.pupil_id: r.nc_year for r in rows}
     tests = {key: group_test(key) for key, _ in choices}
-    pages = [None, 3, 4, 5]  # None: the whole school
-    shown_sets: list[frozenset[int]] = []
-    hidden_sets: list[frozenset[int]] = []
-    for nc_year in pages:
+    # page -> {(key, side): pupils} for what the page shows; side 1 is the group.
+    shown: dict[int | None, dict[tuple[str, int], frozenset[int]]] = {}
+    for nc_year in [None, 3, 4, 5]:  # None: the whole school
         page_rows = [r for r in rows if nc_year is None or r.nc_year == nc_year]
         found = compare_groups(page_rows, facts, choices, min_size=minimum, suppress=True)
         sizes = Counter(r.nc_year for r in page_rows)
         counted = frozenset(r.pupil_id for r in page_rows if sizes[r.nc_year] >= minimum)
         assert all(c.partial == (counted != {r.pupil_id for r in page_rows}) for c in found)
+        page = shown.setdefault(nc_year, {})
         if counted:
-            shown_sets.append(counted)  # the year groups' totals are on the school overview
+            page[("all", 1)] = counted  # the year groups' totals are on the school overview
         for c in found:
             test = tests[c.key]
             assert test is not None
             inside = frozenset(p for p in counted if test(facts[p]))
             assert (c.group.pupils, c.others.pupils) == (len(inside), len(counted - inside))
-            if c.suppressed:
-                hidden_sets += [inside, counted - inside]
-                continue
-            assert c.group.pupils >= minimum and c.others.pupils >= minimum
-            shown_sets += [inside, counted - inside]
+            if not c.suppressed:
+                assert c.group.pupils >= minimum and c.others.pupils >= minimum
+                page[(c.key, 1)], page[(c.key, 0)] = inside, counted - inside
 
-    def small_somewhere(pupil_ids: frozenset[int]) -> bool:
-        return any(0 < n < minimum for n in Counter(year_of[p] for p in pupil_ids).values())
+    def check(found: frozenset[int]) -> None:
+        assert not 0 < len(found) < minimum, sorted(found)
 
-    # Hidden for being small (a group hidden only because all of a year group is in
-    # it, or none, is no secret: the year group's total is shown).
-    secret = [s for s in hidden_sets if small_somewhere(s)]
-    for big in shown_sets:
-        for small in shown_sets:
+    # Everything shown on any of these pages, and what is left of each whole-school
+    # set after taking away the year groups' shares of the same figure.
+    public = [pupils for page in shown.values() for pupils in page.values()]
+    for name, whole in shown[None].items():
+        shares = [shown[year][name] for year in (3, 4, 5) if name in shown.get(year, {})]
+        public.append(whole - frozenset().union(*shares))
+    for pupil_set in public:
+        check(pupil_set)
+    # One of those taken from another that holds it.
+    for big in public:
+        for small in public:
             if small <= big:
-                difference = big - small
-                assert not small_somewhere(difference), (sorted(big), sorted(small))
-                assert difference not in secret
+                check(big - small)

@@ -162,12 +162,17 @@ def test_group_comparison_across_the_trust_uses_the_largest_minimum(
     tw.alpha.school.min_group_size = 7
     tw.alpha.school.save()
     client = client_for(tw.leader)
-    # Alpha has 3 girls and 5 boys, Beta 4 and 5: Alpha's share of either side is
-    # below its minimum of 7, so the trust-wide line is hidden too (docs/trust.md).
+    # Alpha has 3 girls and 5 boys, Beta 4 and 5. Neither school's own view shows
+    # its girls, so nothing can be taken away from the trust-wide 7 girls: the
+    # trust-wide line is shown, and each school's share stays unknown (docs/trust.md).
     response = client.get(reverse("report-trust-groups"))
     (maths,) = response.context["blocks"]
     girls = next(c for c in maths.comparisons if c.key == "female")
-    assert girls.suppressed and girls.reason == "part"
+    assert not girls.suppressed and (girls.group.pupils, girls.others.pupils) == (7, 10)
+    for world in (tw.alpha, tw.beta):
+        own = client.get(reverse("report-trust-groups"), {"school": world.school.pk})
+        (own_maths,) = own.context["blocks"]
+        assert next(c for c in own_maths.comparisons if c.key == "female").suppressed
     # Alpha's 8 pupils all girls and Beta's 9 all boys: every school's share of each
     # side is none or at least its minimum.
     Pupil.objects.filter(school=tw.alpha.school).update(sex=Sex.FEMALE)

@@ -154,45 +154,114 @@ def _suppressed(
     part_of_pupil: dict[int, Hashable],
     *,
     min_size: int,
-    minimum_of: Callable[[Hashable], int],
     part_reasons: dict[Hashable, dict[str, str]] | None,
+    outer_of_pupil: dict[int, Hashable] | None = None,
+    outer_reasons: dict[Hashable, dict[str, str]] | None = None,
 ) -> dict[str, str]:
-    """Group key -> why it is not shown, for the keys not shown (see `compare_groups`)."""
+    """Group key -> why it is not shown, for the keys not shown (see `compare_groups`).
 
-    def safe(pupils: frozenset[int]) -> bool:
-        counts = Counter(part_of_pupil[p] for p in pupils)
-        return all(n >= minimum_of(part) for part, n in counts.items())
+    `part_reasons` holds, for each part (year group, or a school's year group),
+    what that part's own page hides; None when this page is one part's page.
+    `outer_reasons` does the same for pages between the two (each school's page
+    in a trust), with `outer_of_pupil` saying whose page holds each pupil.
+    """
 
-    def hidden_in_a_part(key: str, inside: frozenset[int]) -> str:
-        """Why a part holding some of the group and some others hides it on its own page."""
+    def residual(pupils: frozenset[int], keys: set[str]) -> frozenset[int]:
+        """What is left of a set shown here after taking away the smaller pages.
+
+        A smaller page shows its share of the set only where it shows every group
+        the set is built from; the rest can be worked out by subtraction.
+        """
         if part_reasons is None:
-            return ""
-        parts_in = {part_of_pupil[p] for p in inside}
-        parts_out = {part_of_pupil[p] for p in everyone - inside}
-        found = {part_reasons[part].get(key, "") for part in parts_in & parts_out} - {""}
-        return DERIVABLE if found == {DERIVABLE} else SMALL_PART if found else ""
+            return frozenset()
+
+        def opened(
+            reasons: dict[Hashable, dict[str, str]], page_of: dict[int, Hashable]
+        ) -> set[Hashable]:
+            """Pages whose share of every group in `keys` is known.
+
+            Shown there, or trivially known when the page holds none of the
+            group or only the group: its total is shown elsewhere.
+            """
+            pupils_of: dict[Hashable, set[int]] = {}
+            for pupil, page in page_of.items():
+                pupils_of.setdefault(page, set()).add(pupil)
+
+            def known(page: Hashable, key: str) -> bool:
+                if key not in reasons[page]:
+                    return True
+                share = members[key] & pupils_of.get(page, set())
+                return not share or len(share) == len(pupils_of.get(page, ()))
+
+            return {page for page in reasons if all(known(page, k) for k in keys)}
+
+        open_parts = opened(part_reasons, part_of_pupil)
+        open_outer = (
+            opened(outer_reasons, outer_of_pupil) if outer_reasons and outer_of_pupil else set()
+        )
+        return frozenset(
+            p
+            for p in pupils
+            if part_of_pupil[p] not in open_parts
+            and not (outer_of_pupil and outer_of_pupil[p] in open_outer)
+        )
+
+    def leaks(pupils: frozenset[int], keys: set[str]) -> bool:
+        """Whether a set that can be worked out has between one pupil and the minimum."""
+        return 0 < len(pupils) < min_size or 0 < len(residual(pupils, keys)) < min_size
+
+    def small(pupils: frozenset[int]) -> bool:
+        return 0 < len(pupils) < min_size
+
+    # What anyone can already read: the smaller pages' totals and shown groups.
+    known: list[frozenset[int]] = [everyone]
+    derived: list[frozenset[int]] = []
+    for reasons_of, page_of in ((part_reasons, part_of_pupil), (outer_reasons, outer_of_pupil)):
+        if not reasons_of or not page_of:
+            continue
+        for page, hidden in reasons_of.items():
+            in_page = frozenset(p for p in everyone if page_of[p] == page)
+            known.append(in_page)
+            for key, inside in members.items():
+                if key not in hidden:
+                    known += [inside & in_page, in_page - (inside & in_page)]
+
+    def gives_away(candidates: list[frozenset[int]]) -> bool:
+        """Whether a candidate, or its difference with a known set it holds or is held
+        by, has between one pupil and the minimum."""
+        for c in candidates:
+            if small(c):
+                return True
+            for other in (*known, *derived):
+                if (other <= c and small(c - other)) or (c <= other and small(other - c)):
+                    return True
+        return False
 
     reasons: dict[str, str] = {}
-    shown: list[tuple[frozenset[int], frozenset[int]]] = []
     for key, inside in members.items():
         rest = everyone - inside
         if len(inside) < min_size or len(rest) < min_size:
             reasons[key] = TOO_SMALL
-        elif not (safe(inside) and safe(rest)):
+            continue
+        left = [residual(inside, {key}), residual(rest, {key})]
+        if any(small(x) for x in left):
             reasons[key] = SMALL_PART
-        elif hidden_in_a_part(key, inside):
-            reasons[key] = hidden_in_a_part(key, inside)
-        elif any(
-            not safe(big - small)
-            for earlier in shown
-            for x in (inside, rest)
-            for y in earlier
-            for small, big in ((x, y), (y, x))
-            if small <= big
-        ):
+            continue
+        if gives_away([inside, rest, *left]):
             reasons[key] = DERIVABLE
-        else:
-            shown.append((inside, rest))
+            continue
+        # Shown: its sets, what is left of them past the smaller pages, and their
+        # differences with what was known become known too.
+        # (Differences are checked against later groups but not differenced again.)
+        new = [inside, rest, *(x for x in left if x)]
+        derived += [
+            big - little
+            for a in new
+            for b in known
+            for little, big in ((a, b), (b, a))
+            if little < big
+        ]
+        known += new
     return reasons
 
 
@@ -205,6 +274,7 @@ def compare_groups(
     suppress: bool,
     part_of: Callable[[PupilResult], Hashable] = _by_year,
     part_minimum: Callable[[Hashable], int] | None = None,
+    outer_of: Callable[[Hashable], Hashable] | None = None,
 ) -> list[Comparison]:
     """Each group beside all other pupils in the rows (one subject's rows, usually).
 
@@ -213,23 +283,28 @@ def compare_groups(
     pupils than the minimum (docs/analysis.md, "Suppression"). The rows fall into
     parts, each of which can be shown on its own (the `?year=` filter): by default
     year groups; across a trust, each school's year groups (`part_of`), each with
-    its school's minimum (`part_minimum`, by default `min_size`).
+    its school's minimum (`part_minimum`, by default `min_size`). Across a trust,
+    `outer_of` names the page between the two (a part's school), whose own page
+    can be subtracted too.
 
     1. Parts with fewer pupils than their minimum are left out of both sides of
        every comparison (`partial` says so); their own page shows nothing.
     2. Primary suppression: a group is hidden when it or the pupils it is compared
        with number fewer than `min_size`.
-    3. A group is hidden when, in any part holding some of its pupils and some
-       others, that part's own page hides it (for example a year group holding 1 to
-       4 of its pupils, or 1 to 4 others). So the figures here are sums of figures
-       shown part by part, and subtracting one part's page from this one gives
-       nothing hidden.
+    3. Parts' pages: each part's page shows its share of a group only where that
+       page shows the group. Taking those shares away from a figure here leaves
+       the group's pupils in the other parts; the group is hidden when that
+       remainder (of the group, or of the pupils it is compared with) has between
+       one pupil and the minimum. A remainder of none, or of the minimum or more,
+       reveals no small group, so a year group holding two disadvantaged pupils
+       does not hide the whole school's disadvantaged figure when other hidden
+       year groups make the remainder large enough.
     4. Secondary suppression: the page shows, for each group G, G and "all but G".
        When one shown set holds another (Any SEN holds SEN support; girls hold
        everyone but boys), subtracting gives their difference, so that must be
-       empty or reach the minimum in every part. Groups are taken in the order
-       listed; one whose sets would give a small difference with a group already
-       shown is hidden too.
+       empty or reach the minimum, here and in what the parts' pages leave over.
+       Groups are taken in the order listed; one whose sets would give a small
+       difference with a group already shown is hidden too.
     """
     minimum_of = part_minimum or (lambda _part: min_size)
     rows = [r for r in rows if r.pupil_id in facts]
@@ -252,19 +327,36 @@ def compare_groups(
                 in_part,
                 part_of_pupil,
                 min_size=minimum_of(part),
-                minimum_of=minimum_of,
                 part_reasons=None,
             )
             for part in set(part_of_pupil.values())
             for in_part in [frozenset(p for p in everyone if part_of_pupil[p] == part)]
         }
+        outer_of_pupil: dict[int, Hashable] | None = None
+        outer_reasons: dict[Hashable, dict[str, str]] | None = None
+        if outer_of is not None:
+            outer_of_pupil = {p: outer_of(part) for p, part in part_of_pupil.items()}
+            outer_reasons = {}
+            for outer in set(outer_of_pupil.values()):
+                in_outer = frozenset(p for p in everyone if outer_of_pupil[p] == outer)
+                first_part = part_of_pupil[next(iter(in_outer))]
+                outer_reasons[outer] = _suppressed(
+                    {key: inside & in_outer for key, inside in members.items()},
+                    in_outer,
+                    part_of_pupil,
+                    min_size=minimum_of(first_part),
+                    part_reasons={
+                        part: why for part, why in part_reasons.items() if outer_of(part) == outer
+                    },
+                )
         reasons = _suppressed(
             members,
             everyone,
             part_of_pupil,
             min_size=min_size,
-            minimum_of=minimum_of,
             part_reasons=part_reasons,
+            outer_of_pupil=outer_of_pupil,
+            outer_reasons=outer_reasons,
         )
     result = []
     for key, label, test in known:

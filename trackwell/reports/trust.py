@@ -294,6 +294,10 @@ def trust_group_comparison(
         assert isinstance(part, tuple)
         return minimums[part[0]]
 
+    def school_part(part: Hashable) -> Hashable:
+        assert isinstance(part, tuple)
+        return part[0]  # a school's own page (`?school=`) can be subtracted as well
+
     blocks = []
     for name in _subject_names(subjects):
         subject_rows = [r for r in rows if name_of.get(r.subject_id) == name.casefold()]
@@ -310,6 +314,7 @@ def trust_group_comparison(
                     suppress=True,
                     part_of=part_of,
                     part_minimum=part_minimum,
+                    outer_of=school_part,
                 ),
             )
         )
