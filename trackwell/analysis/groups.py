@@ -166,6 +166,17 @@ def _suppressed(
     in a trust), with `outer_of_pupil` saying whose page holds each pupil.
     """
 
+    pupils_on: dict[int, dict[Hashable, frozenset[int]]] = {}  # id(page_of) -> page -> pupils
+
+    def pages(page_of: dict[int, Hashable]) -> dict[Hashable, frozenset[int]]:
+        found = pupils_on.get(id(page_of))
+        if found is None:
+            grouped: dict[Hashable, set[int]] = {}
+            for pupil, page in page_of.items():
+                grouped.setdefault(page, set()).add(pupil)
+            found = pupils_on[id(page_of)] = {k: frozenset(v) for k, v in grouped.items()}
+        return found
+
     def residual(pupils: frozenset[int], keys: set[str]) -> frozenset[int]:
         """What is left of a set shown here after taking away the smaller pages.
 
@@ -183,15 +194,14 @@ def _suppressed(
             Shown there, or trivially known when the page holds none of the
             group or only the group: its total is shown elsewhere.
             """
-            pupils_of: dict[Hashable, set[int]] = {}
-            for pupil, page in page_of.items():
-                pupils_of.setdefault(page, set()).add(pupil)
+            pupils_of = pages(page_of)
 
             def known(page: Hashable, key: str) -> bool:
                 if key not in reasons[page]:
                     return True
-                share = members[key] & pupils_of.get(page, set())
-                return not share or len(share) == len(pupils_of.get(page, ()))
+                on_page = pupils_of.get(page, frozenset())
+                share = members[key] & on_page
+                return not share or len(share) == len(on_page)
 
             return {page for page in reasons if all(known(page, k) for k in keys)}
 
@@ -226,16 +236,31 @@ def _suppressed(
                 if key not in hidden:
                     known += [inside & in_page, in_page - (inside & in_page)]
 
+    by_size: dict[int, list[frozenset[int]]] = {}
+
+    def remember(sets: Iterable[frozenset[int]]) -> None:
+        for pupils in sets:
+            by_size.setdefault(len(pupils), []).append(pupils)
+
     def gives_away(candidates: list[frozenset[int]]) -> bool:
-        """Whether a candidate, or its difference with a known set it holds or is held
-        by, has between one pupil and the minimum."""
+        """Whether a candidate, or its difference with a readable set it holds or is
+        held by, has between one pupil and the minimum."""
+        remember(known[remembered[0] :])
+        remember(derived[remembered[1] :])
+        remembered[:] = [len(known), len(derived)]
         for c in candidates:
             if small(c):
                 return True
-            for other in (*known, *derived):
-                if (other <= c and small(c - other)) or (c <= other and small(other - c)):
-                    return True
+            # Only sets within the minimum of its size can differ from it by so few.
+            for size in range(max(0, len(c) - min_size + 1), len(c) + min_size):
+                if size == len(c):
+                    continue
+                for other in by_size.get(size, ()):
+                    if (other < c and small(c - other)) or (c < other and small(other - c)):
+                        return True
         return False
+
+    remembered = [0, 0]
 
     reasons: dict[str, str] = {}
     for key, inside in members.items():
