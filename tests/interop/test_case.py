@@ -1,10 +1,13 @@
 """CASE import and export, with conformance tests against real OpenSALT packages.
 
-The packages live outside the repository (ROOT.parent / "shared" / "refdata"); the
-tests that need them skip with a message when that folder is absent.
+The packages live outside the repository: `TRACKWELL_REFDATA` names the
+`refdata` folder, otherwise the first `shared/refdata` beside the checkout or
+one of its parents is used. The tests that need them skip with a message when
+there is none.
 """
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -19,7 +22,17 @@ from trackwell.curriculum.sync import apply_spec, plan_framework
 from trackwell.interop.case import export_case, normalise_identifier, parse_case
 
 ROOT = Path(settings.BASE_DIR)
-CASE_DIR = ROOT.parent / "shared" / "refdata" / "case" / "opensalt"
+
+
+def _refdata() -> Path:
+    named = os.environ.get("TRACKWELL_REFDATA")
+    if named:
+        return Path(named)
+    found = (up / "shared" / "refdata" for up in ROOT.resolve().parents)
+    return next((p for p in found if p.is_dir()), ROOT.parent / "shared" / "refdata")
+
+
+CASE_DIR = _refdata() / "case" / "opensalt"
 SCHEMA = CASE_DIR / "case-v1p0-cfpackage-schema.json"
 needs_refdata = pytest.mark.skipif(
     not CASE_DIR.is_dir(),
