@@ -207,7 +207,7 @@ def run() -> None:
     )
 
     from trackwell.core.models import School
-    from trackwell.reports.trust import load_trust, trust_overview
+    from trackwell.reports.trust import load_trust, trust_group_comparison, trust_overview
 
     trust_schools = list(School.objects.filter(pk__in=school_ids).order_by("name"))
 
@@ -221,6 +221,20 @@ def run() -> None:
             trust_base,
             _queries(trust_page),
             "the trust leader's page data: figures, bands now and at closed points, charts",
+        )
+    )
+
+    def trust_groups() -> object:
+        return trust_group_comparison(load_trust(trust_schools), school=None, nc_year=None)
+
+    cases.append(
+        Case(
+            "trust group comparison, with suppression",
+            _median(trust_groups, 3),
+            trust_base,
+            _queries(trust_groups),
+            "every group beside all other pupils, four subjects, small groups and "
+            "what subtraction would reveal hidden",
         )
     )
 
