@@ -323,3 +323,33 @@ def test_plain_form_errors_are_a_400_naming_the_problem(world: World, client_for
     assert response.status_code == 400
     assert "Unknown rating code '9'" in response.content.decode()
     assert Judgement.objects.count() == 0
+
+
+def _save_queries(world: World, client, pupil_index: int) -> int:
+    data = {
+        "framework": world.framework.pk,
+        "pupil": world.pupils_a[pupil_index].pk,
+        "objective": world.objectives[0].pk,
+        "code": "2",
+        "version": 0,
+    }
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(cell_url(world), data, **JSON)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("role", ["teacher", "leader"])
+def test_a_cell_save_costs_the_same_queries_for_any_class_size(role: str, client_for) -> None:
+    small = make_world("Small Primary", pupils_per_class=5, objectives=10)
+    large = make_world("Large Primary", pupils_per_class=30, objectives=60)
+    counts = [
+        _save_queries(world, client_for(world.users[role]), index)
+        for world in (small, large)
+        for index in (0, 1)  # a first save in a session and a later one
+    ]
+    assert counts[0] == counts[2] and counts[1] == counts[3], counts
+    # Session, user, class with the access check, subject, framework, checks of
+    # objective, pupil and rating, the locked write with its history, and the
+    # row and column summaries: 18, noted in docs/performance.md.
+    assert counts[1] <= 18, counts

@@ -8,12 +8,12 @@ may see but not change raise PermissionDenied (403).
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from trackwell.accounts.models import Role, User
 from trackwell.core.models import School, Trust
-from trackwell.pupils.models import Pupil, SchoolClass
+from trackwell.pupils.models import Pupil, SchoolClass, StaffAssignment
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -42,6 +42,13 @@ def school_of(user: User) -> School:
     return user.school
 
 
+def school_id_of(user: User) -> int:
+    """The user's school's id without reading the school, or 404 for accounts without one."""
+    if not user.is_authenticated or user.school_id is None:
+        raise Http404("No school")
+    return user.school_id
+
+
 def sees_pupils(user: User) -> bool:
     """Whether the user may open any pupil-level page."""
     return user.is_authenticated and user.school_id is not None and user.role not in AGGREGATES_ONLY
@@ -51,21 +58,21 @@ def visible_classes(user: User) -> QuerySet[SchoolClass]:
     """Classes whose pupils and grids the user may see."""
     if not sees_pupils(user):
         return SchoolClass.objects.none()
-    qs = SchoolClass.objects.filter(school_id=school_of(user).pk)
+    qs = SchoolClass.objects.filter(school_id=school_id_of(user))
     if user.role in WHOLE_SCHOOL_READ:
         return qs
+    mine = Q(pk__in=StaffAssignment.objects.filter(user=user).values("school_class_id"))
     if user.role == Role.TEACHER:
-        assert user.school is not None
-        if user.school.teachers_see_other_classes:
-            return qs
-    return qs.filter(assignments__user=user)
+        # One query, whatever the school's setting (no separate read of the school).
+        return qs.filter(Q(school__teachers_see_other_classes=True) | mine)
+    return qs.filter(mine)
 
 
 def editable_classes(user: User) -> QuerySet[SchoolClass]:
     """Classes whose grids the user may change."""
     if not sees_pupils(user):
         return SchoolClass.objects.none()
-    qs = SchoolClass.objects.filter(school_id=school_of(user).pk)
+    qs = SchoolClass.objects.filter(school_id=school_id_of(user))
     if user.role in WHOLE_SCHOOL_EDIT:
         return qs
     if user.role == Role.TEACHER:
@@ -80,6 +87,9 @@ def can_edit_class(user: User, school_class: SchoolClass) -> bool:
     if user.role in WHOLE_SCHOOL_EDIT:
         return True
     if user.role == Role.TEACHER:
+        assigned = getattr(school_class, "user_is_assigned", None)  # from get_class_for_user
+        if assigned is not None:
+            return bool(assigned)
         return school_class.assignments.filter(user=user).exists()
     return False
 
@@ -87,7 +97,16 @@ def can_edit_class(user: User, school_class: SchoolClass) -> bool:
 def get_class_for_user(user: User, class_id: int, *, edit: bool = False) -> SchoolClass:
     """The class if the user may see it (404 otherwise); 403 when `edit` and read-only."""
     try:
-        school_class = visible_classes(user).select_related("year", "school").get(pk=class_id)
+        school_class = (
+            visible_classes(user)
+            .select_related("year", "school")
+            .annotate(
+                user_is_assigned=Exists(
+                    StaffAssignment.objects.filter(school_class=OuterRef("pk"), user=user)
+                )
+            )
+            .get(pk=class_id)
+        )
     except SchoolClass.DoesNotExist as exc:
         raise Http404("No such class") from exc
     if edit and not can_edit_class(user, school_class):
