@@ -606,3 +606,66 @@ def test_a_set_keeps_between_two_and_twelve_bands(world: World, client_for) -> N
     data["new-label"] = "One too many"
     response = client.post(url, {**data, "action": "save"})
     assert response.status_code == 400 and "a set has at most 12 bands" in response.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Teachers' confirmed bands are never lost as a side effect of editing a set.
+
+
+def _confirm_below(world: World) -> tuple[BandSet, Band]:
+    from trackwell.analysis.services import Choice, confirm_bands
+
+    with_bands(world)
+    band_set = _attainment(world)
+    below = band_set.bands.get(key="below")
+    ids = [p.pk for p in world.pupils_a]
+    confirm_bands(
+        user=world.users["teacher"],
+        point=point(world),
+        subject=world.maths,
+        allowed_pupil_ids=ids,
+        choices=[Choice(ids[0], band_set.pk, below.pk, "seen in books")],
+    )
+    return band_set, below
+
+
+def test_removing_a_confirmed_band_is_refused_and_the_preview_says_why(
+    world: World, client_for
+) -> None:
+    from trackwell.analysis.models import BandConfirmation
+
+    band_set, below = _confirm_below(world)
+    client = client_for(world.users["leader"])
+    data = _form(client, band_set)
+    index = _keys(band_set).index("below")
+    data[f"band-{index}-remove"] = "on"
+    url = reverse("report-band-set", args=[band_set.pk])
+    changes = client.post(url, {**data, "action": "preview"}).context["changes"]
+    assert any("Teachers have confirmed it for 1 pupil record" in line for line in changes)
+    before = export_band_set(band_set)
+    response = client.post(url, {**data, "action": "save"})
+    assert response.status_code == 400
+    assert "confirmed band of 1 pupil record" in response.content.decode()
+    assert BandConfirmation.objects.get().band_id == below.pk
+    assert export_band_set(band_set) == before
+
+
+def test_a_set_with_confirmed_bands_cannot_be_deleted(world: World) -> None:
+    from django.core.exceptions import ValidationError
+
+    from trackwell.analysis.models import BandConfirmation
+
+    band_set, _ = _confirm_below(world)
+    with pytest.raises(ValidationError, match="stop using it instead"):
+        services.delete_band_set(user=world.users["leader"], band_set=band_set)
+    assert BandSet.objects.filter(pk=band_set.pk).exists()
+    assert BandConfirmation.objects.count() == 1
+
+
+def test_a_huge_rule_count_is_capped(world: World, client_for) -> None:
+    with_bands(world)
+    band_set = _attainment(world)
+    client = client_for(world.users["leader"])
+    data = {**_form(client, band_set), "rule-count": str(10**9), "action": "preview"}
+    response = client.post(reverse("report-band-set", args=[band_set.pk]), data)
+    assert response.status_code in (200, 400)

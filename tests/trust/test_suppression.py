@@ -218,3 +218,24 @@ def test_one_schools_group_comparison_reads_only_that_school(
     assert f'<option value="{gamma.school.pk}">Gamma Primary</option>' in html
     whole = client.get(url)
     assert [n for n, _ in whole.context["nc_years"]] == [3, 5]
+
+
+def test_a_year_group_is_chosen_within_one_school_only(trust_world: TrustWorld, client_for) -> None:
+    # A trust-wide view of one year group, taken from the trust-wide page, would give
+    # the other year groups across the trust, which no smaller page accounts for.
+    client = client_for(trust_world.leader)
+    url = reverse("report-trust-groups")
+    everyone = client.get(url)
+    narrowed = client.get(url, {"year": 3})
+    assert narrowed.context["nc_filter"] == ""
+    assert [
+        (c.key, c.group.pupils, c.others.pupils)
+        for block in narrowed.context["blocks"]
+        for c in block.comparisons
+    ] == [
+        (c.key, c.group.pupils, c.others.pupils)
+        for block in everyone.context["blocks"]
+        for c in block.comparisons
+    ]
+    one = client.get(url, {"school": trust_world.alpha.school.pk, "year": 3})
+    assert one.context["nc_filter"] == "3"

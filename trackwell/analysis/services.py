@@ -117,6 +117,16 @@ def save_band_set(
         for key, gone in existing.items():
             if key in keep:
                 continue
+            confirmed = BandConfirmation.objects.filter(band=gone).count()
+            if confirmed:
+                # Teachers' judgements with their reasons: never lost as a side effect.
+                raise ValidationError(
+                    [
+                        f"bands: '{gone.label}' is the confirmed band of {confirmed} pupil "
+                        f"record{'s' if confirmed != 1 else ''} at open points; ask teachers to "
+                        "confirm another band first, or keep it (you may rename it)"
+                    ]
+                )
             try:
                 gone.delete()
             except ProtectedError as exc:
@@ -617,6 +627,15 @@ def delete_band_set(*, user: Any, band_set: BandSet) -> None:
                 [
                     f"'{band_set.name}' is in closed snapshots, so it is kept as their record; "
                     "stop using it instead"
+                ]
+            )
+        confirmed = BandConfirmation.objects.filter(band_set=band_set).count()
+        if confirmed:
+            raise ValidationError(
+                [
+                    f"'{band_set.name}' holds {confirmed} confirmed band"
+                    f"{'s' if confirmed != 1 else ''} at open points, teachers' judgements "
+                    "with their reasons; stop using it instead"
                 ]
             )
         old = export_band_set(band_set)

@@ -28,7 +28,7 @@ from trackwell.analysis.evaluation import (
     point_results,
 )
 from trackwell.analysis.figures import METRICS
-from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.analysis.models import BandConfirmation, BandSet, StartingPoint
 from trackwell.analysis.rules import parse_conditions
 from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import PALETTE, Subject
@@ -364,7 +364,8 @@ def _document_from_post(
     elif action == "add":
         errors.append("new band: give it a label")
     by_key = {b["key"]: b for b in bands}
-    for r_index in range(_int(post.get("rule-count"), 0)):
+    # Capped: a form cannot ask for more rules than a set of bands could use.
+    for r_index in range(min(_int(post.get("rule-count"), 0), MAX_BANDS * 50)):
         prefix = f"rule-{r_index}-"
         text = post.get(prefix + "conditions", "").strip()
         if not text:
@@ -422,6 +423,13 @@ def _changes(band_set: BandSet, current: dict[str, Any], doc: dict[str, Any]) ->
             line += (
                 " It appears in closed snapshots, so saving will be refused: keep it "
                 "(you may rename it)."
+            )
+        confirmed = BandConfirmation.objects.filter(band_set=band_set, band__key=key).count()
+        if confirmed:
+            line += (
+                f" Teachers have confirmed it for {confirmed} pupil record"
+                f"{'s' if confirmed != 1 else ''} at open points, so saving will be refused "
+                "until they confirm another band."
             )
         lines.append(line)
     if lines or [k for k in now if k in saved] != [k for k in saved if k in now]:

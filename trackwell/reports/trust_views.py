@@ -69,7 +69,11 @@ def groups(request: HttpRequest) -> HttpResponse:
         if school_param.isdigit()
         else None
     )
-    nc_param = request.GET.get("year", "")
+    # A year group is chosen within one school only: a trust-wide year view taken
+    # from the trust-wide page would single out pupils of the other year groups
+    # (the suppression rule counts each school and each school's year group as
+    # the smaller pages, not year groups across schools).
+    nc_param = request.GET.get("year", "") if school else ""
     nc_year = int(nc_param) if nc_param.isdigit() else None
     # One school's view reads only that school.
     loaded = load_trust([school] if school else schools)
