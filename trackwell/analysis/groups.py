@@ -225,7 +225,6 @@ def _suppressed(
 
     # What anyone can already read: the smaller pages' totals and shown groups.
     known: list[frozenset[int]] = [everyone]
-    derived: list[frozenset[int]] = []
     for reasons_of, page_of in ((part_reasons, part_of_pupil), (outer_reasons, outer_of_pupil)):
         if not reasons_of or not page_of:
             continue
@@ -236,18 +235,18 @@ def _suppressed(
                 if key not in hidden:
                     known += [inside & in_page, in_page - (inside & in_page)]
 
+    # Everything readable (known sets and their differences), by size.
     by_size: dict[int, list[frozenset[int]]] = {}
 
     def remember(sets: Iterable[frozenset[int]]) -> None:
         for pupils in sets:
             by_size.setdefault(len(pupils), []).append(pupils)
 
+    remember(known)
+
     def gives_away(candidates: list[frozenset[int]]) -> bool:
         """Whether a candidate, or its difference with a readable set it holds or is
         held by, has between one pupil and the minimum."""
-        remember(known[remembered[0] :])
-        remember(derived[remembered[1] :])
-        remembered[:] = [len(known), len(derived)]
         for c in candidates:
             if small(c):
                 return True
@@ -259,8 +258,6 @@ def _suppressed(
                     if (other < c and small(c - other)) or (c < other and small(other - c)):
                         return True
         return False
-
-    remembered = [0, 0]
 
     reasons: dict[str, str] = {}
     for key, inside in members.items():
@@ -279,13 +276,14 @@ def _suppressed(
         # differences with what was known become known too.
         # (Differences are checked against later groups but not differenced again.)
         new = [inside, rest, *(x for x in left if x)]
-        derived += [
+        remember(
             big - little
             for a in new
             for b in known
             for little, big in ((a, b), (b, a))
             if little < big
-        ]
+        )
+        remember(new)
         known += new
     return reasons
 
