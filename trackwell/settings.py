@@ -41,6 +41,12 @@ INSTALLED_APPS = [
     "trackwell.analysis",
     "trackwell.reports",
     "trackwell.interop",
+    "trackwell.provision",
+    "trackwell.meetings",
+    "trackwell.scores",
+    "trackwell.parents",
+    "trackwell.api",
+    "trackwell.home",
     "trackwell.demo",
 ]
 

@@ -38,5 +38,10 @@ urlpatterns = [
         name="grid-history",
     ),
     path("curriculum/", include("trackwell.curriculum.urls")),
+    path("provision/", include("trackwell.provision.urls")),
+    path("meetings/", include("trackwell.meetings.urls")),
+    path("scores/", include("trackwell.scores.urls")),
+    path("family/", include("trackwell.parents.urls")),
+    path("api/", include("trackwell.api.urls")),
     path("", include("trackwell.reports.urls")),
 ]

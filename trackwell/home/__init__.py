@@ -1,0 +1,1 @@
+"""Home pages by role: what each person needs to do next."""

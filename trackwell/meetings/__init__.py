@@ -1,0 +1,1 @@
+"""Pupil progress review meetings: agendas from the data, decisions and actions."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MeetingsConfig(AppConfig):
+    name = "trackwell.meetings"
+    default_auto_field = "django.db.models.BigAutoField"

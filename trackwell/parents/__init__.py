@@ -1,0 +1,1 @@
+"""Parents and carers: accounts linked to their own children and pages written for them."""

@@ -1,0 +1,1 @@
+"""Provision: interventions, participants, sessions, strategies and provision maps."""

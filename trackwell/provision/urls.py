@@ -1,0 +1,7 @@
+"""URLs of the provision app."""
+
+from django.urls import URLPattern, URLResolver
+
+app_name = "provision"
+
+urlpatterns: list[URLPattern | URLResolver] = []
