@@ -54,3 +54,28 @@ def test_visible_pupils(world: World, other_world: World) -> None:
         access.get_pupil_for_user(u["ta"], world.pupils_b[0].pk)
     with pytest.raises(Http404):
         access.get_pupil_for_user(u["admin"], other_world.pupils_a[0].pk)
+
+
+@pytest.mark.parametrize(
+    ("role", "own_class", "other_class", "school_wide"),
+    [
+        ("admin", True, True, True),
+        ("leader", True, True, True),
+        ("senco", True, True, True),
+        ("teacher", True, False, False),
+        ("other_teacher", False, True, False),
+        ("ta", True, False, False),
+        ("governor", False, False, False),
+    ],
+)
+def test_special_category_need_to_know(
+    world, role: str, own_class: bool, other_class: bool, school_wide: bool
+) -> None:
+    user = world.users[role]
+    assert access.sees_special_category(user, world.class_a) is own_class
+    assert access.sees_special_category(user, world.class_b) is other_class
+    assert access.sees_special_category(user) is school_wide
+    assert access.sees_special_category_for_pupil(user, world.pupils_a[0]) is own_class
+    pupils = set(access.special_category_pupils(user))
+    assert (world.pupils_a[0] in pupils) is own_class
+    assert (world.pupils_b[0] in pupils) is other_class

@@ -131,6 +131,52 @@ def get_pupil_for_user(user: User, pupil_id: int) -> Pupil:
         raise Http404("No such pupil") from exc
 
 
+# --- Special-category data (SEN, EHC plan, FSM, pupil premium, looked after) ---------------
+# Shown, and filterable, only for those who need it: leaders, admins and SENCOs for
+# every pupil; class teachers and teaching assistants for the pupils of their own classes.
+SPECIAL_CATEGORY_SCHOOL_WIDE = {Role.ADMIN, Role.LEADER, Role.SENCO}
+SPECIAL_CATEGORY_FIELDS = ("disadvantaged", "fsm", "sen_status", "looked_after")
+
+
+def sees_special_category(user: User, school_class: SchoolClass | None = None) -> bool:
+    """Whether the user may see special-category flags for the class's pupils.
+
+    With no class: whether they may see them for every pupil of the school.
+    """
+    if not sees_pupils(user):
+        return False
+    if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
+        return True
+    if school_class is None or school_class.school_id != user.school_id:
+        return False
+    if user.role not in {Role.TEACHER, Role.TA}:
+        return False
+    assigned = getattr(school_class, "user_is_assigned", None)  # from get_class_for_user
+    if assigned is not None:
+        return bool(assigned)
+    return school_class.assignments.filter(user=user).exists()
+
+
+def special_category_pupils(user: User) -> QuerySet[Pupil]:
+    """Pupils whose special-category flags the user may see."""
+    if not sees_pupils(user):
+        return Pupil.objects.none()
+    qs = Pupil.objects.filter(school_id=school_id_of(user))
+    if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
+        return qs
+    if user.role not in {Role.TEACHER, Role.TA}:
+        return qs.none()
+    mine = StaffAssignment.objects.filter(user=user).values("school_class_id")
+    return qs.filter(enrolments__school_class_id__in=mine).distinct()
+
+
+def sees_special_category_for_pupil(user: User, pupil: Pupil) -> bool:
+    """Whether the user may see this pupil's special-category flags."""
+    if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
+        return sees_pupils(user) and pupil.school_id == user.school_id
+    return special_category_pupils(user).filter(pk=pupil.pk).exists()
+
+
 def can_manage_assessment(user: User) -> bool:
     """Whether the user may edit band rules and close or reopen assessment points."""
     return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_EDIT
