@@ -81,7 +81,13 @@ TEMPLATES = [
 # SQLite (WAL) under var/ by default; PostgreSQL when DATABASE_URL says so.
 _database_url = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'trackwell.sqlite3'}")
 DATABASES = {
-    "default": dj_database_url.parse(_database_url, conn_max_age=envint("DB_CONN_MAX_AGE", 0))
+    "default": dj_database_url.parse(
+        _database_url,
+        # Persistent connections on PostgreSQL (a new one costs 10-15 ms a request),
+        # checked before reuse so a restarted server is not an error page.
+        conn_max_age=envint("DB_CONN_MAX_AGE", 0 if _database_url.startswith("sqlite") else 60),
+        conn_health_checks=True,
+    )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
@@ -98,7 +104,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "trackwell.accounts.hashers.SchoolServerArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -123,7 +129,24 @@ STATICFILES_DIRS: list[Any] = [
     BASE_DIR / "static",
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
 ]
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
+# `make serve` collects static files first and sets SERVE_COLLECTED_STATIC: the web
+# process then serves them itself through WhiteNoise (hashed names, compressed, cached
+# for a year), so production needs no separate static server. Development and tests
+# read them in place.
+SERVE_COLLECTED_STATIC = envbool("SERVE_COLLECTED_STATIC", False)
+if SERVE_COLLECTED_STATIC:
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if SERVE_COLLECTED_STATIC
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_SECURE = not DEBUG

@@ -73,7 +73,7 @@ def test_passwords_are_hashed_with_argon2_outside_tests() -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert result.stdout.strip() == "trackwell.accounts.hashers.SchoolServerArgon2PasswordHasher"
 
 
 @pytest.mark.django_db
