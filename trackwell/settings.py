@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "trackwell.api",
     "trackwell.home",
     "trackwell.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -164,4 +167,39 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+}
+
+# The REST API (docs/api.md): API keys or a staff session, problem details for errors,
+# cursor pagination, per-key rate limits counted in the database.
+API_RATE_LIMIT = envint("API_RATE_LIMIT", 600)  # requests per key per minute
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "trackwell.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["trackwell.api.auth.AreaPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["trackwell.api.auth.KeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "trackwell.api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "trackwell.api.problems.handle",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trackwell API",
+    "DESCRIPTION": (
+        "Pupils, classes, curriculum, judgements and analysis of one school (or a trust's "
+        "aggregates), for MIS sync, trust dashboards and test platforms. Authenticate with "
+        "an API key (`Authorization: Bearer tw_...`) created by a school admin. Errors are "
+        "RFC 9457 problem details. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES"},
 }
