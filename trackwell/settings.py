@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import drf_spectacular_sidecar
 from django.core.exceptions import ImproperlyConfigured
 
 from trackwell.env import envbool, envint, envlist, envstr
@@ -50,7 +51,6 @@ INSTALLED_APPS = [
     "trackwell.demo",
     "rest_framework",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -128,9 +128,12 @@ STATIC_URL = "static/"
 # Our own assets, then front-end packages installed from npm by `make setup`
 # (package.json and package-lock.json pin them; node_modules is never committed).
 NODE_MODULES = BASE_DIR / "node_modules"
+_SIDECAR = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
 STATICFILES_DIRS: list[Any] = [
     BASE_DIR / "static",
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    # Swagger UI for /api/docs/, from the installed drf-spectacular-sidecar package.
+    ("drf_spectacular_sidecar/swagger-ui-dist", _SIDECAR / "swagger-ui-dist"),
 ]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # `make serve` collects static files first and sets SERVE_COLLECTED_STATIC: the web
@@ -138,13 +141,14 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # for a year), so production needs no separate static server. Development and tests
 # read them in place.
 SERVE_COLLECTED_STATIC = envbool("SERVE_COLLECTED_STATIC", False)
+STATIC_BROTLI = envbool("STATIC_BROTLI", True)
 if SERVE_COLLECTED_STATIC:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "trackwell.core.storage.CollectedStaticStorage"
             if SERVE_COLLECTED_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -198,7 +202,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES"},
