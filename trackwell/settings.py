@@ -1,7 +1,9 @@
 """Django settings for Trackwell, read from the environment.
 
-Development defaults apply only while DEBUG is on; with DEBUG off Trackwell
-refuses to start without a real SECRET_KEY.
+Production unless development is asked for: DEBUG is off by default, and with
+DEBUG off Trackwell refuses to start without a real SECRET_KEY and sends HSTS,
+redirects to HTTPS and marks its cookies secure. Development settings
+(`trackwell.settings_dev`, or DEBUG=true) are what `make run` and the tests use.
 """
 
 from pathlib import Path
@@ -15,7 +17,7 @@ from trackwell.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("TRACKWELL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", True)
+DEBUG = envbool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
@@ -150,8 +152,19 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Production behind TLS: HTTPS only, for a year, cookies never sent in the clear. Behind a
+# reverse proxy that ends TLS, set TRUST_X_FORWARDED_PROTO=true (and have the proxy set
+# X-Forwarded-Proto) or every request looks like plain HTTP and is redirected.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", not DEBUG)
+if envbool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
