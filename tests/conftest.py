@@ -25,6 +25,45 @@ def _browser_tests_may_eval(request, settings):
         settings.CONTENT_SECURITY_POLICY = policy
 
 
+def _second_step_done(sender, request, user, **kwargs) -> None:
+    # Tests sign in with force_login, client.login and the browser's sign-in form; this
+    # passes the second step for them, as a person with an authenticator app would.
+    from trackwell.security.mfa import VERIFIED_KEY
+
+    if request is None or not hasattr(request, "session"):
+        return
+    request.session[VERIFIED_KEY] = user.pk
+
+
+@pytest.fixture(autouse=True)
+def _sign_in_without_second_step(request, settings):
+    """Every test signs in past two-step sign-in and sign-in throttling, unless it asks.
+
+    A test that checks two-step sign-in itself uses the `real_mfa` fixture; one that
+    checks throttling uses `real_axes` (axes needs a request, which client.login lacks).
+    """
+    from django.contrib.auth.signals import user_logged_in
+
+    if "real_axes" not in request.fixturenames:
+        settings.AXES_ENABLED = False
+    if "real_mfa" in request.fixturenames:
+        yield
+        return
+    user_logged_in.connect(_second_step_done, dispatch_uid="tests-second-step")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-second-step")
+
+
+@pytest.fixture
+def real_mfa() -> None:
+    """Sign-ins in this test meet two-step sign-in as a real person would."""
+
+
+@pytest.fixture
+def real_axes() -> None:
+    """Sign-ins in this test are throttled as on a real server."""
+
+
 @pytest.fixture
 def world(db) -> World:
     return make_world()
