@@ -56,6 +56,7 @@ def test_roles_that_need_it_cannot_reach_a_page_before_setting_it_up(
 
 
 def test_a_trust_leader_needs_it_too(world: World) -> None:
+    assert world.school.trust is not None
     lead = make_trust_leader(world.school.trust)
     response = _sign_in(lead).get(reverse("home"))
     assert response["Location"].startswith(reverse("security:mfa-setup"))

@@ -36,6 +36,7 @@ def test_sign_ins_and_failures_are_in_the_audit_log(world: World) -> None:
         world.school,
         teacher,
     )
+    assert failed.new is not None and unknown.new is not None
     assert failed.new["address"] == "127.0.0.1" and "password" not in str(failed.new)
     assert (signed_in.action, signed_in.user) == ("auth.signed_in", teacher)
     assert unknown.action == "auth.sign_in_failed" and unknown.school is None
