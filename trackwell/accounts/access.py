@@ -369,11 +369,13 @@ def security_school(user: User, *, edit: bool = False) -> School:
 
 def get_school_account_for_user(user: User, account_id: int) -> User:
     """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
-    school = security_school(user, edit=True)
+    school = school_of(user)
     try:
-        return User.objects.select_related("school").get(pk=account_id, school=school)
+        account = User.objects.select_related("school").get(pk=account_id, school=school)
     except User.DoesNotExist:
         raise Http404("No such account") from None
+    security_school(user, edit=True)
+    return account
 
 
 def can_export_subject_access(user: User) -> bool:
