@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "trackwell.security.middleware.MFARequiredMiddleware",
+    "trackwell.security.middleware.BadInputMiddleware",
     # Last, as axes asks: turns a lockout into the "try again later" page.
     "axes.middleware.AxesMiddleware",
 ]

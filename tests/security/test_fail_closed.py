@@ -82,3 +82,23 @@ def test_the_404_page_lists_no_urls(db, settings) -> None:
     assert response.status_code == 404
     assert "boom/" not in response.content.decode()
     assert "URLconf" not in response.content.decode()
+
+
+def test_numbers_too_large_ids_beyond_range_and_nul_characters(world, client_for) -> None:
+    from django.urls import reverse
+
+    client = client_for(world.users["teacher"])
+    url = reverse("grid-cell", args=[world.class_a.pk, "maths"])
+    data = {
+        "framework": world.framework.pk,
+        "pupil": "9" * 30,
+        "objective": world.objectives[0].pk,
+        "code": "2",
+        "version": 0,
+    }
+    huge = client.post(url, data, HTTP_ACCEPT="application/json")
+    assert huge.status_code == 400 and "too large" in huge.json()["message"]
+    beyond = client.get(reverse("grid", args=[2**63, "maths"]))
+    assert beyond.status_code == 404
+    nul = client.post(url, {**data, "pupil": world.pupils_a[0].pk, "note": "a\x00b"})
+    assert nul.status_code == 400 and "'note'" in nul.content.decode()

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 
 from trackwell.security import mfa, sessions
@@ -72,3 +72,47 @@ class MFARequiredMiddleware:
                 {"error": "two_step_sign_in", "message": "Finish signing in first."}, status=401
             )
         return HttpResponseRedirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
+
+
+# The largest id any of our databases can hold (SQLite and PostgreSQL bigint alike).
+MAX_ID = 2**63 - 1
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"error": "bad_request", "message": message}, status=400)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+class BadInputMiddleware:
+    """Input no database can take is answered 400 or 404, never a database error (500).
+
+    An id in the URL beyond any database's range is no id (404); a NUL character in a
+    form value cannot be stored in PostgreSQL (400); a number too large for SQLite in any
+    query, wherever a view forgot to bound it, is a 400 naming the problem.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponse | None:
+        for value in [*view_args, *view_kwargs.values()]:
+            if isinstance(value, int) and not 0 <= value <= MAX_ID:
+                raise Http404("No such page")
+        for query in (request.GET, request.POST):
+            for key, values in query.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return _bad_request(
+                        request, f"The field {key!r} holds a NUL character, which is not allowed."
+                    )
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OverflowError):
+            return _bad_request(request, "A number in the request is too large.")
+        return None
