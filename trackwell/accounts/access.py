@@ -170,6 +170,12 @@ def special_category_pupils(user: User) -> QuerySet[Pupil]:
     return qs.filter(enrolments__school_class_id__in=mine).distinct()
 
 
+# Pupil filters (the grid's and any page's) that select by special-category data.
+SPECIAL_CATEGORY_FILTERS = frozenset(
+    {"disadvantaged", "not-disadvantaged", "fsm", "sen", "sen-support", "ehcp", "looked-after"}
+)
+
+
 def sees_special_category_for_pupil(user: User, pupil: Pupil) -> bool:
     """Whether the user may see this pupil's special-category flags."""
     if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
