@@ -20,6 +20,7 @@ def _env(**extra: str) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
         and not k.startswith("SECURE_")
+        and k != "HTTPS"
     }
     return {**keep, **extra}
 
