@@ -8,6 +8,7 @@ from tests.permissions.matrix import NOT_ALLOWED, Entry, expect
 STAFF = ("leader", "teacher", "other_teacher", "ta", "senco", "governor")
 ADMIN_ONLY = expect(403, admin=200, trust_leader=404)
 ADMIN_POST = expect(403, admin=303, trust_leader=404)
+SAR = expect(403, admin=200, leader=200, senco=200, trust_leader=404)
 
 
 def _account(w: World) -> dict[str, Any]:
@@ -30,5 +31,9 @@ CASES = {
     "security:policy": Entry(
         get=expect(403, admin=200, leader=200, trust_leader=404),
         post=expect(403, admin=400, trust_leader=404),  # no fields: the form with its errors
+    ),
+    "security:subject-access": Entry(get=SAR, post=NOT_ALLOWED),
+    "security:subject-access-pupil": Entry(
+        get=SAR, post=NOT_ALLOWED, kwargs=lambda w: {"pupil_id": w.pupils_a[0].pk}
     ),
 }

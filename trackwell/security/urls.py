@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from trackwell.security.views import admin, mfa
+from trackwell.security.views import admin, mfa, subject_access
 
 app_name = "security"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("sign-in-help/<int:account_id>/unlock/", admin.unlock, name="unlock"),
     path("sign-in-help/<int:account_id>/reset-two-step/", admin.reset_mfa, name="reset-mfa"),
     path("settings/", admin.policy, name="policy"),
+    path("subject-access/", subject_access.index, name="subject-access"),
+    path(
+        "subject-access/pupils/<int:pupil_id>/",
+        subject_access.pupil,
+        name="subject-access-pupil",
+    ),
 ]
