@@ -391,9 +391,10 @@ def can_export_subject_access(user: User) -> bool:
 def get_subject_access_pupil_for_user(user: User, pupil_id: int) -> Pupil:
     """Any pupil of the user's school for a subject access export (403 for other staff)."""
     school = school_of(user)
-    if not can_export_subject_access(user):
-        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
     try:
-        return Pupil.objects.get(pk=pupil_id, school=school)
+        pupil = Pupil.objects.get(pk=pupil_id, school=school)
     except Pupil.DoesNotExist:
         raise Http404("No such pupil") from None
+    if not can_export_subject_access(user):
+        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
+    return pupil
