@@ -95,7 +95,10 @@ CASES = {
     "curriculum-scale-new": Entry(get=EDIT_PAGE, post=EDIT_PAGE),
     "curriculum-scale": Entry(get=READ, post=NOT_ALLOWED, kwargs=_scale),
     "curriculum-scale-edit": Entry(
-        get=NOT_ALLOWED, post=EDIT, kwargs=_scale, data=lambda w: {"name": "Depth"}
+        get=NOT_ALLOWED,
+        post=EDIT,
+        kwargs=_scale,
+        data=lambda w: {"name": "Depth", "version": w.scale.version},
     ),
     "curriculum-level-new": Entry(
         get=NOT_ALLOWED,
