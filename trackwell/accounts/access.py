@@ -348,4 +348,64 @@ def get_pending_import_for_user(user: User, pending_id: int) -> Any:
     """An uploaded framework file of the user's school awaiting confirmation (managers only)."""
     from trackwell.interop.models import PendingImport
 
-    return _curriculum_object(user, PendingImport, pending_id, edit=True)
+    pending = _curriculum_object(user, PendingImport, pending_id, edit=True)
+    if pending.kind not in PendingImport.Kind.values:
+        raise Http404("No such framework import")  # other imports have their own pages
+    return pending
+
+
+# --- Imports (MIS pupils, OneRoster, CTF and every kind on the import pipeline) ------------
+# School admins manage imports; senior leaders too where the school's setting allows.
+
+
+def can_manage_imports(user: User) -> bool:
+    """Whether the user may import and export the school's pupils, staff and classes."""
+    if not user.is_authenticated or user.school_id is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.LEADER and bool(
+        getattr(school_of(user), "leaders_manage_people", False)
+    )
+
+
+def imports_school(user: User, kind: str | None = None) -> School:
+    """The school whose imports (of `kind`, if given) the user manages, else 404."""
+    if kind is not None:
+        from trackwell.interop.pipeline import REGISTRY, load_kinds
+
+        load_kinds()
+        import_kind = REGISTRY.get(kind)
+        manage = import_kind.manage if import_kind is not None else None
+        if import_kind is None or not (manage or can_manage_imports)(user):
+            raise Http404("No such import")
+        return school_of(user)
+    if not can_manage_imports(user):
+        raise Http404("No imports here")
+    return school_of(user)
+
+
+def get_import_for_user(user: User, pending_id: int) -> Any:
+    """A pending import of the user's school of a kind they manage, else 404."""
+    from trackwell.interop.models import PendingImport
+
+    if not user.is_authenticated or user.school_id is None:
+        raise Http404("No such import")
+    try:
+        pending = PendingImport.objects.select_related("school").get(
+            pk=pending_id, school_id=user.school_id
+        )
+    except PendingImport.DoesNotExist as exc:
+        raise Http404("No such import") from exc
+    imports_school(user, pending.kind)
+    return pending
+
+
+def get_leaver_for_user(user: User, pupil_id: int) -> Pupil:
+    """A pupil of the user's school the user may export records of (import managers), else 404."""
+    if not can_manage_imports(user):
+        raise Http404("No such pupil")
+    try:
+        return Pupil.objects.get(pk=pupil_id, school_id=user.school_id)
+    except Pupil.DoesNotExist as exc:
+        raise Http404("No such pupil") from exc
