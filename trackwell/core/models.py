@@ -21,6 +21,24 @@ class School(models.Model):
     )
     name = models.CharField(max_length=200)
     urn = models.CharField("URN", max_length=10, blank=True)
+    la_code = models.CharField("LA number", max_length=3, blank=True)
+    establishment_number = models.CharField(max_length=4, blank=True)
+    phase = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[
+            ("nursery", "Nursery"),
+            ("primary", "Primary"),
+            ("middle", "Middle"),
+            ("secondary", "Secondary"),
+            ("all_through", "All-through"),
+            ("special", "Special"),
+        ],
+    )
+    leaders_manage_people = models.BooleanField(
+        default=False,
+        help_text="Senior leaders may manage staff, pupils, classes and years (not only admins).",
+    )
     teachers_see_other_classes = models.BooleanField(
         default=True, help_text="Teachers may view (not edit) the school's other classes."
     )
