@@ -364,9 +364,7 @@ def can_manage_imports(user: User) -> bool:
         return False
     if user.role == Role.ADMIN:
         return True
-    return user.role == Role.LEADER and bool(
-        getattr(school_of(user), "leaders_manage_people", False)
-    )
+    return user.role == Role.LEADER and school_of(user).leaders_manage_people
 
 
 def imports_school(user: User, kind: str | None = None) -> School:
@@ -406,6 +404,6 @@ def get_leaver_for_user(user: User, pupil_id: int) -> Pupil:
     if not can_manage_imports(user):
         raise Http404("No such pupil")
     try:
-        return Pupil.objects.get(pk=pupil_id, school_id=user.school_id)
+        return Pupil.objects.get(pk=pupil_id, school_id=school_id_of(user))
     except Pupil.DoesNotExist as exc:
         raise Http404("No such pupil") from exc

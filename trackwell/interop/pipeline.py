@@ -112,6 +112,14 @@ class FieldChange:
     def __str__(self) -> str:
         return f"{self.label}: {show(self.old)} → {show(self.new)}"
 
+    @property
+    def old_shown(self) -> str:
+        return show(self.old)
+
+    @property
+    def new_shown(self) -> str:
+        return show(self.new)
+
 
 def show(value: Any) -> str:
     """A value as the preview shows it."""
@@ -213,13 +221,15 @@ class ImportKind:
 
     slug: str = ""
     label: str = ""
+    help: str = ""
     # Spreadsheet kinds name their fields here; the pipeline then asks for a mapping step.
     mapping: MappingSpec | None = None
     limits: Limits = DEFAULT_LIMITS
     # Who may upload, preview and commit this kind (the access layer asks).
     manage: Callable[[User], bool] | None = None
-    # The page a finished import goes back to (a URL name), and the upload page.
-    done_url: str = "imports-index"
+    # A form of choices asked beside the file on the upload page (called with
+    # `data` and `school=`), and how its cleaned data becomes JSON options.
+    options_form: Any = None
 
     def parse(self, data: Any, options: dict[str, Any]) -> Parsed:
         raise NotImplementedError
@@ -231,6 +241,17 @@ class ImportKind:
         self, *, user: User | None, school: School, plan: Plan, options: dict[str, Any]
     ) -> Any:
         raise NotImplementedError
+
+    def options_from(self, cleaned: dict[str, Any]) -> dict[str, Any]:
+        """The upload form's choices as JSON-serialisable options (dates as ISO text)."""
+        return {
+            key: value.isoformat() if hasattr(value, "isoformat") else value
+            for key, value in cleaned.items()
+        }
+
+    def result_url(self, result: Any) -> str | None:
+        """Where the admin goes after a commit (None: the imports page)."""
+        return None
 
     stale_message = "The records have changed since this preview; look at the new preview first."
 

@@ -76,7 +76,6 @@ class FrameworkImport(pipeline.ImportKind):
     """Frameworks from a CSV or CASE file, on the one import pipeline."""
 
     limits = pipeline.Limits(max_bytes=20_000_000, max_rows=20_000, max_cell=10_000)
-    done_url = "curriculum-index"
 
     def __init__(self, slug: str, label: str) -> None:
         self.slug = slug
@@ -205,4 +204,4 @@ def commit_import(
     everything is rolled back and a ValidationError says so; the upload stays.
     """
     _, done = pipeline.commit(user=user, pending=pending, digest=digest)
-    return done  # type: ignore[no-any-return]
+    return done

@@ -150,6 +150,4 @@ def eal_from_language(value: str) -> bool:
     """Whether a first language means English as an additional language (blank: not known, no)."""
     key = value.strip().lower()
     unknown = {"", "not known", "nk", "not", "information not obtained", "ref", "refused"}
-    if key in ENGLISH or key in unknown:
-        return False
-    return True
+    return key not in ENGLISH and key not in unknown
