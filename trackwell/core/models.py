@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from trackwell.core.versioning import Versioned
+
 
 class Trust(models.Model):
     """A group of schools that may share frameworks and settings."""
@@ -50,7 +52,7 @@ class School(models.Model):
         return self.name
 
 
-class AcademicYear(models.Model):
+class AcademicYear(Versioned):
     """A school's academic year, e.g. 2026/27."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="years")
@@ -78,7 +80,7 @@ class AcademicYear(models.Model):
             raise ValidationError("An academic year must end after it starts.")
 
 
-class AssessmentPoint(models.Model):
+class AssessmentPoint(Versioned):
     """A moment in the year when teachers confirm summative judgements (2-6 a year)."""
 
     MAX_PER_YEAR = 6

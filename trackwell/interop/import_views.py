@@ -34,7 +34,7 @@ def _kinds_for(user: User) -> list[pipeline.ImportKind]:
     return [
         kind
         for slug, kind in sorted(pipeline.REGISTRY.items())
-        if slug not in framework_kinds and (kind.manage or access.can_manage_imports)(user)
+        if slug not in framework_kinds and (kind.manage or access.can_manage_people)(user)
     ]
 
 

@@ -30,7 +30,7 @@ class SenStatus(models.TextChoices):
     EHCP = "E", "EHC plan"
 
 
-class PupilGroup(models.Model):
+class PupilGroup(Versioned):
     """A school-defined group of pupils (e.g. 'Young carers', 'Forces families')."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pupil_groups")
@@ -114,7 +114,7 @@ class PupilAttributeChange(models.Model):
         return f"{self.pupil_id} {self.field}: {self.old_value} to {self.new_value}"
 
 
-class SchoolClass(models.Model):
+class SchoolClass(Versioned):
     """A class for one academic year (may mix NC years)."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")

@@ -490,3 +490,223 @@ def attribute_on(pupil: Pupil, field: str, on: dt.date) -> str | None:
         .first()
     )
     return change.new_value if change else None
+
+
+# --- Classes ---------------------------------------------------------------------------------
+CLASS_LABELS = {"name": "Name", "nc_year": "Main NC year"}
+
+
+def _clean_class(
+    school: School, year: Any, name: str, nc_year: Any, exclude_pk: int | None
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if year is None or year.school_id != school.pk:
+        raise ValidationError({"year": "Choose one of the school's academic years."})
+    if not name:
+        errors["name"] = "Give the class a name."
+    elif len(name) > 60:
+        errors["name"] = "The name is longer than 60 characters."
+    else:
+        taken = SchoolClass.objects.filter(year=year, name__iexact=name)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        if taken.exists():
+            errors["name"] = f"There is already a class called '{name}' in {year}."
+    try:
+        nc = int(nc_year)
+    except (TypeError, ValueError):
+        nc = -1
+    if nc not in _NC_YEARS:
+        errors["nc_year"] = "Main NC year must be Reception (0) or Year 1 to Year 13."
+    if errors:
+        raise ValidationError(errors)
+    return {"name": name, "nc_year": nc}
+
+
+def _set_class_staff(school: School, school_class: SchoolClass, staff_ids: Any) -> list[int]:
+    from trackwell.accounts.models import User
+    from trackwell.pupils.models import StaffAssignment
+
+    wanted = set(staff_ids)
+    found = set(
+        User.objects.filter(school=school, pk__in=wanted, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    if found != wanted:
+        raise ValidationError(
+            {"staff": "Some of those people are not active staff of this school."}
+        )
+    have = set(school_class.assignments.values_list("user_id", flat=True))
+    StaffAssignment.objects.filter(school_class=school_class, user_id__in=have - wanted).delete()
+    StaffAssignment.objects.bulk_create(
+        StaffAssignment(school=school, user_id=pk, school_class=school_class)
+        for pk in sorted(wanted - have)
+    )
+    return sorted(wanted)
+
+
+def create_class(
+    user: Any,
+    school: School,
+    *,
+    year: Any,
+    name: str,
+    nc_year: int,
+    staff_ids: Any = (),
+) -> SchoolClass:
+    """Add a class for a year with its teachers and teaching assistants."""
+    values = _clean_class(school, year, name, nc_year, None)
+    with transaction.atomic():
+        school_class = SchoolClass.objects.create(school=school, year=year, **values)
+        staff = _set_class_staff(school, school_class, staff_ids)
+        log_action(
+            school=school,
+            user=user,
+            action="class.create",
+            obj=school_class,
+            new={**values, "year": str(year), "staff": staff},
+        )
+    return school_class
+
+
+def update_class(
+    user: Any,
+    school: School,
+    school_class: SchoolClass,
+    *,
+    name: str,
+    nc_year: int,
+    staff_ids: Any,
+    expected_version: int | None,
+) -> None:
+    """Rename a class, change its main NC year or its staff (version-checked)."""
+    _check_school(school, school_class)
+    with transaction.atomic():
+        current = (
+            SchoolClass.objects.select_for_update()
+            .select_related("year")
+            .get(pk=school_class.pk, school=school)
+        )
+        values = _clean_class(school, current.year, name, nc_year, current.pk)
+        check_version(
+            current, expected_version, yours=values, labels=CLASS_LABELS, what=f"Class {current}"
+        )
+        old_staff = sorted(current.assignments.values_list("user_id", flat=True))
+        changed = [k for k, v in values.items() if getattr(current, k) != v]
+        old: dict[str, Any] = {k: getattr(current, k) for k in changed}
+        for k in changed:
+            setattr(current, k, values[k])
+        save_versioned(current, changed)
+        staff = _set_class_staff(school, current, staff_ids)
+        if staff != old_staff:
+            old["staff"], changed = old_staff, [*changed, "staff"]
+        if changed:
+            log_action(
+                school=school,
+                user=user,
+                action="class.update",
+                obj=current,
+                old=old,
+                new={k: (staff if k == "staff" else values[k]) for k in changed},
+            )
+    school_class.refresh_from_db()
+
+
+def move_pupils(
+    user: Any,
+    school: School,
+    pupils: Any,
+    to_class: SchoolClass,
+    *,
+    from_class: SchoolClass | None = None,
+    moved_on: dt.date | None = None,
+) -> int:
+    """Move several pupils into a class: all of them or, on any error, none."""
+    with transaction.atomic():
+        for pupil in pupils:
+            move_pupil(user, school, pupil, to_class, from_class=from_class, moved_on=moved_on)
+    return len(pupils)
+
+
+# --- School-defined groups ---------------------------------------------------------------------
+
+
+def _clean_group(
+    school: School, name: str, description: str, pupil_ids: Any, exclude_pk: int | None
+) -> tuple[str, str, set[int]]:
+    from trackwell.pupils.models import PupilGroup
+
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    description = (description or "").strip()
+    if not name:
+        errors["name"] = "Give the group a name."
+    elif len(name) > 100:
+        errors["name"] = "The name is longer than 100 characters."
+    else:
+        taken = PupilGroup.objects.filter(school=school, name__iexact=name)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        if taken.exists():
+            errors["name"] = f"There is already a group called '{name}'."
+    ids = set(pupil_ids)
+    found = set(Pupil.objects.filter(school=school, pk__in=ids).values_list("pk", flat=True))
+    if found != ids:
+        errors["pupils"] = "Some of those pupils are not at this school."
+    if errors:
+        raise ValidationError(errors)
+    return name, description, ids
+
+
+def update_group(
+    user: Any,
+    school: School,
+    group: Any,
+    *,
+    name: str,
+    description: str,
+    pupil_ids: Any,
+    expected_version: int | None,
+) -> None:
+    """Rename a school-defined group, change its description or its pupils (version-checked)."""
+    from trackwell.pupils.models import PupilGroup
+
+    _check_school(school, group)
+    name, description, ids = _clean_group(school, name, description, pupil_ids, group.pk)
+    with transaction.atomic():
+        current = PupilGroup.objects.select_for_update().get(pk=group.pk, school=school)
+        check_version(
+            current,
+            expected_version,
+            yours={"name": name, "description": description},
+            labels={"name": "Name", "description": "Description"},
+            what=f"The group {current}",
+        )
+        old = {
+            "name": current.name,
+            "description": current.description,
+            "pupils": sorted(current.pupils.values_list("pk", flat=True)),
+        }
+        new = {"name": name, "description": description, "pupils": sorted(ids)}
+        if new == old:
+            return
+        current.name, current.description = name, description
+        save_versioned(current, ["name", "description"])
+        current.pupils.set(sorted(ids))
+        log_action(school=school, user=user, action="group.update", obj=current, old=old, new=new)
+    group.refresh_from_db()
+
+
+def delete_group(user: Any, school: School, group: Any) -> None:
+    """Delete a school-defined group (its pupils are untouched); logged with its members."""
+    _check_school(school, group)
+    with transaction.atomic():
+        old = {
+            "name": group.name,
+            "description": group.description,
+            "pupils": sorted(group.pupils.values_list("pk", flat=True)),
+        }
+        log_action(school=school, user=user, action="group.delete", obj=group, old=old)
+        group.delete()
