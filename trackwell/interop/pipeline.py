@@ -73,22 +73,29 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    # For files of several parts (a OneRoster bundle): which part.
+    file: str | None = None
 
     def __str__(self) -> str:
+        where = ""
         if self.row is not None and self.column:
-            return f"Row {self.row}, column '{self.column}': {self.message}"
-        if self.row is not None:
-            return f"Row {self.row}: {self.message}"
-        if self.column:
-            return f"Column '{self.column}': {self.message}"
-        return self.message
+            where = f"Row {self.row}, column '{self.column}'"
+        elif self.row is not None:
+            where = f"Row {self.row}"
+        elif self.column:
+            where = f"Column '{self.column}'"
+        if self.file:
+            where = f"{self.file}, {where[0].lower() + where[1:]}" if where else self.file
+        return f"{where}: {self.message}" if where else self.message
 
     def as_json(self) -> dict[str, Any]:
-        return {"message": self.message, "row": self.row, "column": self.column}
+        return {"message": self.message, "row": self.row, "column": self.column, "file": self.file}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Problem:
-        return cls(str(data.get("message", "")), data.get("row"), data.get("column"))
+        return cls(
+            str(data.get("message", "")), data.get("row"), data.get("column"), data.get("file")
+        )
 
 
 def as_problems(messages: Sequence[str | Problem]) -> list[Problem]:
