@@ -139,6 +139,7 @@ def test_leaders_manage_imports_where_the_school_allows(
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_trust_leaders_and_signed_out_visitors(world: World, client_for, case: Case) -> None:
     ids = _ids(world)
+    assert world.school.trust is not None
     trust_leader = make_trust_leader(world.school.trust)
     assert _call(client_for(trust_leader), case, ids) == 404
     status = _call(Client(), case, ids)
