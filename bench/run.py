@@ -279,6 +279,7 @@ def main() -> None:
     from bench import analysis
 
     analysis.run()
+    __import__("bench.imports", fromlist=["run"]).run()
 
 
 if __name__ == "__main__":

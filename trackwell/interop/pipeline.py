@@ -195,6 +195,13 @@ class Plan:
             counts[change.action] = counts.get(change.action, 0) + 1
         return counts
 
+    def by_action_and_kind(self) -> list[tuple[str, str, list[Change]]]:
+        """Changes grouped by action and kind of record ("create", "pupil"), in file order."""
+        groups: dict[tuple[str, str], list[Change]] = {}
+        for change in self.changes:
+            groups.setdefault((change.action, change.kind), []).append(change)
+        return [(action, kind, changes) for (action, kind), changes in groups.items()]
+
     def by_action(self) -> list[tuple[str, list[Change]]]:
         """Changes grouped by action, for the preview page."""
         groups: dict[str, list[Change]] = {}
