@@ -281,6 +281,10 @@ def main() -> None:
     analysis.run()
     __import__("bench.imports", fromlist=["run"]).run()
 
+    from bench import backup
+
+    backup.run()
+
 
 if __name__ == "__main__":
     main()
