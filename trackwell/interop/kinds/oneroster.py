@@ -21,6 +21,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
 
 from trackwell.accounts import services as staff_services
 from trackwell.accounts.models import Role, User, log_action
@@ -596,6 +598,24 @@ class OneRosterImport(ImportKind):
             plan.errors.append(
                 Problem(
                     "a new member of staff needs an email address (their sign-in).",
+                    row["_row"],
+                    "email",
+                    "users.csv",
+                )
+            )
+            return None
+        try:
+            validate_email(email)
+        except ValidationError:
+            plan.errors.append(
+                Problem(f"{email!r} is not an email address.", row["_row"], "email", "users.csv")
+            )
+            return None
+        if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+            plan.errors.append(
+                Problem(
+                    f"{email} already signs in to Trackwell (another school's account, or an "
+                    "account without this email); each member of staff needs their own address.",
                     row["_row"],
                     "email",
                     "users.csv",
