@@ -153,8 +153,14 @@ def plan_rollover(school: School, edits: dict[str, Any] | None = None) -> Rollov
     if leaving is None:
         leaving = LAST_YEAR_OF_PHASE.get(school.phase, 0)
         if not school.phase:
-            top = Pupil.objects.filter(school=school, left_on__isnull=True).order_by("-nc_year")
-            leaving = top.values_list("nc_year", flat=True).first() or 6
+            # No phase recorded: the end of the stage the oldest pupils on roll are in.
+            top = (
+                Pupil.objects.filter(school=school, left_on__isnull=True)
+                .order_by("-nc_year")
+                .values_list("nc_year", flat=True)
+                .first()
+            ) or 0
+            leaving = 6 if top <= 6 else 11 if top <= 11 else 13
     plan = RolloverPlan(
         school=school,
         from_year=year,
