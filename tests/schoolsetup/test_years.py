@@ -28,8 +28,10 @@ def test_create_year_with_points_and_baseline(world: World) -> None:
         name="2027/28",
         start_date=D(2027, 9, 1),
         end_date=D(2028, 8, 31),
-        points=[PointSpec("Baseline", D(2027, 9, 20), True)]
-        + spec(("Autumn", D(2027, 12, 10)), ("Summer", D(2028, 7, 1))),
+        points=[
+            PointSpec("Baseline", D(2027, 9, 20), True),
+            *spec(("Autumn", D(2027, 12, 10)), ("Summer", D(2028, 7, 1))),
+        ],
     )
     assert [p.name for p in year.assessment_points.order_by("date")] == [
         "Baseline",
