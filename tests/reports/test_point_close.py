@@ -1,4 +1,4 @@
-"""Closing a point asks first: its date, how many bands are unconfirmed; reopening needs a reason."""
+"""Closing a point asks first (its date, unconfirmed bands); reopening needs a reason."""
 
 import datetime as dt
 

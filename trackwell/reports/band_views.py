@@ -686,7 +686,7 @@ def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
     if not reason:
         messages.warning(
             request,
-            f"Say why {point.name} {point.year.name} is being reopened: the reason is kept with it.",
+            f"Say why {point.name} {point.year.name} is being reopened: the reason is kept.",
         )
         return HttpResponseRedirect(reverse("report-points"))
     try:
