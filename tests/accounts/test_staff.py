@@ -21,7 +21,7 @@ def link_in(message: str) -> str:
 
 
 def add_staff(client: Client, world: World, **extra: object) -> User:
-    data = {
+    data: dict[str, object] = {
         "first_name": "Nia",
         "last_name": "Okafor",
         "email": "Nia.Okafor@example.org",
@@ -47,7 +47,7 @@ def test_admin_adds_staff_who_activates_from_the_emailed_link(world: World, clie
     message = mail.outbox[0]
     assert message.to == ["nia.okafor@example.org"]
     assert "Test Primary" in message.subject and "3 days" in message.body
-    path = link_in(message.body)
+    path = link_in(str(message.body))
 
     newcomer = Client()
     response = newcomer.get(path, follow=True)
@@ -66,7 +66,7 @@ def test_admin_adds_staff_who_activates_from_the_emailed_link(world: World, clie
 
 def test_set_password_link_expires(world: World, client_for, settings) -> None:
     add_staff(client_for(world.users["admin"]), world)
-    path = link_in(mail.outbox[0].body)
+    path = link_in(str(mail.outbox[0].body))
     settings.PASSWORD_RESET_TIMEOUT = -1
     response = Client().get(path, follow=True)
     assert b"This link has expired" in response.content
@@ -118,6 +118,7 @@ def test_role_and_class_changes_take_effect_on_the_next_request(world: World, cl
     assert teacher_client.get(reverse("grid", args=[world.class_a.pk, "maths"])).status_code == 404
     assert teacher_client.get(grid_b).status_code == 200
     entry = AuditEntry.objects.get(action="staff.update", object_id=str(teacher.pk))
+    assert entry.old is not None and entry.new is not None
     assert entry.old["role"] == "teacher" and entry.new["role"] == "ta"
 
 
@@ -154,7 +155,7 @@ def test_deactivating_ends_sessions_at_once(world: World, client_for) -> None:
     assert response.status_code == 302 and reverse("login") in response["Location"]
     assert not Client().login(username=teacher.username, password="test-pass-123")
     entry = AuditEntry.objects.get(action="staff.deactivate", object_id=str(teacher.pk))
-    assert entry.new["sessions_ended"] == 1
+    assert entry.new is not None and entry.new["sessions_ended"] == 1
     # And back again.
     admin.post(reverse("people-staff-active", args=[teacher.pk]), {"active": "1"})
     assert Client().login(username=teacher.username, password="test-pass-123")
@@ -191,7 +192,7 @@ def test_forgotten_password_from_the_login_page(world: World) -> None:
     response = client.post(reverse("password_reset"), {"email": "Teacher@Example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
-    path = link_in(mail.outbox[0].body)
+    path = link_in(str(mail.outbox[0].body))
     response = client.get(path, follow=True)
     set_url = response.redirect_chain[-1][0]
     client.post(set_url, {"new_password1": "fresh-pass-5521", "new_password2": "fresh-pass-5521"})

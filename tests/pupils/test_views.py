@@ -15,8 +15,8 @@ from trackwell.pupils.upn import make_upn
 pytestmark = pytest.mark.django_db
 
 
-def pupil_form(**extra: object) -> dict:
-    data = {
+def pupil_form(**extra: object) -> dict[str, object]:
+    data: dict[str, object] = {
         "upn": make_upn(823, 4444, 20, 12),
         "first_name": "Siân",
         "last_name": "D'Arcy",
@@ -164,7 +164,7 @@ def test_groups_edit_and_delete_with_audit(world: World, client_for) -> None:
     admin.post(reverse("people-group-delete", args=[group.pk]), {"confirm": "yes"})
     assert not PupilGroup.objects.filter(pk=group.pk).exists()
     entry = AuditEntry.objects.get(action="group.delete")
-    assert entry.old["pupils"] == [world.pupils_a[1].pk]
+    assert entry.old is not None and entry.old["pupils"] == [world.pupils_a[1].pk]
 
 
 def test_exports_are_formula_safe_csv(world: World, client_for) -> None:

@@ -47,4 +47,4 @@ def test_reopen_requires_a_reason_and_logs_it(world: World) -> None:
         reopen_point(user=world.users["leader"], point=autumn, reason="  ")
     reopen_point(user=world.users["leader"], point=autumn, reason="Moderation moved a week")
     entry = AuditEntry.objects.filter(action="assessment_point.reopen").get()
-    assert entry.new["reason"] == "Moderation moved a week"
+    assert entry.new is not None and entry.new["reason"] == "Moderation moved a week"

@@ -105,11 +105,14 @@ def test_rollover_keeps_last_year_and_runs_once(school_with_leavers: World) -> N
     assert not SchoolClass.objects.filter(year=new_year, nc_year=7).exists()
     # Last year's final band is each pupil's starting point for the new year.
     new_point = new_year.assessment_points.order_by("date").first()
+    assert new_point is not None
     starts = starting_points(new_point, load_band_sets(w.school.pk))
     last_band = SnapshotBand.objects.filter(
         snapshot__pupil=pupil, snapshot__point__year=w.year, band_set__kind="attainment"
     ).get()
-    assert starts[(pupil.pk, w.maths.pk)] == last_band.suggested.next_starting_point.key
+    next_start = last_band.suggested.next_starting_point
+    assert next_start is not None
+    assert starts[(pupil.pk, w.maths.pk)] == next_start.key
     # Running it again is refused.
     with pytest.raises(ValidationError):
         rollover.apply_rollover(w.users["admin"], w.school, rollover.plan_rollover(w.school))
