@@ -195,3 +195,26 @@ def test_rollover_page_preview_edit_and_apply(school_with_leavers: World, client
     grid = admin.get(reverse("grid", args=[w.class_a.pk, "maths"]))
     assert grid.status_code == 200
     assert w.pupils_a[0].last_name in grid.content.decode()
+
+
+def test_rolls_into_next_year_made_beforehand(world: World) -> None:
+    from trackwell.schoolsetup.services import PointSpec, create_year
+
+    made = create_year(
+        world.users["admin"],
+        world.school,
+        name="Next year",
+        start_date=dt.date(2027, 9, 2),
+        end_date=dt.date(2028, 7, 21),
+        points=[
+            PointSpec("Autumn", dt.date(2027, 12, 3)),
+            PointSpec("Summer", dt.date(2028, 7, 7)),
+        ],
+    )
+    plan = rollover.plan_rollover(world.school)
+    assert plan.existing_year == made and plan.name == "Next year"
+    rollover.apply_rollover(world.users["admin"], world.school, plan)
+    made.refresh_from_db()
+    assert made.is_current
+    assert AcademicYear.objects.filter(school=world.school).count() == 2
+    assert SchoolClass.objects.filter(year=made, name="4 Oak").exists()
