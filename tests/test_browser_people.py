@@ -29,9 +29,9 @@ pytestmark = [
 ]
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, *, full_page: bool = False) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"people-{name}.png"), full_page=False)
+    page.screenshot(path=str(SHOTS / f"people-{name}.png"), full_page=full_page)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -122,3 +122,37 @@ def test_admin_sets_up_a_class_and_a_teacher_who_activates_and_fills_the_grid(
     }
     ordered = sorted(newcomers, key=lambda p: (p.last_name, p.first_name))
     assert saved == {(ordered[0].pk, "2"), (ordered[1].pk, "3")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_rolls_over_and_last_year_stays_readable(
+    browser_page,  # noqa: F811
+    live_server,
+) -> None:
+    world = make_world(pupils_per_class=3, objectives=4)
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(live_server.url + reverse("login"))
+    page.fill("#id_username", world.users["admin"].username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server.url + reverse("home"))
+    page.goto(live_server.url + reverse("setup-rollover"))
+    page.wait_for_selector("h1:has-text('2026/27 into 2027/28')")
+    page.fill("#point_name_2", "Summer")
+    page.fill("#point_date_2", "2028-07-07")
+    page.fill(f"#class_name_{world.class_b.pk}", "4 Rowan")
+    page.click("button:has-text('Update the preview')")
+    page.wait_for_selector(f"#class_name_{world.class_b.pk}[value='4 Rowan']")
+    shot(page, "rollover", full_page=True)
+    page.check("input[name=confirm]")
+    page.click("button:has-text('Roll over into 2027/28')")
+    page.wait_for_selector("text=2027/28 has begun")
+    shot(page, "years")
+    # Last year's class and grid are still there, with their pupils.
+    page.goto(live_server.url + reverse("grid", args=[world.class_a.pk, "maths"]))
+    page.wait_for_selector("#grid")
+    names = page.inner_text("#grid tbody")
+    assert all(p.last_name in names for p in world.pupils_a)
+    page.goto(live_server.url + reverse("people-classes"))
+    assert "4 Rowan" in page.inner_text("main") and "4 Oak" in page.inner_text("main")
