@@ -338,3 +338,21 @@ def test_an_unreadable_upload_is_refused_with_the_reason(world: World, client_fo
     assert response.status_code == 400
     assert response.context["errors"]
     assert not PendingImport.objects.exists()
+
+
+def test_uploads_never_confirmed_are_discarded_after_a_week(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def upload(data: bytes) -> PendingImport:
+        staged = pipeline.receive(
+            user=None, school=world.school, kind="pupils", filename="p.csv", data=data, options={}
+        )
+        assert staged.pending is not None
+        return staged.pending
+
+    old = upload(_three())
+    PendingImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = upload(csv_bytes([sims_row(9, "New", "Upload")]))
+    assert list(PendingImport.objects.values_list("pk", flat=True)) == [recent.pk]

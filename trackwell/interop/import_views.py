@@ -31,11 +31,12 @@ def _user(request: HttpRequest) -> User:
 def _kinds_for(user: User) -> list[pipeline.ImportKind]:
     pipeline.load_kinds()
     framework_kinds = set(PendingImport.Kind.values)  # they have their own page in Curriculum
-    return [
+    kinds = [
         kind
-        for slug, kind in sorted(pipeline.REGISTRY.items())
+        for slug, kind in pipeline.REGISTRY.items()
         if slug not in framework_kinds and (kind.manage or access.can_manage_people)(user)
     ]
+    return sorted(kinds, key=lambda k: (k.order, k.label))
 
 
 class UploadForm(forms.Form):

@@ -21,6 +21,7 @@ See docs/imports.md for the API and the "how to add an import" checklist.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from trackwell.core.models import School
 from trackwell.curriculum.sync import StalePlan as _StalePlan
@@ -236,6 +238,8 @@ class ImportKind:
     slug: str = ""
     label: str = ""
     help: str = ""
+    # Where the kind is listed on the imports page (lower first).
+    order: int = 100
     # Spreadsheet kinds name their fields here; the pipeline then asks for a mapping step.
     mapping: MappingSpec | None = None
     limits: Limits = DEFAULT_LIMITS
@@ -484,6 +488,10 @@ def _keep(
     sha256: str,
     fields: dict[str, Any],
 ) -> PendingImport | None:
+    # Uploads hold pupils' details: ones never confirmed are not kept for long.
+    PendingImport.objects.filter(
+        school=school, created_at__lt=timezone.now() - KEEP_UPLOADS_FOR
+    ).delete()
     try:
         with transaction.atomic():
             pending, _ = PendingImport.objects.update_or_create(
@@ -496,6 +504,7 @@ def _keep(
     return pending
 
 
+KEEP_UPLOADS_FOR = dt.timedelta(days=7)
 KEEP_FAILED = Problem(
     "The upload could not be kept for its preview (the same file was probably being "
     "uploaded at the same moment); nothing was imported. Upload it again."

@@ -239,6 +239,7 @@ class TransitionImport(ImportKind):
     """Transition records from another Trackwell, kept on the receiving pupil's record."""
 
     slug = "transition"
+    order = 40
     label = "Transition records from another Trackwell (JSON)"
     help = (
         "The JSON file a pupil's last school exported from Trackwell beside their CTF: which "

@@ -43,6 +43,7 @@ class CtfImport(ImportKind):
     """Pupils arriving from another school, as their old school's MIS sent them."""
 
     slug = "ctf"
+    order = 30
     label = "Common transfer file (CTF) for arriving pupils"
     help = (
         "The XML file your MIS receives (or the DfE's school-to-school service gives you) "

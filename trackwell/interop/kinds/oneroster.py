@@ -155,6 +155,7 @@ class OneRosterImport(ImportKind):
     """A OneRoster 1.1 CSV bundle: classes, pupils, staff and enrolments of one school."""
 
     slug = "oneroster"
+    order = 20
     label = "OneRoster 1.1 bundle (zip)"
     help = (
         "A zip of OneRoster 1.1 CSV files (manifest, orgs, academicSessions, courses, classes, "
