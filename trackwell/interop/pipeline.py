@@ -595,8 +595,8 @@ def map_columns(
 ) -> Parsed:
     """Apply the mapping step (column header → field) to a kept spreadsheet and parse its rows.
 
-    The mapping is remembered for the school and kind when `remember` (and
-    differs from what was saved). On success the pending import is ready for its preview.
+    A complete mapping is remembered for the school and kind when `remember`, even
+    if some rows then have problems. On success the pending import is ready for its preview.
     """
     from trackwell.interop.mapping import remember_mapping, resolve
 
@@ -607,13 +607,14 @@ def map_columns(
     columns, problems = resolve(import_kind.mapping, table.headers, mapping)
     if problems:
         return Parsed(errors=problems)
+    if remember:
+        # The choices are right even when some rows are not: keep them for the next file.
+        remember_mapping(pending.school, pending.kind, mapping, user=user)
     options = {**pending.options, "columns": columns}
     parsed = import_kind.parse(table, options)
     if parsed.errors:
         return parsed
     with transaction.atomic():
-        if remember:
-            remember_mapping(pending.school, pending.kind, mapping, user=user)
         pending.options = options
         pending.specs = parsed.data
         pending.warnings = parsed.warnings
