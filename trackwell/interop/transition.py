@@ -39,28 +39,40 @@ MAX_OBJECTIVES = 20_000
 
 
 def _provision(pupil: Pupil) -> tuple[list[dict[str, Any]], str]:
-    """The pupil's interventions, when the provision app has its models (else a note why not)."""
-    if not apps.is_installed("trackwell.provision"):
-        return [], "not recorded"
+    """The pupil's interventions, when the provision app has its models (else a note why not).
+
+    Written against the provision app's design (branch `provision`: `Participant`
+    with its intervention, dates, SMART target and outcome, and `ParticipantMeasure`
+    entry and exit values); until those models are installed the list is empty.
+    """
     try:
         participant = apps.get_model("provision", "Participant")
     except LookupError:
         return [], "provision is not recorded in this version of Trackwell"
     items = []
-    for row in participant.objects.filter(pupil=pupil).select_related("intervention"):
-        intervention = getattr(row, "intervention", None)
+    rows = participant.objects.filter(pupil=pupil).select_related("intervention")
+    for row in rows.prefetch_related("values__measure"):
+        intervention = row.intervention
+        area = getattr(intervention, "get_area_display", None)
+        outcome = getattr(row, "get_outcome_display", None)
         items.append(
             {
-                "intervention": str(getattr(intervention, "name", "") or intervention or ""),
-                "area": str(getattr(intervention, "area", "") or ""),
-                "started_on": _iso(
-                    getattr(row, "started_on", None) or getattr(row, "start_date", None)
-                ),
-                "ended_on": _iso(getattr(row, "ended_on", None) or getattr(row, "end_date", None)),
-                "entry_measure": str(getattr(row, "entry_measure", "") or ""),
+                "intervention": str(getattr(intervention, "name", "")),
+                "area": str(area() if callable(area) else getattr(intervention, "area", "")),
+                "started_on": _iso(getattr(row, "joined_on", None)),
+                "ended_on": _iso(getattr(row, "left_on", None)),
                 "target": str(getattr(row, "target", "") or ""),
-                "exit_measure": str(getattr(row, "exit_measure", "") or ""),
-                "outcome": str(getattr(row, "outcome", "") or ""),
+                "outcome": str((outcome() if callable(outcome) else "") or ""),
+                "measures": [
+                    {
+                        "measure": str(value.measure),
+                        "entry": None if value.entry_value is None else str(value.entry_value),
+                        "entry_date": _iso(value.entry_date),
+                        "exit": None if value.exit_value is None else str(value.exit_value),
+                        "exit_date": _iso(value.exit_date),
+                    }
+                    for value in row.values.all()
+                ],
             }
         )
     return items, "recorded"
