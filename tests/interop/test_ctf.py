@@ -323,3 +323,15 @@ def test_export_and_import_commands(world: World, other_world: World, tmp_path: 
     )
     assert TransitionRecord.objects.filter(pupil__school=other_world.school).count() == 1
     assert PupilAttributeChange.objects.filter(pupil__school=other_world.school).exists()
+
+
+def test_transition_records_the_database_could_not_keep_are_refused(world: World) -> None:
+    record = transition_record(_secure_and_gap(world))
+    for bad in (
+        json.dumps(record).replace('"version": 1', '"version": NaN').encode(),
+        json.dumps({**record, "note": "a\u0000b"}).encode(),
+    ):
+        problems = pipeline.prepare(
+            school=world.school, kind="transition", data=bad, options={}
+        ).problems
+        assert problems, bad[:60]

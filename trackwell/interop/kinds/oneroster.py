@@ -607,6 +607,8 @@ class OneRosterImport(ImportKind):
             return None
         try:
             validate_email(email)
+            if len(email) > 150:  # the email is their username
+                raise ValidationError("too long")
         except ValidationError:
             plan.errors.append(
                 Problem(f"{email!r} is not an email address.", row["_row"], "email", "users.csv")
