@@ -284,6 +284,7 @@ def main() -> None:
     from bench import analysis
 
     analysis.run()
+    __import__("bench.imports", fromlist=["run"]).run()
 
     from bench import backup
 
