@@ -34,8 +34,10 @@ run: setup
 
 ## Serve Trackwell with production settings under gunicorn on 127.0.0.1:$(PORT):
 ## DEBUG off, static files collected and served by WhiteNoise, a secret key kept in
-## var/secret_key. Plain HTTP on loopback only (HTTPS=false); see docs/deploy.md.
+## var/secret_key. Plain HTTP on loopback only (HTTPS=false), always the local demo
+## database (never a DATABASE_URL from the environment); see docs/deploy.md.
 SERVE_ENV = DEBUG=false HTTPS=false SERVE_COLLECTED_STATIC=true \
+	DATABASE_URL=sqlite:///$(CURDIR)/var/trackwell.sqlite3 \
 	SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS=127.0.0.1,localhost
 serve: setup
 	@test -s var/secret_key || (umask 077 && $(BIN)/python -c \

@@ -20,5 +20,7 @@ max_requests_jitter = 200
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# The proxy in front sets X-Forwarded-Proto; trust it only from the proxy's address.
+# Addresses whose X-Forwarded-* headers gunicorn itself believes. Django reads
+# X-Forwarded-Proto whoever sends it (with HTTPS on), so bind gunicorn to
+# loopback or a private network only the proxy reaches, and have the proxy overwrite it.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.api.conftest import ApiClient
 from tests.factories import World, make_trust_leader
+from trackwell.accounts import access
 from trackwell.accounts.models import AuditEntry
 from trackwell.api.models import ApiKey, hash_secret
 
@@ -115,3 +116,27 @@ def test_rate_limit_answers_429_with_retry_after(world: World, make_key, setting
     assert response.status_code == 429
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response.json()["status"] == 429
+
+
+def test_a_keys_own_account_is_not_staff_and_dies_with_the_key(
+    world: World, client_for, make_key
+) -> None:
+    key, secret = make_key(["people:read"])
+    assert key.user not in set(access.managed_staff(world.users["admin"]))
+    client_for(world.users["admin"]).post(reverse("api:key-revoke", args=[key.pk]))
+    key.user.refresh_from_db()
+    assert key.user.is_active is False
+    # Even if the key row were un-revoked by hand, its deactivated account cannot act.
+    ApiKey.objects.filter(pk=key.pk).update(revoked_at=None)
+    assert ApiClient(secret).get(SCHOOL_URL).status_code == 401
+
+
+def test_a_forged_cursor_is_not_found_not_a_server_error(world: World, make_key) -> None:
+    import base64
+
+    _, secret = make_key(["judgements:read"])
+    for raw in (b"p=abc", b"p=99999999999999999999999", b"o=-1&p=1"):
+        cursor = base64.b64encode(raw).decode()
+        response = ApiClient(secret).get("/api/v1/judgements/", cursor=cursor)
+        assert response.status_code == 404, raw
+        assert response["Content-Type"] == "application/problem+json"

@@ -72,3 +72,35 @@ def test_inserts_still_work(world: World) -> None:
     log_action(school=world.school, user=None, action="another", obj=world.school)
     assert AuditEntry.objects.filter(action="another").exists()
     assert _history_count == 1
+
+
+def test_truncate_is_refused_on_postgresql(world: World) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("TRUNCATE is a PostgreSQL statement; SQLite has DELETE only")
+    _history(world)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # Run the test transaction's deferred checks first, so only our trigger can refuse.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE assessment_judgementhistory CASCADE")
+    assert JudgementHistory.objects.count() == 1
+
+
+@pytest.mark.parametrize("table", ["analysis_snapshot", "analysis_snapshotband"])
+def test_snapshot_tables_are_append_only_too(world: World, table: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+                [table],
+            )
+        else:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE c.relname = %s AND NOT t.tgisinternal",
+                [table],
+            )
+        assert cursor.fetchone()[0] == 2

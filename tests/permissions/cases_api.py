@@ -108,9 +108,9 @@ CASES = {
     "api:v1:objective-detail": _read(CURRICULUM_DETAIL, kwargs=lambda w: _pk(w.objectives[0])),
     "api:v1:judgement-list": _read(LIST),
     "api:v1:judgement-detail": _read(kwargs=_judgement),
-    # A post without cells: 400 naming the missing field, for everyone signed in (what
+    # A form post is not JSON: 415 naming the media type, for everyone signed in (what
     # each may write is checked cell by cell, tests/api/test_judgements.py).
     "api:v1:judgement-bulk": Entry(
-        get=expect(405, anonymous=API_ANON), post=expect(400, anonymous=API_ANON)
+        get=expect(405, anonymous=API_ANON), post=expect(415, anonymous=API_ANON)
     ),
 }

@@ -380,7 +380,9 @@ def get_school_account_for_user(user: User, account_id: int) -> User:
     """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
     school = school_of(user)
     try:
-        account = User.objects.select_related("school").get(pk=account_id, school=school)
+        account = User.objects.select_related("school").get(
+            pk=account_id, school=school, api_key__isnull=True
+        )
     except User.DoesNotExist:
         raise Http404("No such account") from None
     security_school(user, edit=True)
@@ -437,8 +439,12 @@ def _managed(user: User, model: type["Model"], object_id: int) -> Any:
 
 
 def managed_staff(user: User) -> QuerySet[User]:
-    """Staff accounts of the manager's school (404 for everyone else)."""
-    return User.objects.filter(school_id=people_school(user).pk)
+    """Staff accounts of the manager's school (404 for everyone else).
+
+    An API key's own account is not a member of staff: it is managed (and
+    revoked) on the API keys page only.
+    """
+    return User.objects.filter(school_id=people_school(user).pk, api_key__isnull=True)
 
 
 def get_staff_for_user(user: User, staff_id: int) -> User:

@@ -42,7 +42,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         )
         if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(token)):
             raise exceptions.AuthenticationFailed("Unknown API key.")
-        if key.revoked_at is not None:
+        if key.revoked_at is not None or not key.user.is_active:
             raise exceptions.AuthenticationFailed("This API key has been revoked.")
         if key.expires_at is not None and key.expires_at <= timezone.now():
             raise exceptions.AuthenticationFailed("This API key has expired.")

@@ -97,6 +97,8 @@ def revoke_key(*, by: User, key: ApiKey) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
+            # Its account can never act again, whatever happens to the key row.
+            User.objects.filter(pk=key.user_id).update(is_active=False)
             log_action(
                 school=key.school,
                 user=by,

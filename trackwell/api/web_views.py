@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from trackwell.accounts.models import Role, User
@@ -62,6 +63,7 @@ def _manager(request: HttpRequest) -> User:
     return user
 
 
+@never_cache  # the page that shows a new key once must not come back from a cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def key_list(request: HttpRequest) -> HttpResponse:

@@ -385,6 +385,36 @@ def set_cells(
     if errors:
         raise ValidationError(errors)
     now = timezone.now()
+    try:
+        return _write_cells(user, school_id, wanted, seen, now, source)
+    except IntegrityError:
+        # Another request created one of these cells between our read and our insert:
+        # nothing of ours was saved; answer with the cells as they are now.
+        latest = {
+            (j.pupil_id, j.objective_id): j
+            for j in Judgement.objects.select_related("level", "updated_by").filter(
+                pupil_id__in={c.pupil_id for c, _ in wanted},
+                objective_id__in={c.objective_id for c, _ in wanted},
+            )
+        }
+        raise StaleEdit(
+            [
+                _state(latest.get((c.pupil_id, c.objective_id)), c.pupil_id, c.objective_id)
+                for c, _ in wanted
+                if latest.get((c.pupil_id, c.objective_id)) is not None
+            ]
+        ) from None
+
+
+def _write_cells(
+    user: User,
+    school_id: int,
+    wanted: list[tuple[CellWrite, RatingLevel | None]],
+    seen: set[tuple[int, int]],
+    now: datetime,
+    source: str,
+) -> list[CellState]:
+    """The writing half of `set_cells`: lock, check versions, write, keep history."""
     with transaction.atomic():
         existing = {
             (j.pupil_id, j.objective_id): j

@@ -88,6 +88,10 @@ def install_sql(vendor: str, table: str) -> list[str]:
             f"DROP TRIGGER IF EXISTS {no_update} ON {table}",
             f"""CREATE TRIGGER {no_update} BEFORE UPDATE OR DELETE ON {table}
                 FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()""",
+            # Row triggers do not fire on TRUNCATE; a statement trigger does.
+            f"DROP TRIGGER IF EXISTS {no_delete} ON {table}",
+            f"""CREATE TRIGGER {no_delete} BEFORE TRUNCATE ON {table}
+                FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()""",
         ]
     return []
 
@@ -98,7 +102,10 @@ def uninstall_sql(vendor: str, table: str) -> list[str]:
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {no_update}", f"DROP TRIGGER IF EXISTS {no_delete}"]
     if vendor == "postgresql":
-        return [f"DROP TRIGGER IF EXISTS {no_update} ON {table}"]
+        return [
+            f"DROP TRIGGER IF EXISTS {no_update} ON {table}",
+            f"DROP TRIGGER IF EXISTS {no_delete} ON {table}",
+        ]
     return []
 
 

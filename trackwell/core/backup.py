@@ -172,6 +172,9 @@ def backup(output: Path) -> Manifest:
     if connection.in_atomic_block:
         raise BackupError("Run backups outside a transaction, so they see committed data.")
     connection.ensure_connection()
+    # Backups hold children's special-category data: readable by their owner only.
+    output.touch(mode=0o600)
+    output.chmod(0o600)
     if connection.vendor == "sqlite":
         target = sqlite3.connect(output)
         try:
@@ -198,6 +201,7 @@ def backup(output: Path) -> Manifest:
         migrations=migrations,
     )
     manifest_path(output).write_text(manifest.as_json())
+    manifest_path(output).chmod(0o600)
     return manifest
 
 

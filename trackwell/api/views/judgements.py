@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -110,12 +111,20 @@ class JudgementViewSet(ReadOnly):
             school_class__in=access.editable_classes(user)
         ).values_list("pupil_id", flat=True)
         try:
-            states = set_cells(
-                user=user,
-                editable_pupil_ids=editable,
-                cells=cells,
-                source=JudgementHistory.Source.API,
-            )
+            with transaction.atomic():  # the cells and their audit entry, or neither
+                states = set_cells(
+                    user=user,
+                    editable_pupil_ids=editable,
+                    cells=cells,
+                    source=JudgementHistory.Source.API,
+                )
+                log_action(
+                    school=access.school_of(user),
+                    user=user,
+                    action="api_judgements_bulk",
+                    obj=request.auth if request.auth is not None else user,
+                    new={"cells": len(cells)},
+                )
         except OutOfScope as exc:
             return problem(
                 404,
@@ -133,12 +142,4 @@ class JudgementViewSet(ReadOnly):
                 slug="conflict",
                 conflicts=[c.as_dict() for c in exc.current],
             )
-        key = request.auth
-        log_action(
-            school=access.school_of(user),
-            user=user,
-            action="api_judgements_bulk",
-            obj=key if key is not None else user,
-            new={"cells": len(cells)},
-        )
         return Response({"cells": [c.as_dict() for c in states]})
