@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.factories import World
 from tests.permissions.matrix import ROLES, load_cases
+from trackwell.core.append_only import allow_erasure
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,10 @@ def test_every_page_escapes_every_text_users_set(world: World) -> None:
     for user in world.users.values():
         user.first_name, user.last_name = PAYLOAD, PAYLOAD
         user.save()
-    assert _poison() > 20
+    # Judgement history is append-only in the database; this hostile set-up is the one
+    # rewrite of it a test may make.
+    with allow_erasure():
+        assert _poison() > 20
     clients: dict[str, Client] = {}
     leaks = []
     shown = 0
