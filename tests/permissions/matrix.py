@@ -138,7 +138,31 @@ def _request(client: Client, method: str, url: str, entry: Entry, world: World) 
             transaction.set_rollback(True)
     except Exception as exc:  # a 500: report it with the others
         return f"{type(exc).__name__}: {exc}"[:200]
+    missing = missing_headers(response)
+    if missing:
+        return f"{response.status_code} without {', '.join(missing)}"
     return response.status_code
+
+
+def missing_headers(response: Any) -> list[str]:
+    """Security headers every page must carry (a content security policy without inline
+    script, no MIME sniffing, no framing, no referrer to other sites)."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    missing = []
+    policy = response.get("Content-Security-Policy", "")
+    script = next((p for p in policy.split(";") if p.strip().startswith("script-src")), "")
+    if not script or "'unsafe-inline'" in script:
+        missing.append("a content security policy without inline script")
+    if "frame-ancestors 'none'" not in policy:
+        missing.append("frame-ancestors 'none'")
+    expected = {
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+    }
+    missing += [f"{k}: {v}" for k, v in expected.items() if response.get(k) != v]
+    return missing
 
 
 def clients(world: World) -> dict[str, Client]:

@@ -45,6 +45,7 @@ def _form(client: Client, band_set: BandSet) -> dict[str, Any]:
         "description": doc["description"],
         "band-count": len(doc["bands"]),
         "rule-count": len(rules),
+        "version": response.context["band_set"].version,  # the page's hidden version
     }
     if doc["active"]:
         data["active"] = "on"
@@ -144,6 +145,7 @@ def _form_from_page(page) -> dict[str, Any]:
         "active": "on" if doc["active"] else "",
         "band-count": len(doc["bands"]),
         "rule-count": len(rules),
+        "version": page.context["band_set"].version,  # the page's hidden version
     }
     for i, b in enumerate(doc["bands"]):
         data.update(

@@ -181,7 +181,12 @@ def test_rule_editor_previews_without_saving_then_saves(world: World, client_for
     url = reverse("report-band-set", args=[band_set.pk])
     form = client.get(url)
     rule_count = len(form.context["rules"])
-    data = {"name": "Attainment", "active": "on", "rule-count": rule_count}
+    data = {
+        "name": "Attainment",
+        "active": "on",
+        "rule-count": rule_count,
+        "version": form.context["band_set"].version,  # the page's hidden version
+    }
     for i, band in enumerate(form.context["doc"]["bands"]):
         data[f"band-{i}-label"] = band["label"]
         data[f"band-{i}-colour"] = band["colour"]

@@ -10,15 +10,17 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import EllipsisType
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import F, ProtectedError
 from django.utils.text import slugify
 
 from trackwell.accounts.models import log_action
 from trackwell.core.models import AssessmentPoint, School
+from trackwell.core.versioning import EditConflict, FieldDifference, check_version
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup
 
@@ -37,6 +39,26 @@ from .models import (
     SnapshotBand,
     StartingPoint,
 )
+
+
+def _check_band_set_version(band_set: BandSet, expected: int | None, doc: Any) -> None:
+    """Lock the set; if it moved on, an EditConflict with its name and bands both ways."""
+    locked = BandSet.objects.select_for_update().get(pk=band_set.pk)
+    band_set.version = locked.version
+    try:
+        check_version(
+            locked,
+            expected,
+            yours={"name": doc["name"], "description": doc.get("description", "")},
+            labels={"name": "Name", "description": "Description"},
+            what=f"The band set {locked.name}",
+        )
+    except EditConflict as conflict:
+        theirs = ", ".join(b["label"] for b in export_band_set(locked)["bands"])
+        yours = ", ".join(b["label"] for b in doc["bands"])
+        if theirs != yours:
+            conflict.differences.append(FieldDifference("bands", "Bands", yours, theirs))
+        raise
 
 
 def export_band_set(band_set: BandSet) -> dict[str, Any]:
@@ -58,18 +80,22 @@ def save_band_set(
     doc: Any,
     band_set: BandSet | None = None,
     order: int | None = None,
+    expected_version: int | EllipsisType | None = ...,
 ) -> BandSet:
     """Create or replace a band set from a document, all or nothing.
 
     Without `band_set`, the set of the same name is replaced (or a new one
     made). Bands are matched by key; a band that appears in closed snapshots
-    cannot be removed, only renamed.
+    cannot be removed, only renamed. With `expected_version` (the editor's), a set
+    changed since is an EditConflict naming both versions of its name and bands.
     """
     known = set(StartingPoint.objects.filter(school=school).values_list("key", flat=True))
     errors = validate_document(doc, known)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        if band_set is not None and expected_version is not ...:
+            _check_band_set_version(band_set, expected_version, doc)
         if band_set is None:
             band_set = BandSet.objects.filter(school=school, name=doc["name"]).first()
         elif (
@@ -111,6 +137,8 @@ def save_band_set(
             band_set.description = doc.get("description", "")
             band_set.is_active = doc.get("active", True)
             band_set.save()
+            BandSet.objects.filter(pk=band_set.pk).update(version=F("version") + 1)
+            band_set.refresh_from_db(fields=["version"])
         existing = {b.key: b for b in band_set.bands.all()}
         BandRule.objects.filter(band__band_set=band_set).delete()
         keep = {b["key"] for b in doc["bands"]}

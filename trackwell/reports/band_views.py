@@ -32,6 +32,7 @@ from trackwell.analysis.models import BandConfirmation, BandSet, StartingPoint
 from trackwell.analysis.rules import parse_conditions
 from trackwell.core.limits import JsonLimits, LimitExceeded, load_json
 from trackwell.core.models import AssessmentPoint
+from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import PALETTE, Subject
 from trackwell.pupils.models import Pupil
 
@@ -502,6 +503,7 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
     errors: list[str] = []
     changes: list[str] = []
     saved = False
+    conflict: EditConflict | None = None
     if request.method == "POST":
         doc, errors, _ = _document_from_post(request.POST, current)
         changes = _changes(band_set, current, doc)
@@ -510,7 +512,16 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
             errors = validate_document(doc, known)
         if not errors and request.POST.get("action") == "save":
             try:
-                services.save_band_set(user=user, school=school, doc=doc, band_set=band_set)
+                services.save_band_set(
+                    user=user,
+                    school=school,
+                    doc=doc,
+                    band_set=band_set,
+                    expected_version=parse_version(request.POST.get("version")),
+                )
+            except EditConflict as exc:
+                conflict = exc
+                band_set.refresh_from_db(fields=["version"])
             except ValidationError as exc:
                 errors = exc.messages
             else:
@@ -521,6 +532,7 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]))
     context = {
         "band_set": band_set,
+        "conflict": conflict,
         "doc": doc,
         "errors": errors,
         "changes": changes,
@@ -541,7 +553,8 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
     }
     if request.headers.get("X-Requested-With") == "preview":
         return render(request, "reports/_band_preview.html", context, status=400 if errors else 200)
-    return render(request, "reports/band_set.html", context, status=400 if errors else 200)
+    status = 409 if conflict else 400 if errors else 200
+    return render(request, "reports/band_set.html", context, status=status)
 
 
 def _condition_text(c: dict[str, Any]) -> str:

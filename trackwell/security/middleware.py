@@ -78,15 +78,14 @@ class MFARequiredMiddleware:
 MAX_ID = 2**63 - 1
 
 
-def _is_api(request: HttpRequest) -> bool:
-    return request.path.startswith("/api/")
-
-
 def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
-    if _is_api(request):
-        from trackwell.api.problems import problem_response
-
-        return problem_response(400, message)
+    if request.path.startswith("/api/"):
+        # The API answers problem details (RFC 9457), as its own errors do.
+        return JsonResponse(
+            {"title": "Bad request", "status": 400, "detail": message},
+            status=400,
+            content_type="application/problem+json",
+        )
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"error": "bad_request", "message": message}, status=400)
     return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
@@ -109,16 +108,20 @@ class BadInputMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return None  # the API validates its own input and answers problem details
         for value in [*view_args, *view_kwargs.values()]:
             if isinstance(value, int) and not 0 <= value <= MAX_ID:
-                if _is_api(request):
-                    from trackwell.api.problems import problem_response
-
-                    return problem_response(404, "Not found, or not yours to see.")
                 raise Http404("No such page")
-        # The API parses its own (JSON) bodies and refuses NUL characters itself; reading
-        # request.POST here would turn a malformed body into an HTML error page.
-        for query in (request.GET,) if _is_api(request) else (request.GET, request.POST):
+        queries = [request.GET]
+        # Form bodies only: the API parses its JSON itself, and a malformed multipart
+        # body is left for the view to answer.
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            try:
+                queries.append(request.POST)
+            except Exception:
+                return None
+        for query in queries:
             for key, values in query.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return _bad_request(
