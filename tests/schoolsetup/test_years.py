@@ -151,7 +151,7 @@ def test_a_point_with_confirmed_bands_is_not_removed(world: World) -> None:
         pupil=world.pupils_a[0],
         subject=world.maths,
         band_set=band_set,
-        band=band_set.bands.first(),
+        band=band_set.bands.all()[0],
     )
     with pytest.raises(ValidationError) as exc:
         services.update_year(
