@@ -356,10 +356,7 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
                 points=plan.points,
                 make_current=True,
             )
-        for pupil in plan.leavers:
-            pupil_services.mark_left(
-                user, school, pupil, left_on=plan.left_on, reason="End of the school's last year"
-            )
+        _mark_leavers(user, school, plan)
         _promote(user, school, plan.start_date)
         created = []
         if not plan.classes_from_import:
@@ -393,6 +390,37 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
         )
         log_action(school=school, user=user, action="year.rollover", obj=rollover, new=summary)
     return rollover
+
+
+def _mark_leavers(user: Any, school: School, plan: RolloverPlan) -> int:
+    """The last year group marked as left, in bulk (as `mark_left`, logged the same way).
+
+    The new year is current by now, so their classes (all of last year) stay as they were.
+    """
+    reason = "End of the school's last year"
+    if plan.left_on < min((p.date_of_birth for p in plan.leavers), default=plan.left_on):
+        raise ValidationError({"left_on": "The leaving date is before a leaver's date of birth."})
+    ids = [p.pk for p in plan.leavers]
+    leaving = Pupil.objects.filter(school=school, pk__in=ids, left_on__isnull=True)
+    found = list(leaving.values_list("pk", flat=True))
+    leaving.update(left_on=plan.left_on, leaving_reason=reason, version=F("version") + 1)
+    who = user if getattr(user, "pk", None) else None
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                school=school,
+                user=who,
+                action="pupil.left",
+                object_type=Pupil._meta.label,
+                object_id=str(pk),
+                old={"classes": []},
+                new={"left_on": plan.left_on.isoformat(), "reason": reason},
+            )
+            for pk in found
+        ],
+        batch_size=500,
+    )
+    return len(found)
 
 
 def _promote(user: Any, school: School, from_day: dt.date) -> int:
