@@ -83,6 +83,9 @@ def _clean_values(values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
     for name, value in values.items():
         if name in unknown or name in errors:
             continue
+        if isinstance(value, str) and "\x00" in value:
+            errors[name] = f"{LABELS[name]} holds a character that cannot be stored."
+            continue
         if name == "upn":
             upn = str(value or "").strip().upper()
             if not is_valid_upn(upn):
@@ -518,7 +521,7 @@ def _clean_class(
     school: School, year: Any, name: str, nc_year: Any, exclude_pk: int | None
 ) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = (name or "").strip()
+    name = (name or "").strip().replace("\x00", "")
     if year is None or year.school_id != school.pk:
         raise ValidationError({"year": "Choose one of the school's academic years."})
     if not name:
@@ -657,8 +660,8 @@ def _clean_group(
     from trackwell.pupils.models import PupilGroup
 
     errors: dict[str, str] = {}
-    name = (name or "").strip()
-    description = (description or "").strip()
+    name = (name or "").strip().replace("\x00", "")
+    description = (description or "").strip().replace("\x00", "")
     if not name:
         errors["name"] = "Give the group a name."
     elif len(name) > 100:

@@ -39,7 +39,9 @@ def _check_year(
 ) -> tuple[str, dt.date, dt.date]:
     errors: dict[str, str] = {}
     name = (name or "").strip()
-    if not name:
+    if "\x00" in name:
+        errors["name"] = "The name holds a character that cannot be stored."
+    elif not name:
         errors["name"] = "Give the year a name, for example 2026/27."
     elif len(name) > 20:
         errors["name"] = "The name is longer than 20 characters."
@@ -88,7 +90,9 @@ def _check_points(points: Sequence[PointSpec], start: dt.date, end: dt.date) -> 
     names = [p.name.strip().lower() for p in points]
     for i, p in enumerate(points, start=1):
         label = f"point_{i}"
-        if not p.name.strip():
+        if "\x00" in p.name:
+            errors[label] = f"Point {i}: the name holds a character that cannot be stored."
+        elif not p.name.strip():
             errors[label] = f"Point {i}: give it a name, for example Autumn."
         elif len(p.name.strip()) > 60:
             errors[label] = f"Point {i}: the name is longer than 60 characters."
