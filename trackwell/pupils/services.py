@@ -62,7 +62,8 @@ def english_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A value as the text kept in dated changes and the audit log (yes/no for booleans)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
@@ -226,7 +227,7 @@ def create_pupil(
                 pupil=pupil,
                 field=name,
                 old_value="",
-                new_value=_as_text(values[name]),
+                new_value=as_text(values[name]),
                 effective_from=when,
                 recorded_by=_user_or_none(user),
             )
@@ -237,7 +238,7 @@ def create_pupil(
             user=user,
             action="pupil.create",
             obj=pupil,
-            new={k: _as_text(v) for k, v in values.items()},
+            new={k: as_text(v) for k, v in values.items()},
         )
         if school_class is not None:
             _enrol(user, school, pupil, school_class)
@@ -293,7 +294,7 @@ def update_pupil(
                         )
                     }
                 )
-        old = {name: _as_text(getattr(current, name)) for name in changed}
+        old = {name: as_text(getattr(current, name)) for name in changed}
         for name in changed:
             setattr(current, name, values[name])
         save_versioned(current, changed)
@@ -303,7 +304,7 @@ def update_pupil(
                 pupil=current,
                 field=name,
                 old_value=old[name],
-                new_value=_as_text(values[name]),
+                new_value=as_text(values[name]),
                 effective_from=when,
                 recorded_by=_user_or_none(user),
             )
@@ -316,7 +317,7 @@ def update_pupil(
             obj=current,
             old=old,
             new={
-                **{name: _as_text(values[name]) for name in changed},
+                **{name: as_text(values[name]) for name in changed},
                 **({"effective_from": when.isoformat()} if dated else {}),
             },
         )
