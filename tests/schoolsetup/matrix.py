@@ -20,4 +20,3 @@ def check(client: Client, method: str, url: str, allowed: bool) -> int:
     else:
         assert status == 404, (url, method, status)
     return status
-
