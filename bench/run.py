@@ -291,6 +291,10 @@ def main() -> None:
 
     backup.run()
 
+    from bench import people
+
+    people.run()
+
 
 if __name__ == "__main__":
     main()

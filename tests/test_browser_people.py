@@ -96,14 +96,14 @@ def test_admin_sets_up_a_class_and_a_teacher_who_activates_and_fills_the_grid(
     assert link
     page.goto(link.group(0))
     page.wait_for_selector("h1:has-text('Choose your password')")
-    page.fill("#id_new_password1", "rhian-sets-a-good-one-42")
-    page.fill("#id_new_password2", "rhian-sets-a-good-one-42")
+    page.fill("#id_new_password1", "Tulip-harbour-lantern-93")
+    page.fill("#id_new_password2", "Tulip-harbour-lantern-93")
     shot(page, "set-password")
     page.click("button:has-text('Save my password')")
     page.wait_for_selector("h1:has-text('Your password is saved')")
     page.click("a:has-text('Sign in')")
     page.fill("#id_username", "rhian.evans@example.org")
-    page.fill("#id_password", "rhian-sets-a-good-one-42")
+    page.fill("#id_password", "Tulip-harbour-lantern-93")
     page.click("button[type=submit]")
     page.wait_for_url(live_server.url + reverse("home"))
 

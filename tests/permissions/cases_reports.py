@@ -53,6 +53,7 @@ def _imported(w: World) -> dict[str, Any]:
 
 
 CASES = {
+    "report-point-close-confirm": Entry(get=MANAGE, post=NOT_ALLOWED, kwargs=_point),
     "report-school": Entry(get=AGGREGATE, post=NOT_ALLOWED),
     "report-groups": Entry(get=AGGREGATE, post=NOT_ALLOWED),
     "report-trust": Entry(get=TRUST, post=NOT_ALLOWED),

@@ -194,3 +194,31 @@ def test_classes_of_a_year_that_has_ended_keep_their_pupils(world: World) -> Non
     assert "which has ended" in exc.value.message_dict["school_class"][0]
     with pytest.raises(ValidationError):
         services.remove_from_class(world.users["admin"], world.school, world.pupils_a[0], old_class)
+
+
+def test_a_leavers_judgements_are_read_only_in_last_years_grid(world: World) -> None:
+    from trackwell.assessment.services import set_judgement
+
+    old_year = AcademicYear.objects.create(
+        school=world.school,
+        name="2025/26",
+        start_date=dt.date(2025, 9, 1),
+        end_date=dt.date(2026, 8, 31),
+    )
+    old_class = SchoolClass.objects.create(
+        school=world.school, year=old_year, name="2 Elm", nc_year=2
+    )
+    pupil = world.pupils_a[0]
+    Enrolment.objects.create(school=world.school, pupil=pupil, school_class=old_class)
+    services.mark_left(world.users["admin"], world.school, pupil, left_on=dt.date(2026, 12, 1))
+    with pytest.raises(ValidationError) as exc:
+        set_judgement(
+            user=world.users["admin"],
+            school_class=old_class,
+            framework=world.framework_y2,
+            pupil_id=pupil.pk,
+            objective_id=world.framework_y2.objectives.first().pk,  # type: ignore[union-attr]
+            code="2",
+            expected_version=0,
+        )
+    assert "has left the school" in exc.value.messages[0]

@@ -6,8 +6,6 @@ from django.test import Client
 
 from tests.factories import World
 
-# Roles that manage people (a leader only where the school's setting allows).
-MANAGERS = {"admin"}
 ROLES = ["admin", "leader", "teacher", "other_teacher", "ta", "senco", "governor"]
 
 Url = tuple[str, str, Callable[[World], str]]
@@ -22,9 +20,3 @@ def check(client: Client, method: str, url: str, allowed: bool) -> int:
     else:
         assert status == 404, (url, method, status)
     return status
-
-
-def wrong_method(client: Client, method: str, url: str) -> None:
-    """GET-only pages refuse POST and POST-only actions refuse GET (405), never a 500."""
-    response = client.post(url, {}) if method == "GET" else client.get(url)
-    assert response.status_code in (405, 200, 302, 400), (url, response.status_code)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import World, make_pupils
+from trackwell.accounts.models import AuditEntry
 from trackwell.analysis.defaults import create_default_bands
 from trackwell.analysis.evaluation import load_band_sets, starting_points
 from trackwell.analysis.models import PupilFramework, Snapshot, SnapshotBand
@@ -96,6 +97,14 @@ def test_rollover_keeps_last_year_and_runs_once(school_with_leavers: World) -> N
     # Pupils moved up a year into next year's classes; Year 6 left, kept.
     pupil.refresh_from_db()
     assert pupil.nc_year == 4
+    from trackwell.pupils.services import attribute_on
+
+    assert attribute_on(pupil, "nc_year", dt.date(2027, 9, 1)) == "4"
+    change = pupil.attribute_changes.get(field="nc_year")
+    assert (change.old_value, change.effective_from) == ("3", dt.date(2027, 9, 1))
+    assert AuditEntry.objects.filter(
+        action="pupil.update", object_id=str(pupil.pk), new__nc_year="4"
+    ).exists()
     four_oak = SchoolClass.objects.get(year=new_year, name="4 Oak")
     assert set(four_oak.pupils.values_list("pk", flat=True)) == {p.pk for p in w.pupils_a}
     for leaver in w.year6:  # type: ignore[attr-defined]

@@ -29,7 +29,7 @@ FLAGS = [
     "--admin-email=Office@HollowLane.example",
     "--admin-first-name=Ada",
     "--admin-last-name=Brook",
-    "--admin-password=a-long-office-secret-77",
+    "--admin-password=Tulip-harbour-lantern-93",
     "--noinput",
 ]
 
@@ -61,7 +61,7 @@ def test_flags_make_a_school_an_admin_can_sign_in_to() -> None:
     text = out.getvalue()
     assert "/accounts/login/" in text and "office@hollowlane.example" in text
     client = Client()
-    assert client.login(username="office@hollowlane.example", password="a-long-office-secret-77")
+    assert client.login(username="office@hollowlane.example", password="Tulip-harbour-lantern-93")
     assert client.get("/people/staff/").status_code == 200
 
 

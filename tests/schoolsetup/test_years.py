@@ -136,3 +136,57 @@ def test_make_current_moves_the_grid_to_the_new_year(world: World, client_for) -
     assert new.is_current and not world.year.is_current
     page = admin.get(reverse("setup-years")).content.decode()
     assert "2027/28" in page and "current year" in page
+
+
+def test_a_point_with_confirmed_bands_is_not_removed(world: World) -> None:
+    from trackwell.analysis.defaults import create_default_bands
+    from trackwell.analysis.models import BandConfirmation
+
+    sets = create_default_bands(world.school)
+    autumn = world.year.assessment_points.get()
+    band_set = sets[0]
+    BandConfirmation.objects.create(
+        school=world.school,
+        point=autumn,
+        pupil=world.pupils_a[0],
+        subject=world.maths,
+        band_set=band_set,
+        band=band_set.bands.all()[0],
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.update_year(
+            world.users["admin"],
+            world.school,
+            world.year,
+            name="2026/27",
+            start_date=D(2026, 9, 1),
+            end_date=D(2027, 8, 31),
+            points=spec(("Spring", D(2027, 3, 1)), ("Summer", D(2027, 7, 1))),
+            expected_version=world.year.version,
+        )
+    assert "confirmed bands at Autumn" in exc.value.message_dict["points"][0]
+    assert AssessmentPoint.objects.filter(pk=autumn.pk).exists()
+
+
+def test_swapping_two_point_names_is_a_clear_message_not_an_error(world: World) -> None:
+    summer = AssessmentPoint.objects.create(
+        school=world.school, year=world.year, name="Summer", date=D(2027, 7, 1)
+    )
+    autumn = world.year.assessment_points.get(name="Autumn")
+    with pytest.raises(ValidationError) as exc:
+        services.update_year(
+            world.users["admin"],
+            world.school,
+            world.year,
+            name="2026/27",
+            start_date=D(2026, 9, 1),
+            end_date=D(2027, 8, 31),
+            points=[
+                PointSpec("Summer", autumn.date, pk=autumn.pk),
+                PointSpec("Autumn", summer.date, pk=summer.pk),
+            ],
+            expected_version=world.year.version,
+        )
+    assert "swap names" in exc.value.message_dict["points"][0]
+    autumn.refresh_from_db()
+    assert autumn.name == "Autumn"

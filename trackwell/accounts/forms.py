@@ -10,6 +10,7 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from trackwell.accounts.models import User
 from trackwell.accounts.services import STAFF_ROLES
+from trackwell.pupils.forms import IdsChoiceField
 from trackwell.pupils.models import SchoolClass
 
 
@@ -28,7 +29,7 @@ class StaffForm(forms.Form):
     last_name = forms.CharField(max_length=150)
     email = forms.EmailField(max_length=254)
     role = forms.ChoiceField(choices=STAFF_ROLES)
-    classes = forms.ModelMultipleChoiceField(
+    classes = IdsChoiceField(
         queryset=SchoolClass.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -39,6 +40,6 @@ class StaffForm(forms.Form):
     def __init__(self, *args: Any, school_classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["classes"]
-        assert isinstance(field, forms.ModelMultipleChoiceField)
+        assert isinstance(field, IdsChoiceField)
         field.queryset = school_classes
         field.label_from_instance = lambda c: f"{c.name} ({c.year.name})"  # type: ignore[method-assign,assignment]

@@ -56,7 +56,8 @@ class StaffValues:
 def _clean(school: School, values: StaffValues, exclude_pk: int | None = None) -> StaffValues:
     """Check a member of staff's values; raise ValidationError naming each bad field."""
     errors: dict[str, str] = {}
-    first, last = values.first_name.strip(), values.last_name.strip()
+    first = values.first_name.strip().replace("\x00", "")
+    last = values.last_name.strip().replace("\x00", "")
     email = values.email.strip().lower()
     if not first:
         errors["first_name"] = "First name is required."

@@ -223,6 +223,8 @@ def staff_invite(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff = access.get_staff_for_user(user, staff_id)
     if not staff.is_active:
         messages.warning(request, f"{staff.display_name} is deactivated: reactivate them first.")
+    elif not staff.email:
+        messages.warning(request, f"{staff.display_name} has no email address: add one first.")
     else:
         services.send_invitation(staff, base_url=_base_url(request), invited_by=user)
         messages.success(request, f"A new set-password link has been sent to {staff.email}.")

@@ -93,14 +93,23 @@ def _check_objective(framework: Framework, objective_id: int) -> Objective:
 
 def _check_pupils(school_class: SchoolClass, pupil_ids: Iterable[int]) -> set[int]:
     wanted = set(pupil_ids)
-    enrolled = set(
-        school_class.enrolments.filter(pupil_id__in=wanted).values_list("pupil_id", flat=True)
+    rows = school_class.enrolments.filter(pupil_id__in=wanted).values_list(
+        "pupil_id", "pupil__left_on"
     )
+    enrolled = {pupil_id for pupil_id, _ in rows}
     missing = sorted(wanted - enrolled)
     if missing:
         raise ValidationError(
             f"Pupil {', '.join(map(str, missing))} is not in {school_class.name}.",
             code="pupil_outside_class",
+        )
+    # A pupil who has left keeps their judgements as they were: read-only.
+    left = sorted(pupil_id for pupil_id, left_on in rows if left_on is not None)
+    if left:
+        raise ValidationError(
+            f"Pupil {', '.join(map(str, left))} has left the school: their judgements are "
+            "kept as they were and cannot be changed.",
+            code="pupil_left",
         )
     return wanted
 

@@ -26,6 +26,7 @@ from trackwell.curriculum.defaults import (
     create_depth_scale,
 )
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
+from trackwell.demo.people import add_people
 from trackwell.pupils.models import (
     Enrolment,
     Pupil,
@@ -224,6 +225,7 @@ def generate(options: DemoOptions = DemoOptions(), progress: Progress = _no_prog
         logins: list[tuple[str, str, str]] = []
         for index in range(options.schools):
             school, school_logins = _school(trust, index, options, rng, progress)
+            add_people(school)
             schools.append(school)
             logins.extend(school_logins)
         if options.schools > 1:

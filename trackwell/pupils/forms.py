@@ -10,6 +10,37 @@ from trackwell.accounts.models import User
 from trackwell.pupils.models import NC_YEAR_CHOICES, Pupil, SenStatus, Sex
 
 
+def _plain_id(value: Any) -> bool:
+    text = str(value)
+    return text.isdigit() and len(text) < 12
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice of one row; a value that is no plausible id is refused before any query."""
+
+    def to_python(self, value: Any) -> Any:
+        """Refuse huge or non-numeric ids (the database would overflow), then look it up."""
+        if value not in self.empty_values and not _plain_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of several rows; values that are no plausible ids are refused before any query."""
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value:
+            if not _plain_id(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:20]},
+                )
+        return super()._check_values(value)  # type: ignore[misc]  # not in django-stubs
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -40,7 +71,7 @@ class PupilForm(forms.Form):
     def __init__(self, *args: Any, classes: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if classes is not None:
-            self.fields["school_class"] = forms.ModelChoiceField(
+            self.fields["school_class"] = IdChoiceField(
                 label="Class", queryset=classes, required=False, empty_label="(no class yet)"
             )
 
@@ -58,10 +89,10 @@ class ClassForm(forms.Form):
 
     name = forms.CharField(max_length=60)
     nc_year = forms.TypedChoiceField(label="Main NC year", choices=NC_YEAR_CHOICES, coerce=int)
-    teachers = forms.ModelMultipleChoiceField(
+    teachers = IdsChoiceField(
         queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    assistants = forms.ModelMultipleChoiceField(
+    assistants = IdsChoiceField(
         label="Teaching assistants and SENCOs",
         queryset=User.objects.none(),
         required=False,
@@ -78,7 +109,7 @@ class ClassForm(forms.Form):
         for name in ("teachers", "assistants"):
             self.fields[name].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
         if years is not None:
-            self.fields["year"] = forms.ModelChoiceField(queryset=years, empty_label=None)
+            self.fields["year"] = IdChoiceField(queryset=years, empty_label=None)
             self.order_fields(["year", "name", "nc_year"])
 
 
@@ -87,7 +118,7 @@ class GroupForm(forms.Form):
 
     name = forms.CharField(max_length=100)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    pupils = forms.ModelMultipleChoiceField(
+    pupils = IdsChoiceField(
         queryset=Pupil.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)

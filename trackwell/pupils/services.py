@@ -62,7 +62,8 @@ def english_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _as_text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A value as the text kept in dated changes and the audit log (yes/no for booleans)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     return "" if value is None else str(value)
@@ -82,6 +83,9 @@ def _clean_values(values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
                 errors[name] = f"{LABELS[name]} is required."
     for name, value in values.items():
         if name in unknown or name in errors:
+            continue
+        if isinstance(value, str) and "\x00" in value:
+            errors[name] = f"{LABELS[name]} holds a character that cannot be stored."
             continue
         if name == "upn":
             upn = str(value or "").strip().upper()
@@ -223,7 +227,7 @@ def create_pupil(
                 pupil=pupil,
                 field=name,
                 old_value="",
-                new_value=_as_text(values[name]),
+                new_value=as_text(values[name]),
                 effective_from=when,
                 recorded_by=_user_or_none(user),
             )
@@ -234,7 +238,7 @@ def create_pupil(
             user=user,
             action="pupil.create",
             obj=pupil,
-            new={k: _as_text(v) for k, v in values.items()},
+            new={k: as_text(v) for k, v in values.items()},
         )
         if school_class is not None:
             _enrol(user, school, pupil, school_class)
@@ -290,7 +294,7 @@ def update_pupil(
                         )
                     }
                 )
-        old = {name: _as_text(getattr(current, name)) for name in changed}
+        old = {name: as_text(getattr(current, name)) for name in changed}
         for name in changed:
             setattr(current, name, values[name])
         save_versioned(current, changed)
@@ -300,7 +304,7 @@ def update_pupil(
                 pupil=current,
                 field=name,
                 old_value=old[name],
-                new_value=_as_text(values[name]),
+                new_value=as_text(values[name]),
                 effective_from=when,
                 recorded_by=_user_or_none(user),
             )
@@ -313,7 +317,7 @@ def update_pupil(
             obj=current,
             old=old,
             new={
-                **{name: _as_text(values[name]) for name in changed},
+                **{name: as_text(values[name]) for name in changed},
                 **({"effective_from": when.isoformat()} if dated else {}),
             },
         )
@@ -518,7 +522,7 @@ def _clean_class(
     school: School, year: Any, name: str, nc_year: Any, exclude_pk: int | None
 ) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = (name or "").strip()
+    name = (name or "").strip().replace("\x00", "")
     if year is None or year.school_id != school.pk:
         raise ValidationError({"year": "Choose one of the school's academic years."})
     if not name:
@@ -657,8 +661,8 @@ def _clean_group(
     from trackwell.pupils.models import PupilGroup
 
     errors: dict[str, str] = {}
-    name = (name or "").strip()
-    description = (description or "").strip()
+    name = (name or "").strip().replace("\x00", "")
+    description = (description or "").strip().replace("\x00", "")
     if not name:
         errors["name"] = "Give the group a name."
     elif len(name) > 100:

@@ -22,11 +22,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 
-from trackwell.accounts.models import log_action
+from trackwell.accounts.models import AuditEntry, log_action
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.pupils import services as pupil_services
-from trackwell.pupils.models import Enrolment, Pupil, SchoolClass, nc_year_label
+from trackwell.pupils.models import (
+    Enrolment,
+    Pupil,
+    PupilAttributeChange,
+    SchoolClass,
+    nc_year_label,
+)
 from trackwell.schoolsetup import services as year_services
 from trackwell.schoolsetup.models import Rollover
 
@@ -349,22 +356,8 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
                 points=plan.points,
                 make_current=True,
             )
-        leaver_ids = {p.pk for p in plan.leavers}
-        for pupil in plan.leavers:
-            pupil_services.mark_left(
-                user, school, pupil, left_on=plan.left_on, reason="End of the school's last year"
-            )
-        for pupil in Pupil.objects.filter(school=school, left_on__isnull=True).exclude(
-            pk__in=leaver_ids
-        ):
-            if pupil.nc_year < 13:
-                pupil_services.update_pupil(
-                    user,
-                    school,
-                    pupil,
-                    {"nc_year": pupil.nc_year + 1},
-                    effective_from=plan.start_date,
-                )
+        _mark_leavers(user, school, plan)
+        _promote(user, school, plan.start_date)
         created = []
         if not plan.classes_from_import:
             for cp in plan.classes:
@@ -397,6 +390,77 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
         )
         log_action(school=school, user=user, action="year.rollover", obj=rollover, new=summary)
     return rollover
+
+
+def _mark_leavers(user: Any, school: School, plan: RolloverPlan) -> int:
+    """The last year group marked as left, in bulk (as `mark_left`, logged the same way).
+
+    The new year is current by now, so their classes (all of last year) stay as they were.
+    """
+    reason = "End of the school's last year"
+    if plan.left_on < min((p.date_of_birth for p in plan.leavers), default=plan.left_on):
+        raise ValidationError({"left_on": "The leaving date is before a leaver's date of birth."})
+    ids = [p.pk for p in plan.leavers]
+    leaving = Pupil.objects.filter(school=school, pk__in=ids, left_on__isnull=True)
+    found = list(leaving.values_list("pk", flat=True))
+    leaving.update(left_on=plan.left_on, leaving_reason=reason, version=F("version") + 1)
+    who = user if getattr(user, "pk", None) else None
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                school=school,
+                user=who,
+                action="pupil.left",
+                object_type=Pupil._meta.label,
+                object_id=str(pk),
+                old={"classes": []},
+                new={"left_on": plan.left_on.isoformat(), "reason": reason},
+            )
+            for pk in found
+        ],
+        batch_size=500,
+    )
+    return len(found)
+
+
+def _promote(user: Any, school: School, from_day: dt.date) -> int:
+    """Every pupil on roll up a year group, dated and logged like `update_pupil`, in bulk."""
+    staying = Pupil.objects.filter(school=school, left_on__isnull=True, nc_year__lt=13)
+    before = list(staying.values_list("pk", "nc_year"))
+    # One UPDATE for the school rather than one a pupil (a 420-pupil school: 3 queries, not 3000).
+    staying.update(nc_year=F("nc_year") + 1, version=F("version") + 1)
+    who = user if getattr(user, "pk", None) else None
+    PupilAttributeChange.objects.bulk_create(
+        [
+            PupilAttributeChange(
+                school=school,
+                pupil_id=pk,
+                field="nc_year",
+                old_value=str(nc),
+                new_value=str(nc + 1),
+                effective_from=from_day,
+                recorded_by=who,
+            )
+            for pk, nc in before
+        ],
+        batch_size=500,
+    )
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                school=school,
+                user=who,
+                action="pupil.update",
+                object_type=Pupil._meta.label,
+                object_id=str(pk),
+                old={"nc_year": str(nc)},
+                new={"nc_year": str(nc + 1), "effective_from": from_day.isoformat()},
+            )
+            for pk, nc in before
+        ],
+        batch_size=500,
+    )
+    return len(before)
 
 
 def _move_frameworks_up(user: Any, school: School, plan: RolloverPlan) -> int:

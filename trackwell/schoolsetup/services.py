@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from trackwell.accounts.models import log_action
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
@@ -39,7 +39,9 @@ def _check_year(
 ) -> tuple[str, dt.date, dt.date]:
     errors: dict[str, str] = {}
     name = (name or "").strip()
-    if not name:
+    if "\x00" in name:
+        errors["name"] = "The name holds a character that cannot be stored."
+    elif not name:
         errors["name"] = "Give the year a name, for example 2026/27."
     elif len(name) > 20:
         errors["name"] = "The name is longer than 20 characters."
@@ -88,7 +90,9 @@ def _check_points(points: Sequence[PointSpec], start: dt.date, end: dt.date) -> 
     names = [p.name.strip().lower() for p in points]
     for i, p in enumerate(points, start=1):
         label = f"point_{i}"
-        if not p.name.strip():
+        if "\x00" in p.name:
+            errors[label] = f"Point {i}: the name holds a character that cannot be stored."
+        elif not p.name.strip():
             errors[label] = f"Point {i}: give it a name, for example Autumn."
         elif len(p.name.strip()) > 60:
             errors[label] = f"Point {i}: the name is longer than 60 characters."
@@ -205,7 +209,7 @@ def update_year(
 
     A closed point keeps its date; a point with kept records (snapshots) is never removed.
     """
-    from trackwell.analysis.models import PointClosure
+    from trackwell.analysis.models import BandConfirmation, PointClosure
 
     if year.school_id != school.pk:
         raise ValidationError({"year": "That year is not this school's."})
@@ -230,10 +234,17 @@ def update_year(
             PointClosure.objects.filter(point__year=locked).values_list("point_id", flat=True)
         )
         errors: dict[str, str] = {}
+        confirmed_ids = set(
+            BandConfirmation.objects.filter(point__year=locked).values_list("point_id", flat=True)
+        )
         for pk in set(existing) - kept_ids:
             if pk in closed_ids:
                 errors["points"] = (
                     f"{existing[pk].name} has kept records (it was closed), so it stays."
+                )
+            elif pk in confirmed_ids:
+                errors["points"] = (
+                    f"Teachers have confirmed bands at {existing[pk].name}, so it stays."
                 )
         changes: list[str] = []
         for i, spec in enumerate(points, start=1):
@@ -265,23 +276,13 @@ def update_year(
         if removed:
             AssessmentPoint.objects.filter(pk__in=removed).delete()
             changes.append("points removed")
-        for spec in points:
-            if spec.pk is None:
-                AssessmentPoint.objects.create(
-                    school=school,
-                    year=locked,
-                    name=spec.name.strip(),
-                    date=cast(dt.date, spec.date),
-                    is_baseline=spec.is_baseline,
-                )
-                changes.append("point added")
-                continue
-            point = existing[spec.pk]
-            new = (spec.name.strip(), spec.date, spec.is_baseline)
-            if (point.name, point.date, point.is_baseline) != new:
-                point.name, point.date, point.is_baseline = new  # type: ignore[assignment]
-                save_versioned(point, ["name", "date", "is_baseline"])
-                changes.append(f"point {point.name}")
+        try:
+            with transaction.atomic():
+                changes += _save_points(school, locked, existing, points)
+        except IntegrityError as exc:
+            raise ValidationError(
+                {"points": "Two points cannot swap names in one save: rename one, then the other."}
+            ) from exc
         if changes:
             save_versioned(locked, fields)
             log_action(
@@ -298,4 +299,32 @@ def update_year(
                 },
             )
     year.refresh_from_db()
+    return changes
+
+
+def _save_points(
+    school: School,
+    year: AcademicYear,
+    existing: dict[int, AssessmentPoint],
+    points: Sequence[PointSpec],
+) -> list[str]:
+    """Create, rename and re-date the year's points; what changed."""
+    changes: list[str] = []
+    for spec in points:
+        if spec.pk is None:
+            AssessmentPoint.objects.create(
+                school=school,
+                year=year,
+                name=spec.name.strip(),
+                date=cast(dt.date, spec.date),
+                is_baseline=spec.is_baseline,
+            )
+            changes.append("point added")
+            continue
+        point = existing[spec.pk]
+        new = (spec.name.strip(), spec.date, spec.is_baseline)
+        if (point.name, point.date, point.is_baseline) != new:
+            point.name, point.date, point.is_baseline = new  # type: ignore[assignment]
+            save_versioned(point, ["name", "date", "is_baseline"])
+            changes.append(f"point {point.name}")
     return changes

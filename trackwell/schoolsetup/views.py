@@ -73,7 +73,11 @@ def _posted_points(request: HttpRequest, year: AcademicYear | None) -> tuple[lis
         raw_date = request.POST.get(f"point_date_{i}", "")
         baseline = request.POST.get(f"point_baseline_{i}") == "on"
         raw_pk = request.POST.get(f"point_pk_{i}", "")
-        pk = int(raw_pk) if raw_pk.isdigit() and int(raw_pk) in existing else None
+        pk = (
+            int(raw_pk)
+            if raw_pk.isdigit() and len(raw_pk) < 12 and int(raw_pk) in existing
+            else None
+        )
         remove = request.POST.get(f"point_remove_{i}") == "on"
         rows.append(
             {
@@ -250,13 +254,13 @@ def _rollover_edits(request: HttpRequest, plan: rollover_service.RolloverPlan) -
     classes: dict[int, dict[str, Any]] = {}
     for cp in plan.classes:
         key = str(cp.from_class_id)
-        nc = post.get(f"class_nc_{key}", "")
+        nc = post.get(f"class_nc_{key}", "")[:2]
         classes[cp.from_class_id] = {
             "name": post.get(f"class_name_{key}", "").strip()[:60] or cp.name,
             "nc_year": int(nc) if nc.isdigit() and int(nc) <= 13 else cp.nc_year,
             "create": post.get(f"class_create_{key}") == "on",
         }
-    leaving = post.get("leaving_nc_year", "")
+    leaving = post.get("leaving_nc_year", "")[:2]
     return {
         "name": post.get("name", "").strip()[:20] or plan.name,
         "start_date": _date(post.get("start_date")) or plan.start_date,

@@ -196,8 +196,8 @@ def _class_pupils(school: School, school_class: SchoolClass) -> dict[str, Any]:
 
 
 def _chosen_pupils(request: HttpRequest, school: School) -> list[Pupil] | None:
-    raw = request.POST.getlist("pupil")
-    if not raw or not all(r.isdigit() for r in raw):
+    raw = request.POST.getlist("pupil")[:2000]
+    if not raw or not all(r.isdigit() and len(r) < 12 for r in raw):
         return None
     ids = {int(r) for r in raw}
     pupils = list(Pupil.objects.filter(school=school, pk__in=ids))
@@ -218,7 +218,7 @@ def class_move(request: HttpRequest, class_id: int) -> HttpResponse:
         SchoolClass.objects.filter(
             school=school, year_id=school_class.year_id, pk=int(target_id)
         ).first()
-        if target_id.isdigit()
+        if target_id.isdigit() and len(target_id) < 12
         else None
     )
     if pupils is None:
