@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from trackwell.assessment.models import Judgement, JudgementHistory
-from trackwell.provision.models import AreaOfNeed, Measure, Outcome
+from trackwell.provision.models import AreaOfNeed, Measure, Outcome, Participant
 from trackwell.provision.queries import MapRow, ParticipantRow, money
 from trackwell.provision.values import format_change
 from trackwell.pupils.models import Pupil
@@ -110,7 +110,7 @@ class Impact:
 
 
 def impact_of(rows: list[MapRow], *, min_group: int = DEFAULT_MIN_GROUP) -> list[Impact]:
-    """Impact of each intervention; comparisons for all grid measures in two queries."""
+    """Impact of each intervention; comparisons for all grid measures in three queries."""
     grid_rows = [r for r in rows if any(m.reads_grid for m in r.measures) and r.objectives]
     comparisons = grid_comparisons(grid_rows, min_group=min_group)
     result = []
@@ -175,7 +175,7 @@ def _measure_impact(row: MapRow, measure: Measure, comparison: Comparison | None
 def grid_comparisons(
     rows: list[MapRow], *, min_group: int = DEFAULT_MIN_GROUP
 ) -> dict[int, Comparison]:
-    """For each intervention measured on the grid, comparable pupils' change (two queries).
+    """For each intervention measured on the grid, comparable pupils' change (three queries).
 
     Comparable: same school and year group as a participant, not in this or any
     other intervention on these objectives, and secure in within one objective
@@ -186,10 +186,13 @@ def grid_comparisons(
         return {}
     ids = [r.intervention.pk for r in rows]
     years = {p.participant.pupil.nc_year for r in rows for p in r.participants}
-    school_id = rows[0].intervention.school_id
-    cohort = dict(
-        Pupil.objects.filter(school_id=school_id, nc_year__in=years).values_list("pk", "nc_year")
-    )
+    schools = {r.intervention.school_id for r in rows}
+    cohort = {
+        pk: (nc_year, school_id)
+        for pk, nc_year, school_id in Pupil.objects.filter(
+            school_id__in=schools, nc_year__in=years
+        ).values_list("pk", "nc_year", "school_id")
+    }
     history = JudgementHistory.objects.filter(judgement=OuterRef("pk"))
     before = history.filter(
         changed_at__date__lte=OuterRef("objective__interventions__start_date")
@@ -213,11 +216,13 @@ def grid_comparisons(
     ):
         counts[(intervention_id, pupil_id)] = (n_before, n_after)
     objectives_of = {r.intervention.pk: {o.pk for o in r.objectives} for r in rows}
-    # Pupils in any intervention on an objective are not comparable for that objective's work.
+    # Pupils in any intervention on an objective (shown here or not) are not comparable on it.
     taken: dict[int, set[int]] = defaultdict(set)
-    for r in rows:
-        for p in r.participants:
-            taken[p.participant.pupil_id] |= objectives_of[r.intervention.pk]
+    all_objectives = set().union(*objectives_of.values())
+    for pupil_id, objective_id in Participant.objects.filter(
+        intervention__school_id__in=schools, intervention__objectives__in=all_objectives
+    ).values_list("pupil_id", "intervention__objectives"):
+        taken[pupil_id].add(objective_id)
     result = {}
     for r in rows:
         measure = next(m for m in r.measures if m.reads_grid)
@@ -228,8 +233,10 @@ def grid_comparisons(
         entries = {int(entry) for _, entry, _ in values}
         own_years = {p.participant.pupil.nc_year for p in r.participants}
         changes = []
-        for pupil_id, nc_year in cohort.items():
-            if nc_year not in own_years or taken.get(pupil_id, set()) & objectives_of[iid]:
+        for pupil_id, (nc_year, school_id) in cohort.items():
+            if school_id != r.intervention.school_id or nc_year not in own_years:
+                continue
+            if taken.get(pupil_id, set()) & objectives_of[iid]:
                 continue
             n_before, n_after = counts.get((iid, pupil_id), (0, 0))
             if any(abs(n_before - e) <= 1 for e in entries):

@@ -2,7 +2,7 @@
 
 `load_map` reads any set of interventions (a class's, a year group's, the
 school's) with their staff, funding, measures, pupils, values, sessions and
-attendance in thirteen queries, however many interventions there are; sums of
+attendance and pupils' classes in fourteen queries, however many interventions there are; sums of
 minutes and attendance are worked out in SQL.
 """
 
@@ -39,7 +39,8 @@ from trackwell.provision.models import (
     ParticipantMeasure,
     Session,
 )
-from trackwell.provision.values import format_change, format_target, format_value
+from trackwell.provision.values import format_change, format_target, format_value, input_value
+from trackwell.pupils.models import Enrolment
 
 HOUR = Decimal(60)
 PENNY = Decimal("0.01")
@@ -64,6 +65,14 @@ class ValueRow:
     @property
     def exit(self) -> str:
         return format_value(self.measure, self.row.exit_value)
+
+    @property
+    def entry_input(self) -> str:
+        return input_value(self.measure, self.row.entry_value)
+
+    @property
+    def exit_input(self) -> str:
+        return input_value(self.measure, self.row.exit_value)
 
     @property
     def target(self) -> str:
@@ -92,10 +101,7 @@ class ParticipantRow:
     possible: int = 0
     minutes: int = 0
     cost: Decimal = Decimal(0)
-
-    @property
-    def pupil(self) -> object:
-        return self.participant.pupil
+    class_name: str = ""
 
     @property
     def hours(self) -> Decimal:
@@ -123,6 +129,20 @@ class MapRow:
     others: int = 0  # pupils of the intervention outside the page's scope
     sessions_held: int = 0
     session_minutes: int = 0
+
+    @property
+    def lines(self) -> list[tuple[ParticipantRow, ValueRow | None, int]]:
+        """(pupil, value, rowspan) lines of the map table; rowspan is 0 after a pupil's first."""
+        out: list[tuple[ParticipantRow, ValueRow | None, int]] = []
+        for prow in self.participants:
+            values: list[ValueRow | None] = list(prow.values) or [None]
+            for n, value in enumerate(values):
+                out.append((prow, value, len(values) if n == 0 else 0))
+        return out
+
+    @property
+    def rowspan(self) -> int:
+        return max(1, sum(max(1, len(p.values)) for p in self.participants))
 
     @property
     def hourly_total(self) -> Decimal:
@@ -218,6 +238,14 @@ def load_map(interventions: QuerySet[Intervention], pupil_scope: Q | None = None
             by_pk[value.participant_id].values.append(ValueRow(measures[value.measure_id], value))
     for prow in by_pk.values():
         prow.values.sort(key=lambda v: v.measure.name)
+    pupil_rows: dict[int, list[ParticipantRow]] = defaultdict(list)
+    for prow in by_pk.values():
+        pupil_rows[prow.participant.pupil_id].append(prow)
+    for pupil_id, name in Enrolment.objects.filter(
+        pupil_id__in=list(pupil_rows), school_class__year__is_current=True
+    ).values_list("pupil_id", "school_class__name"):
+        for prow in pupil_rows[pupil_id]:
+            prow.class_name = name
     for intervention_id, held, minutes in (
         Session.objects.filter(intervention_id__in=ids)
         .values("intervention_id")

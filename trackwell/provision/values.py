@@ -80,6 +80,15 @@ def format_value(measure: Measure, value: Decimal | None) -> str:
     return f"{text} {measure.unit}" if measure.unit else text
 
 
+def input_value(measure: Measure, value: Decimal | None) -> str:
+    """A value as it would be typed back into a form: the step's label, or the bare number."""
+    if value is None:
+        return ""
+    if measure.kind == MeasureKind.ORDINAL:
+        return format_value(measure, value)
+    return _plain(value)
+
+
 def format_change(measure: Measure, change: Decimal | None) -> str:
     """A change as '+2 steps', '-3 months', '+1 objective'."""
     if change is None:
