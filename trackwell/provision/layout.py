@@ -74,6 +74,24 @@ def parse_ratio(text: str) -> tuple[int, int] | None:
     return None
 
 
+def staff_text(name: str, rate: Decimal) -> str:
+    """'Sam Jones £14.50/h': a name with the hourly rate the costs are worked out from."""
+    return f"{name} £{rate:.2f}/h" if rate else name
+
+
+_STAFF = re.compile(
+    r"^(.*?)\s*\(?\s*£\s*(\d+(?:\.\d{1,2})?)\s*(?:/\s*h(?:our)?|an hour|per hour)?\s*\)?$"
+)
+
+
+def parse_staff(text: str) -> tuple[str, Decimal]:
+    """(name, hourly rate) from 'Sam Jones £14.50/h' or 'Sam Jones (£14.50 an hour)'."""
+    match = _STAFF.match(text.strip())
+    if match and match.group(1):
+        return match.group(1).strip(), Decimal(match.group(2))
+    return text.strip(), Decimal(0)
+
+
 def funding_text(row: MapRow) -> str:
     return "; ".join(f"{f.get_source_display()} {f.percent}%" for f in row.funding)
 
@@ -88,7 +106,7 @@ def map_table(rows: list[MapRow], title: str = "Provision map") -> Table:
             i.get_area_display(),
             i.ratio,
             frequency_text(i.sessions_per_week, i.minutes_per_session, i.weeks),
-            "; ".join(s.name for s in row.staff),
+            "; ".join(staff_text(s.name, s.hourly_rate) for s in row.staff),
             i.start_date,
             i.end_date,
             i.get_status_display(),

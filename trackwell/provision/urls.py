@@ -43,4 +43,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("summary/", senco.summary, name="summary"),
     path("measures/", senco.measures, name="measures"),
     path("pupils/<int:pupil_id>/history/", senco.pupil_history, name="pupil-history"),
+    path("import/", senco.import_map, name="import"),
 ]

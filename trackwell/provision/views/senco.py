@@ -204,3 +204,12 @@ def measures(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_safe
+@login_required
+def import_map(request: HttpRequest) -> HttpResponse:
+    """The provision-map import, on the shared import pages (the SENCO and leaders)."""
+    user = user_of(request)
+    access.provision_school(user, manage=True)
+    return HttpResponseRedirect(reverse("imports:upload", args=["provision_map"]))
