@@ -279,6 +279,7 @@ def main() -> None:
     from bench import analysis
 
     analysis.run()
+    __import__("bench.provision").provision.run()
 
 
 if __name__ == "__main__":
