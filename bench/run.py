@@ -279,6 +279,11 @@ def main() -> None:
     from bench import analysis
 
     analysis.run()
+    __import__("bench.imports", fromlist=["run"]).run()
+
+    from bench import backup
+
+    backup.run()
     __import__("bench.provision").provision.run()
 
 

@@ -571,10 +571,12 @@ def get_managed_point_for_user(user: User, point_id: int) -> Any:
 def imports_school(user: User, kind: str | None = None) -> School:
     """The school whose imports (of `kind`, if given) the user manages, else 404."""
     if kind is not None:
+        from trackwell.interop.models import PendingImport
         from trackwell.interop.pipeline import REGISTRY, load_kinds
 
         load_kinds()
-        import_kind = REGISTRY.get(kind)
+        # Framework imports keep their own pages under Curriculum (get_pending_import_for_user).
+        import_kind = REGISTRY.get(kind) if kind not in PendingImport.Kind.values else None
         manage = import_kind.manage if import_kind is not None else None
         if import_kind is None or not (manage or can_manage_people)(user):
             raise Http404("No such import")

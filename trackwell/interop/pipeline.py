@@ -21,6 +21,7 @@ See docs/imports.md for the API and the "how to add an import" checklist.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from trackwell.core.models import School
 from trackwell.curriculum.sync import StalePlan as _StalePlan
@@ -195,6 +197,13 @@ class Plan:
             counts[change.action] = counts.get(change.action, 0) + 1
         return counts
 
+    def by_action_and_kind(self) -> list[tuple[str, str, list[Change]]]:
+        """Changes grouped by action and kind of record ("create", "pupil"), in file order."""
+        groups: dict[tuple[str, str], list[Change]] = {}
+        for change in self.changes:
+            groups.setdefault((change.action, change.kind), []).append(change)
+        return [(action, kind, changes) for (action, kind), changes in groups.items()]
+
     def by_action(self) -> list[tuple[str, list[Change]]]:
         """Changes grouped by action, for the preview page."""
         groups: dict[str, list[Change]] = {}
@@ -229,6 +238,8 @@ class ImportKind:
     slug: str = ""
     label: str = ""
     help: str = ""
+    # Where the kind is listed on the imports page (lower first).
+    order: int = 100
     # Spreadsheet kinds name their fields here; the pipeline then asks for a mapping step.
     mapping: MappingSpec | None = None
     limits: Limits = DEFAULT_LIMITS
@@ -477,6 +488,10 @@ def _keep(
     sha256: str,
     fields: dict[str, Any],
 ) -> PendingImport | None:
+    # Uploads hold pupils' details: ones never confirmed are not kept for long.
+    PendingImport.objects.filter(
+        school=school, created_at__lt=timezone.now() - KEEP_UPLOADS_FOR
+    ).delete()
     try:
         with transaction.atomic():
             pending, _ = PendingImport.objects.update_or_create(
@@ -489,6 +504,7 @@ def _keep(
     return pending
 
 
+KEEP_UPLOADS_FOR = dt.timedelta(days=7)
 KEEP_FAILED = Problem(
     "The upload could not be kept for its preview (the same file was probably being "
     "uploaded at the same moment); nothing was imported. Upload it again."
@@ -579,8 +595,8 @@ def map_columns(
 ) -> Parsed:
     """Apply the mapping step (column header → field) to a kept spreadsheet and parse its rows.
 
-    The mapping is remembered for the school and kind when `remember` (and
-    differs from what was saved). On success the pending import is ready for its preview.
+    A complete mapping is remembered for the school and kind when `remember`, even
+    if some rows then have problems. On success the pending import is ready for its preview.
     """
     from trackwell.interop.mapping import remember_mapping, resolve
 
@@ -591,13 +607,14 @@ def map_columns(
     columns, problems = resolve(import_kind.mapping, table.headers, mapping)
     if problems:
         return Parsed(errors=problems)
+    if remember:
+        # The choices are right even when some rows are not: keep them for the next file.
+        remember_mapping(pending.school, pending.kind, mapping, user=user)
     options = {**pending.options, "columns": columns}
     parsed = import_kind.parse(table, options)
     if parsed.errors:
         return parsed
     with transaction.atomic():
-        if remember:
-            remember_mapping(pending.school, pending.kind, mapping, user=user)
         pending.options = options
         pending.specs = parsed.data
         pending.warnings = parsed.warnings

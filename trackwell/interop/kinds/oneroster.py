@@ -21,6 +21,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
 
 from trackwell.accounts import services as staff_services
 from trackwell.accounts.models import Role, User, log_action
@@ -153,6 +155,7 @@ class OneRosterImport(ImportKind):
     """A OneRoster 1.1 CSV bundle: classes, pupils, staff and enrolments of one school."""
 
     slug = "oneroster"
+    order = 20
     label = "OneRoster 1.1 bundle (zip)"
     help = (
         "A zip of OneRoster 1.1 CSV files (manifest, orgs, academicSessions, courses, classes, "
@@ -596,6 +599,24 @@ class OneRosterImport(ImportKind):
             plan.errors.append(
                 Problem(
                     "a new member of staff needs an email address (their sign-in).",
+                    row["_row"],
+                    "email",
+                    "users.csv",
+                )
+            )
+            return None
+        try:
+            validate_email(email)
+        except ValidationError:
+            plan.errors.append(
+                Problem(f"{email!r} is not an email address.", row["_row"], "email", "users.csv")
+            )
+            return None
+        if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+            plan.errors.append(
+                Problem(
+                    f"{email} already signs in to Trackwell (another school's account, or an "
+                    "account without this email); each member of staff needs their own address.",
                     row["_row"],
                     "email",
                     "users.csv",

@@ -178,6 +178,7 @@ class PupilsImport(ImportKind):
     """The pupil list of an MIS, with a mapping step for its columns."""
 
     slug = "pupils"
+    order = 10
     label = "Pupils from your MIS (CSV)"
     help = (
         "Export the pupil list from SIMS, Arbor, Bromcom, ScholarPack or Pupil Asset as CSV, "
