@@ -230,3 +230,62 @@ def test_budget_form(provision: Provision, client_for) -> None:
     assert "12000" in page
     response = client.post(reverse("provision:budget"), {"budget_top_up": "lots"}, follow=True)
     assert "Enter a number" in response.content.decode()
+
+
+def test_teacher_adds_only_their_own_pupils(provision: Provision, client_for) -> None:
+    world = provision.world
+    made = services.create_from_gap_group(
+        user=world.users["teacher"],
+        school_class=world.class_a,
+        objective_ids=[world.objectives[0].pk],
+        pupil_ids=[world.pupils_a[0].pk],
+    )
+    client = client_for(world.users["teacher"])
+    url = reverse("provision:participant-add", args=[made.pk])
+    client.post(url, {"pupil": world.pupils_b[0].pk})
+    assert not made.participants.filter(pupil=world.pupils_b[0]).exists()
+    client.post(url, {"pupil": world.pupils_a[1].pk})
+    assert made.participants.filter(pupil=world.pupils_a[1]).exists()
+
+
+def test_only_managers_mark_evaluated(provision: Provision, client_for) -> None:
+    world = provision.world
+    made = services.create_from_gap_group(
+        user=world.users["teacher"],
+        school_class=world.class_a,
+        objective_ids=[world.objectives[0].pk],
+        pupil_ids=[world.pupils_a[0].pk],
+    )
+    form = _plan_form(
+        provision, name=made.name, area="academic", status="evaluated", version=made.version
+    )
+    response = client_for(world.users["teacher"]).post(
+        reverse("provision:intervention-edit", args=[made.pk]), form
+    )
+    assert response.status_code == 400
+    made.refresh_from_db()
+    assert made.status != Status.EVALUATED
+
+
+def test_map_page_queries_constant_as_interventions_grow(provision: Provision, client_for) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = provision.world
+    client = client_for(world.users["senco"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("provision:map")).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = count()
+    for n in range(5):
+        services.create_from_gap_group(
+            user=None,
+            school_class=world.class_a,
+            objective_ids=[world.objectives[n % 4].pk],
+            pupil_ids=[p.pk for p in world.pupils_a[: 2 + n % 3]],
+            name=f"Extra {n}",
+        )
+    assert count() == before

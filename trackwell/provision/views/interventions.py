@@ -23,7 +23,7 @@ from trackwell.provision import services
 from trackwell.provision.forms import InterventionForm
 from trackwell.provision.grid import read_grid
 from trackwell.provision.impact import impact_of
-from trackwell.provision.models import Intervention, Measure, Participant
+from trackwell.provision.models import Intervention, Measure, Participant, Status
 from trackwell.provision.queries import load_map
 from trackwell.provision.values import format_target, parse_target, parse_value
 from trackwell.provision.views.common import error_text, int_or_404, parse_date, user_of
@@ -68,9 +68,14 @@ def _render_detail(
     in_group = {p.participant.pupil_id for p in row.participants}
     candidates: list[Pupil] = []
     if can_edit:
+        pool = (
+            access.visible_pupils(user)
+            if access.manages_provision(user)
+            else Pupil.objects.filter(enrolments__school_class__in=access.editable_classes(user))
+        )
         candidates = [
             p
-            for p in access.visible_pupils(user).order_by("nc_year", "last_name", "first_name")
+            for p in pool.distinct().order_by("nc_year", "last_name", "first_name")
             if p.pk not in in_group
         ]
     sessions = list(intervention.sessions.select_related("delivered_by").order_by("-date")[:20])
@@ -171,9 +176,21 @@ def edit(request: HttpRequest, intervention_id: int) -> HttpResponse:
             status=400,
         )
     plan = form.plan()
-    plan["subject_id"] = plan["subject_id"]
     if plan["end_date"] is None:
         plan["end_date"] = intervention.end_date
+    if (
+        plan["status"] == Status.EVALUATED
+        and intervention.status != Status.EVALUATED
+        and not access.manages_provision(user)
+    ):
+        form.add_error("status", "The SENCO or a leader marks an intervention as evaluated.")
+        return _form_page(
+            request,
+            form,
+            title=f"Change {intervention.name}",
+            intervention=intervention,
+            status=400,
+        )
     try:
         services.update_intervention(
             user=user,
@@ -278,6 +295,13 @@ def add_pupil(request: HttpRequest, intervention_id: int) -> HttpResponse:
     user = user_of(request)
     intervention = access.get_intervention_for_user(user, intervention_id, edit=True)
     pupil = access.get_pupil_for_user(user, int_or_404(request.POST.get("pupil")))
+    if (
+        not access.manages_provision(user)
+        and not access.editable_classes(user).filter(enrolments__pupil=pupil).exists()
+    ):
+        # Teachers plan provision for their own classes' pupils; the SENCO for anyone.
+        messages.warning(request, f"{pupil.full_name} is not in one of your classes.")
+        return HttpResponseRedirect(_detail_url(intervention))
     try:
         services.add_participant(
             user=user,
