@@ -320,3 +320,14 @@ def test_remove_participant_keeps_history(world: World) -> None:
     )
     assert left is not None and left.left_on == date(2026, 10, 1)
     assert list(Participant.objects.filter(intervention=intervention)) == [kept]
+
+
+def test_values_out_of_range_are_refused(world: World) -> None:
+    score = services.create_measure(
+        user=None, school=world.school, name="Raw score", kind="numeric"
+    )
+    with pytest.raises(ValidationError, match="larger than"):
+        parse_value(score, "1e30")
+    with pytest.raises(ValidationError, match="larger than"):
+        parse_target(score, "+99999999999")
+    assert parse_value(score, "12.345") == Decimal("12.35")

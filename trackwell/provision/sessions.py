@@ -7,7 +7,7 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
@@ -91,14 +91,20 @@ def record_session(
             save_versioned(session, ["note", "minutes", "delivered_by"])
             action, old = "provision.session.update", {"present": sorted(was)}
         else:
-            session = Session.objects.create(
-                school=intervention.school,
-                intervention=intervention,
-                date=day,
-                minutes=length,
-                note=note,
-                delivered_by=user if getattr(user, "pk", None) else None,
-            )
+            try:
+                with transaction.atomic():
+                    session = Session.objects.create(
+                        school=intervention.school,
+                        intervention=intervention,
+                        date=day,
+                        minutes=length,
+                        note=note,
+                        delivered_by=user if getattr(user, "pk", None) else None,
+                    )
+            except IntegrityError as exc:  # recorded by another adult at the same moment
+                raise ValidationError(
+                    "Someone else has just recorded this session: open it again to see theirs."
+                ) from exc
             action, old = "provision.session.record", None
         Attendance.objects.filter(session=session).delete()
         Attendance.objects.bulk_create(
