@@ -289,3 +289,20 @@ def test_map_page_queries_constant_as_interventions_grow(provision: Provision, c
             name=f"Extra {n}",
         )
     assert count() == before
+
+
+def test_budget_changed_meanwhile_is_shown_not_overwritten(
+    provision: Provision, client_for
+) -> None:
+    from trackwell.provision.models import ProvisionBudget
+
+    url = reverse("provision:budget")
+    first = client_for(provision.world.users["senco"])
+    second = client_for(provision.world.users["leader"])
+    first.post(url, {"budget_pupil_premium": "10000", "seen_pupil_premium": ""})
+    response = second.post(
+        url, {"budget_pupil_premium": "8000", "seen_pupil_premium": ""}, follow=True
+    )
+    page = response.content.decode()
+    assert "yours £8000" in page and "saved now £10000" in page
+    assert ProvisionBudget.objects.get(source="pupil_premium").amount == 10000
