@@ -321,4 +321,4 @@ def test_session_recorded_by_mistake_can_be_removed(provision: Provision, client
     assert done.status_code == 302
     assert not Session.objects.filter(pk=session.pk).exists()
     entry = AuditEntry.objects.get(action="provision.session.delete")
-    assert entry.old["present"] == [provision.participant_a.pk]
+    assert entry.old is not None and entry.old["present"] == [provision.participant_a.pk]
