@@ -29,6 +29,7 @@ def _setup_django() -> None:
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"  # the bench client speaks plain HTTP
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackwell.settings")
     sys.path.insert(0, str(ROOT))
     import django
