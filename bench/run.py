@@ -290,6 +290,7 @@ def main() -> None:
     from bench import backup
 
     backup.run()
+    __import__("bench.provision").provision.run()
 
     from bench import people
 

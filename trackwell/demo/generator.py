@@ -27,6 +27,7 @@ from trackwell.curriculum.defaults import (
 )
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.demo.people import add_people
+from trackwell.demo.provision import build_provision
 from trackwell.pupils.models import (
     Enrolment,
     Pupil,
@@ -356,6 +357,7 @@ def _school(
     progress(f"{name}: bands and snapshots", 0)
     create_default_bands(school)
     snapshot_closed_points(school=school)
+    build_provision(school, options.today, options.seed)
     return school, logins
 
 
