@@ -120,6 +120,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = envstr("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+# English dates and times in every template: 1 December 2026, 06:39.
+FORMAT_MODULE_PATH = ["trackwell.formats"]
 
 STATIC_URL = "static/"
 # Our own assets, then front-end packages installed from npm by `make setup`

@@ -21,7 +21,9 @@ from pygal.style import Style
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "pygal"]
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
-LINE_COLOURS = ("#2666a6", "#6baed6", "#08306b", "#9ecae1", "#4a7fb0", "#1d2433")
+# Told apart with every common colour-vision deficiency, each at least 3:1 on white;
+# lines also differ in dash pattern and marker, so no line depends on colour alone.
+LINE_COLOURS = ("#0072b2", "#a86a00", "#1d2433", "#009e73", "#cc79a7", "#767676")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
