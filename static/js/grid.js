@@ -115,17 +115,17 @@
 
   function updateSummaries(cell, payload) {
     const tr = cell.parentElement;
+    const pct = (v) => (v === null || v === undefined ? "–" : v + "%");
+    const col = table.querySelector(`[data-colsum="${cell.dataset.objective}"]`);
+    if (col) col.textContent = payload.column.assessed ? pct(payload.column.pct_secured) : "–";
     const row = payload.row;
     for (const key of ["taught", "assessed", "secured"]) {
       tr.querySelector(`[data-sum=${key}]`).textContent = row[key];
     }
-    const pct = (v) => (v === null || v === undefined ? "–" : v + "%");
     tr.querySelector("[data-sum=pct_secured_of_taught]").textContent = pct(row.pct_secured_of_taught);
     tr.querySelector("[data-sum=pct_greater_depth]").textContent = pct(row.pct_greater_depth);
     tr.querySelector("[data-sum=average_depth]").textContent =
       row.average_depth === null ? "–" : Number(row.average_depth).toFixed(1);
-    const col = table.querySelector(`[data-colsum="${cell.dataset.objective}"]`);
-    if (col) col.textContent = payload.column.assessed ? pct(payload.column.pct_secured) : "–";
   }
 
   function markState(cell, state) {
@@ -145,16 +145,19 @@
     });
   }
 
-  // One save at a time per cell, so each request carries the version the previous one produced.
+  // One save at a time, in the order typed: each request carries the version the one before
+  // produced, and each answer's row and column summaries include every earlier save (saves
+  // answering out of order would otherwise leave a summary a rating short).
+  let queue = Promise.resolve();
   function save(cell, code, note, markTaught) {
     cell.dataset.intended = code || "";
     paint(cell, code);
     if (note !== undefined) showNote(cell, note);
     markState(cell, "saving");
     say("Saving…");
-    const previous = cell._queue || Promise.resolve();
-    cell._queue = previous.then(() => attempt(cell, code, note, 0, markTaught));
-    return cell._queue;
+    const done = queue.then(() => attempt(cell, code, note, 0, markTaught));
+    queue = done.catch(() => {});
+    return done;
   }
 
   async function attempt(cell, code, note, tries, markTaught) {

@@ -40,11 +40,11 @@ def test_every_palette_colour_shows_on_white_and_its_text_reads(
 
 
 def _css_levels() -> dict[int, tuple[str, str]]:
-    variables = dict(re.findall(r"--lv(\d): (#[0-9a-f]{6})", CSS))
-    texts = dict(
+    variables: dict[str, str] = dict(re.findall(r"--lv(\d): (#[0-9a-f]{6})", CSS))
+    texts: dict[str, str] = dict(
         re.findall(r"\.lv-(\d) \{ background-color: var\(--lv\d\); color: (#[0-9a-f]+);", CSS)
     )
-    expand = {"#000": "#000000", "#fff": "#ffffff"}
+    expand: dict[str, str] = {"#000": "#000000", "#fff": "#ffffff"}
     return {int(k): (v, expand.get(texts[k], texts[k])) for k, v in variables.items()}
 
 
