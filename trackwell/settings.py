@@ -58,6 +58,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # 404 and 403 in Trackwell's layout, also with DEBUG on (never the URL map).
+    "trackwell.core.middleware.ErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "trackwell.urls"

@@ -262,7 +262,7 @@
     area.value = cell.dataset.note || "";
     dialog.querySelector(".note-for").textContent = `${pupilName(cell)}, ${objectiveCode(cell)}`;
     const link = dialog.querySelector(".history-link");
-    const url = new URL(link.href, window.location.href);
+    const url = new URL(link.dataset.href, window.location.href);
     url.search = new URLSearchParams({ pupil: cell.parentElement.dataset.pupil, objective: cell.dataset.objective });
     link.href = url.toString();
     dialog.addEventListener("close", function onClose() {

@@ -125,6 +125,12 @@ def class_overview(request: HttpRequest, class_id: int) -> HttpResponse:
             "rows": rows,
             "sets": sets,
             "can_edit": access.can_edit_class(user, school_class),
+            # Gaps pages exist only for subjects with a framework for the class's year.
+            "gap_subjects": set(
+                Framework.objects.filter(
+                    subject__in=subjects, nc_year=school_class.nc_year
+                ).values_list("subject_id", flat=True)
+            ),
         },
     )
 
@@ -161,6 +167,10 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
     earlier = snapshot_distributions([p.pk for p in closed], sets)
     years = sorted({k[0] for k in now})
+    # Shared gaps exist only where the school has a framework for that year and subject.
+    framework_years = set(
+        Framework.objects.filter(subject__in=subjects).values_list("subject_id", "nc_year")
+    )
     tables = []
     for subject in subjects:
         lines: list[dict[str, Any]] = []
@@ -197,6 +207,7 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
                     "now": dist,
                     "hidden": hidden,
                     "progress": now_progress.get((nc_year, subject.pk)),
+                    "has_framework": (subject.pk, nc_year) in framework_years,
                     "history": history,
                 }
             )

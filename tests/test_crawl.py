@@ -1,0 +1,70 @@
+"""Every link on every page, for every demo login, leads somewhere: no 404 and no 500."""
+
+import re
+import time
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.test import Client
+
+from trackwell.accounts.models import User
+from trackwell.demo.generator import DemoOptions, generate
+
+HREF = re.compile(r'<a\b[^>]*\bhref="([^"#]*)', re.I)
+# Pages that change something on GET do not exist; these only end the session or download.
+SKIP = ("/accounts/logout/", "/static/")
+
+
+def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, str]]:
+    """Status of every page reachable by links from `start`, and where each was linked from."""
+    seen: dict[str, int] = {}
+    found_on: dict[str, str] = {start: "(start)"}
+    queue = deque([start])
+    while queue:
+        url = queue.popleft()
+        response = client.get(url)
+        seen[url] = response.status_code
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        for href in HREF.findall(response.content.decode()):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(target)
+            if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path.startswith(SKIP) or path in found_on:
+                continue
+            found_on[path] = url
+            queue.append(path)
+    return seen, found_on
+
+
+@pytest.mark.django_db
+def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> None:
+    started = time.monotonic()
+    generate(DemoOptions(schools=2, pupils_per_class=2))
+    # One login for every role (the first school's, which the trust leader also sees), and
+    # the Reception teacher, whose class has fewer subjects' frameworks than the others.
+    users = []
+    for user in User.objects.order_by("pk"):
+        if user.role not in {u.role for u in users} or user.username == "teacherr":
+            users.append(user)
+    roles = {u.role for u in users}
+    assert roles == {"admin", "leader", "teacher", "ta", "senco", "governor", "trust_leader"}
+    assert "teacherr" in {u.username for u in users}
+    broken = []
+    pages = 0
+    for user in users:
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        seen, found_on = _crawl(client)
+        pages += len(seen)
+        broken += [
+            f"{user.username}: {url} answers {status} (linked from {found_on[url]})"
+            for url, status in seen.items()
+            if status == 404 or status >= 500
+        ]
+    assert not broken, "\n".join(broken)
+    assert pages > 100, pages  # the crawl really went round the demo
+    print(f"crawled {pages} pages for {len(users)} logins in {time.monotonic() - started:.0f}s")
