@@ -38,6 +38,7 @@ urlpatterns = [
         name="grid-history",
     ),
     path("grid/cursor/", assessment_views.set_cursor, name="grid-cursor"),
+    path("grid/settings/", assessment_views.grid_settings, name="grid-settings"),
     path("curriculum/", include("trackwell.curriculum.urls")),
     path("provision/", include("trackwell.provision.urls")),
     path("meetings/", include("trackwell.meetings.urls")),

@@ -390,3 +390,52 @@ def test_a_cell_save_costs_the_same_queries_for_any_class_size(role: str, client
     # objective, pupil and rating, the locked write with its history, and the
     # row and column summaries: 18, noted in docs/performance.md.
     assert counts[1] <= 18, counts
+
+
+def test_two_users_bulk_without_javascript_refuses_with_both_values(
+    world: World, client_for
+) -> None:
+    """Issue 13: a bulk change carries the versions the user saw, and any that moved stop it."""
+    teacher, leader = client_for(world.users["teacher"]), client_for(world.users["leader"])
+    objective = world.objectives[2]
+    TaughtObjective.objects.create(
+        school=world.school, school_class=world.class_a, objective=objective
+    )
+    seen = _seen_versions(teacher.get(grid_url(world)).content.decode())
+    # Meanwhile the leader rates one of the pupils on that objective in the grid.
+    moved = world.pupils_a[1]
+    response = leader.post(
+        cell_url(world),
+        {
+            "framework": world.framework.pk,
+            "pupil": moved.pk,
+            "objective": objective.pk,
+            "code": "1",
+            "version": 0,
+        },
+        **JSON,
+    )
+    assert response.status_code == 200
+    data = {
+        "framework": world.framework.pk,
+        "objective": objective.pk,
+        "code": "3",
+        "pupils": [p.pk for p in world.pupils_a],
+        "versions": seen,
+        "confirm": "1",
+    }
+    response = teacher.post(reverse("grid-bulk", args=[world.class_a.pk, "maths"]), data)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert "Nothing of yours was saved" in page
+    # Both values: what the teacher chose and what the leader saved, by whom.
+    assert moved.full_name in page
+    assert "<td>3</td>" in page
+    assert f"1 by {world.users['leader'].display_name}" in page
+    assert Judgement.objects.filter(objective=objective).count() == 1
+    # Without the versions the page showed, a bulk change is refused outright.
+    del data["versions"]
+    response = teacher.post(reverse("grid-bulk", args=[world.class_a.pk, "maths"]), data)
+    assert response.status_code == 400
+    assert "did not say which ratings you saw" in html.unescape(response.content.decode())
+    assert Judgement.objects.filter(objective=objective).count() == 1

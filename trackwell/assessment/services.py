@@ -13,9 +13,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from trackwell.accounts.models import User
+from trackwell.accounts.models import User, log_action
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.dates import english_datetime
+from trackwell.core.models import School
+from trackwell.core.versioning import EditConflict, FieldDifference
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.curriculum.services import set_taught
 from trackwell.pupils.models import SchoolClass
@@ -376,3 +378,46 @@ def set_column(
         JudgementHistory.objects.bulk_create(history)
         existing.update({j.pupil_id: j for j in to_create})
     return [_state(existing[pid], pid, objective.pk) for pid in sorted(wanted)]
+
+
+UNTAUGHT_RULES = {"ask", "refuse"}
+
+
+def set_untaught_rule(*, user: User, school_id: int, rule: str, seen: str) -> str:
+    """Choose what the grid does with ratings of untaught objectives; logged.
+
+    `seen` is the setting as the user's page showed it: if someone changed it
+    meanwhile, EditConflict shows both values and nothing is saved.
+    """
+    if rule not in UNTAUGHT_RULES:
+        raise ValidationError("Choose whether the grid asks or refuses.", code="bad_rule")
+    labels = dict(School._meta.get_field("untaught_ratings").choices or [])
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school_id)
+        current = school.untaught_ratings
+        if current != seen:
+            raise EditConflict(
+                what="This setting",
+                expected_version=0,
+                current_version=0,
+                differences=[
+                    FieldDifference(
+                        "untaught_ratings",
+                        "Ratings of objectives not yet taught",
+                        labels.get(rule, rule),
+                        labels.get(current, current),
+                    )
+                ],
+            )
+        if rule != current:
+            school.untaught_ratings = rule
+            school.save(update_fields=["untaught_ratings"])
+            log_action(
+                school=school,
+                user=user,
+                action="school.untaught_ratings",
+                obj=school,
+                old={"untaught_ratings": current},
+                new={"untaught_ratings": rule},
+            )
+    return rule

@@ -8,12 +8,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User, log_action
@@ -23,6 +23,7 @@ from trackwell.assessment.forms import BulkForm, CellForm, TaughtForm
 from trackwell.assessment.grid import SORTS, bulk_plan, frameworks_for, load_grid
 from trackwell.assessment.models import JudgementHistory
 from trackwell.core.dates import english_datetime
+from trackwell.core.models import School
 from trackwell.core.versioning import EditConflict, FieldDifference, parse_version
 from trackwell.curriculum.models import Framework, Objective, Subject
 from trackwell.curriculum.services import set_taught
@@ -106,6 +107,7 @@ def _grid_context(
         "cursor": user.grid_cursor,
         "cursor_choices": User._meta.get_field("grid_cursor").choices,
         "untaught_rule": school_class.school.untaught_ratings,
+        "can_manage": access.can_manage_assessment(user),
         # The version of every cell as the page shows it, so a bulk change without
         # JavaScript still says what the user saw (objective:pupil:version).
         "seen_versions": ",".join(
@@ -476,4 +478,42 @@ def cell_history(request: HttpRequest, class_id: int, subject_slug: str) -> Http
             "history": history,
             "back": _grid_url(school_class, subject, objective.framework),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def grid_settings(request: HttpRequest) -> HttpResponse:
+    """The school's rule for ratings typed for objectives not yet taught (leaders, admins)."""
+    user = _user(request)
+    if not access.sees_pupils(user):
+        raise Http404("No such page")
+    if not access.can_manage_assessment(user):
+        raise PermissionDenied("Only the school's leaders and admins change this.")
+    school = access.school_of(user)
+    choices = School._meta.get_field("untaught_ratings").choices
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        try:
+            services.set_untaught_rule(
+                user=user,
+                school_id=school.pk,
+                rule=request.POST.get("untaught_ratings", ""),
+                seen=request.POST.get("seen", ""),
+            )
+        except ValidationError as exc:
+            messages.warning(request, " ".join(exc.messages))
+            status = 400
+        except EditConflict as exc:
+            conflict, status = exc, 409
+        else:
+            messages.success(request, "Saved the school's grid setting.")
+            return HttpResponseRedirect(reverse("grid-settings"))
+        school.refresh_from_db()
+    return render(
+        request,
+        "assessment/settings.html",
+        {"school": school, "choices": choices, "conflict": conflict},
+        status=status,
     )
