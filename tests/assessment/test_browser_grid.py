@@ -132,6 +132,17 @@ def test_the_cursor_direction_is_a_setting_remembered_for_the_user(
     third = rows.nth(2).locator("td.cell")
     assert [third.nth(0).inner_text(), third.nth(1).inner_text()] == ["1", "0"]
     shot(page, "grid-cursor-right")
+    # The line above the grid names the cell's objective in full; a heading's statement
+    # opens on keyboard focus, not only on hover.
+    assert world.objectives[2].statement in page.locator("#grid-focus").inner_text()
+    tip = page.locator(f"#tip-{world.objectives[3].pk}")
+    assert tip.is_hidden()
+    page.focus(f"#grid thead th[data-objective='{world.objectives[3].pk}'] button")
+    tip.wait_for(state="visible")
+    assert world.objectives[3].statement in tip.inner_text()
+    # Pupil names lead to the pupil's page.
+    href = rows.nth(0).locator("a.name").get_attribute("href")
+    assert href == reverse("report-pupil", args=[_ordered(world)[0].pk])
 
 
 def test_ctrl_enter_saves_a_note_and_escape_cancels(laptop_browser, live_server) -> None:
