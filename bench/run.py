@@ -276,9 +276,17 @@ def main() -> None:
         if r.note:
             print(f"    {r.note}")
 
+    from bench import api
+
+    api.run()
+
     from bench import analysis
 
     analysis.run()
+
+    from bench import backup
+
+    backup.run()
 
 
 if __name__ == "__main__":

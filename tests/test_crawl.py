@@ -47,7 +47,7 @@ def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> Non
     generated = time.monotonic() - started
     # One login for every role (the first school's, which the trust leader also sees), and
     # the Reception teacher, whose class has fewer subjects' frameworks than the others.
-    users = []
+    users: list[User] = []
     for user in User.objects.order_by("pk"):
         if user.role not in {u.role for u in users} or user.username == "teacherr":
             users.append(user)
