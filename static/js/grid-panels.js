@@ -26,5 +26,9 @@
 
   for (const el of document.querySelectorAll(".js-only")) el.hidden = false;
   const every = document.querySelector("#bulk-form .every-pupil");
-  if (every) every.hidden = true; // the script offers "Tick all pupils" instead
+  if (every) {
+    // The script offers "Tick all pupils" instead, and shows what it will change first.
+    every.hidden = true;
+    every.querySelector("input").checked = false;
+  }
 })();
