@@ -1,4 +1,7 @@
-"""Every link on every page, for every demo login, leads somewhere: no 404 and no 500."""
+"""Every link on every page, for every demo login, leads somewhere: no 404 and no 500.
+
+On the way, no page is a bare error page and no page draws a colour too light to see.
+"""
 
 import re
 import time
@@ -9,25 +12,44 @@ import pytest
 from django.test import Client
 
 from trackwell.accounts.models import User
+from trackwell.core.colours import MIN_GRAPHIC_CONTRAST, WHITE, contrast
 from trackwell.demo.generator import DemoOptions, generate
 
 HREF = re.compile(r'<a\b[^>]*(?<![\w-])href="([^"#]*)', re.I)
 # Pages that change something on GET do not exist; these only end the session or download.
 SKIP = ("/accounts/logout/", "/static/")
+# Colours drawn on the page: inline backgrounds (bands, swatches, level chips), the grid's
+# level colours and the charts' series.
+COLOURS = re.compile(
+    r'style="[^"]*background(?:-color)?:\s*(#[0-9a-fA-F]{6})'
+    r"|td\.lv-\d+[^{]*\{ background-color: (#[0-9a-fA-F]{6})"
+    r"|\.color-\d+[^{}]*\{[^}]*fill:\s*(#[0-9a-fA-F]{6})",
+)
 
 
-def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, str]]:
-    """Status of every page reachable by links from `start`, and where each was linked from."""
+def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Status of every page reachable by links from `start`, where each was linked from,
+    and every problem a page shows: a bare (non-HTML) error, or a colour too light to see.
+    """
     seen: dict[str, int] = {}
+    problems: list[str] = []
     found_on: dict[str, str] = {start: "(start)"}
     queue = deque([start])
     while queue:
         url = queue.popleft()
         response = client.get(url)
         seen[url] = response.status_code
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        html = "text/html" in response.get("Content-Type", "")
+        if response.status_code >= 400 and not html:
+            problems.append(f"{url} answers a bare {response.status_code} page")
+        if response.status_code != 200 or not html:
             continue
-        for href in HREF.findall(response.content.decode()):
+        page = response.content.decode()
+        for match in COLOURS.finditer(page):
+            colour = next(c for c in match.groups() if c)
+            if contrast(colour, WHITE) < MIN_GRAPHIC_CONTRAST:
+                problems.append(f"{url} draws {colour}, too light to see on white")
+        for href in HREF.findall(page):
             target = urljoin(url, href.replace("&amp;", "&"))
             parts = urlsplit(target)
             if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
@@ -37,7 +59,7 @@ def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, 
                 continue
             found_on[path] = url
             queue.append(path)
-    return seen, found_on
+    return seen, found_on, problems
 
 
 @pytest.mark.django_db
@@ -59,8 +81,9 @@ def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> Non
     for user in users:
         client = Client(raise_request_exception=False)
         client.force_login(user)
-        seen, found_on = _crawl(client)
+        seen, found_on, problems = _crawl(client)
         pages += len(seen)
+        broken += [f"{user.username}: {p}" for p in problems]
         broken += [
             f"{user.username}: {url} answers {status} (linked from {found_on[url]})"
             for url, status in seen.items()
