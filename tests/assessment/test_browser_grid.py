@@ -49,9 +49,10 @@ def _ordered(world: World) -> list:
 
 
 def _all_saved(page) -> None:
+    # Saves go one at a time; on a busy shared machine 300 of them can take minutes.
     page.wait_for_function(
         "document.querySelectorAll('#grid td.is-saving, #grid td.is-error').length === 0",
-        timeout=60000,
+        timeout=300000,
     )
 
 
