@@ -22,6 +22,15 @@ VISIBLE_ROWS = """() => {
     return r.top >= top - 1 && r.bottom <= bottom + 1;
   }).length;
 }"""
+# The focused cell is in sight: not under the sticky headings or the pupil column.
+FOCUS_IN_SIGHT = """() => {
+  const cell = document.activeElement.getBoundingClientRect();
+  const head = document.querySelector('#grid thead th.obj').getBoundingClientRect();
+  const name = document.querySelector('#grid tbody th.pupil').getBoundingClientRect();
+  const box = document.querySelector('.grid-scroll').getBoundingClientRect();
+  return document.activeElement.matches('td.cell') && cell.top >= head.bottom - 1
+    && cell.left >= name.right - 1 && cell.bottom <= box.bottom + 1 && cell.right <= box.right + 1;
+}"""
 HEADER_IN_VIEW = """() => {
   const h1 = document.querySelector('.grid-bar h1').getBoundingClientRect();
   const head = document.querySelector('#grid thead th.obj').getBoundingClientRect();
@@ -78,6 +87,8 @@ def test_a_class_of_thirty_is_rated_without_the_mouse_and_without_scrolling(
         for o in range(10):
             page.keyboard.press(codes[(p + o) % 4])
             keystrokes += 1
+            if o in (0, 9):
+                assert page.evaluate(FOCUS_IN_SIGHT), f"pupil {p}, objective {o}"
         assert page.evaluate(HEADER_IN_VIEW), (
             f"the page scrolled past the header at pupil {p}",
             page.evaluate(
