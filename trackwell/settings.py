@@ -1,9 +1,12 @@
 """Django settings for Trackwell, read from the environment.
 
-Development defaults apply only while DEBUG is on; with DEBUG off Trackwell
-refuses to start without a real SECRET_KEY.
+Production unless development is asked for: DEBUG is off by default, and with
+DEBUG off Trackwell refuses to start without a real SECRET_KEY and sends HSTS,
+redirects to HTTPS and marks its cookies secure. Development settings
+(`trackwell.settings_dev`, or DEBUG=true) are what `make run` and the tests use.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,15 @@ from trackwell.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("TRACKWELL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", True)
+DEBUG = envbool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+        "On a development machine ask for the development settings instead: "
+        "DJANGO_SETTINGS_MODULE=trackwell.settings_dev (make run and the tests do)."
     )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
@@ -48,9 +53,16 @@ INSTALLED_APPS = [
     "trackwell.parents",
     "trackwell.api",
     "trackwell.home",
+    "trackwell.schoolsetup",
     "trackwell.demo",
     "rest_framework",
     "drf_spectacular",
+    # Before axes: our failed-sign-in receiver must run before axes marks a lockout.
+    "trackwell.security",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -60,9 +72,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trackwell.security.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "trackwell.security.middleware.MFARequiredMiddleware",
+    "trackwell.security.middleware.BadInputMiddleware",
     # 404 and 403 in Trackwell's layout, also with DEBUG on (never the URL map).
     "trackwell.core.middleware.ErrorPagesMiddleware",
+    # Last, as axes asks: turns a lockout into the "try again later" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trackwell.urls"
@@ -114,9 +132,42 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # At least 12 characters (OWASP ASVS 2.1.1); a passphrase of three words is enough.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "trackwell.security.validators.NotBuiltFromNamesValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins for a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username, or
+# from one address, sign-in is refused for SIGN_IN_COOL_OFF_MINUTES; an admin can unlock
+# their school's accounts sooner. A school behind one shared address: raise the limit.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGN_IN_COOL_OFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "trackwell.security.addresses.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies of our own append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Two-step sign-in (django-otp): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Trackwell")
+
+# Sessions end when the browser closes, after the school's idle timeout (accounts on shared
+# school computers) and at the latest SESSION_ABSOLUTE_HOURS after signing in.
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -161,14 +212,43 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # HTTPS is on wherever DEBUG is off, except when serving on loopback with
-# `make serve` (HTTPS=false), where there is no proxy to end TLS.
+# `make serve` (HTTPS=false), where there is no proxy to end TLS. With it: HTTPS only,
+# for a year (HSTS), cookies never sent in the clear.
 HTTPS = envbool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 # Behind the reverse proxy: it says whether the request came over HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp 4), in development too so a page that breaks it
+# breaks at once. No inline script anywhere: page scripts are files under static/js/,
+# data reaches them through data-* attributes or json_script. Inline styles stay
+# allowed because a school's own band and level colours are style attributes and the
+# server-drawn SVG charts carry a <style> element; neither can run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
@@ -176,6 +256,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# Email: printed to the console in development (`make run`), sent by SMTP from
+# environment variables otherwise; the test runner swaps in the locmem backend.
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Trackwell <trackwell@localhost>")
+# Set-password and reset links work once (the token covers the password and the
+# last sign-in) and expire after this many seconds: three days by default.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 
 # The REST API (docs/api.md): API keys or a staff session, problem details for errors,
 # cursor pagination, per-key rate limits counted in the database.

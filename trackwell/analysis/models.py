@@ -12,6 +12,7 @@ from django.db import models
 
 from trackwell.core.colours import is_hex, text_on
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
+from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
 
@@ -50,7 +51,7 @@ class StartingPoint(models.Model):
         return self.label
 
 
-class BandSet(models.Model):
+class BandSet(Versioned):
     """A school's set of bands (attainment or progress) and the rules that assign them."""
 
     class Kind(models.TextChoices):

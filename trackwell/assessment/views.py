@@ -88,6 +88,11 @@ def _grid_context(
     """What the grid page needs, for the page itself and for a bulk form shown again."""
     if sort_key not in SORTS:
         sort_key = "name"
+    # SEN, pupil premium, FSM and looked-after flags, and filters on them, only for those
+    # who need them: a teacher reading another class's grid can neither see nor filter.
+    special = access.sees_special_category(user, school_class)
+    if not special and filter_key in access.SPECIAL_CATEGORY_FILTERS:
+        filter_key = ""
     data = load_grid(
         school_class,
         subject,
@@ -96,8 +101,13 @@ def _grid_context(
         sort_key=sort_key,
         descending=descending,
     )
+    if not special:
+        data.filters = {
+            k: v for k, v in data.filters.items() if k not in access.SPECIAL_CATEGORY_FILTERS
+        }
     return {
         "grid": data,
+        "special": special,
         "subjects": subjects,
         "can_edit": access.can_edit_class(user, school_class),
         "sorts": SORTS,

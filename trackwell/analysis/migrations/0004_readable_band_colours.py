@@ -70,7 +70,7 @@ def darken_bands(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0002_snapshots_append_only"),
+        ("analysis", "0003_versions_of_band_sets"),
     ]
 
     operations = [

@@ -23,7 +23,7 @@ def darken_levels(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("curriculum", "0004_identifier_constraints"),
+        ("curriculum", "0005_versions_of_frameworks_objectives_scales"),
     ]
 
     operations = [
