@@ -51,6 +51,17 @@ def browser_page(live_server, monkeypatch):
         connections.close_all()
 
 
+def _teach_all(world: World) -> World:
+    """Mark the Year 3 objectives taught to class A (rating an untaught one asks first)."""
+    from trackwell.curriculum.models import TaughtObjective
+
+    TaughtObjective.objects.bulk_create(
+        TaughtObjective(school=world.school, school_class=world.class_a, objective=o)
+        for o in world.objectives
+    )
+    return world
+
+
 def _login(page, live_server, world: World, role: str = "teacher") -> None:
     page.goto(live_server.url + reverse("login"))
     page.fill("#id_username", world.users[role].username)
@@ -61,7 +72,7 @@ def _login(page, live_server, world: World, role: str = "teacher") -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_keyboard_entry_is_saved_and_survives_reload(browser_page, live_server) -> None:
-    world = make_world(pupils_per_class=4, objectives=5)
+    world = _teach_all(make_world(pupils_per_class=4, objectives=5))
     page = browser_page
     _login(page, live_server, world)
     page.click("text=Maths >> nth=0")
@@ -103,8 +114,8 @@ def test_keyboard_entry_is_saved_and_survives_reload(browser_page, live_server) 
     assert "Used a number line" in (
         rows.nth(1).locator("td.cell").first.get_attribute("data-note") or ""
     )
-    # The first pupil's summary was updated: one secure of one taught.
-    assert rows.nth(0).locator("[data-sum=pct_secured_of_taught]").inner_text() == "100%"
+    # The first pupil's summary was updated: one secure of the five objectives taught.
+    assert rows.nth(0).locator("[data-sum=pct_secured_of_taught]").inner_text() == "20%"
 
     ordered = sorted(world.pupils_a, key=lambda p: (p.last_name, p.first_name))
     stored = {
@@ -121,7 +132,7 @@ def test_keyboard_entry_is_saved_and_survives_reload(browser_page, live_server) 
 def test_conflicting_edit_is_shown_with_both_values(browser_page, live_server) -> None:
     from trackwell.assessment.services import set_judgement
 
-    world = make_world(pupils_per_class=2, objectives=3)
+    world = _teach_all(make_world(pupils_per_class=2, objectives=3))
     page = browser_page
     _login(page, live_server, world)
     page.goto(live_server.url + reverse("grid", args=[world.class_a.pk, "maths"]))
@@ -154,7 +165,7 @@ def test_conflicting_edit_is_shown_with_both_values(browser_page, live_server) -
 
 @pytest.mark.django_db(transaction=True)
 def test_a_save_that_fails_stays_visibly_unsaved_and_retries(browser_page, live_server) -> None:
-    world = make_world(pupils_per_class=2, objectives=3)
+    world = _teach_all(make_world(pupils_per_class=2, objectives=3))
     page = browser_page
     _login(page, live_server, world)
     page.goto(live_server.url + reverse("grid", args=[world.class_a.pk, "maths"]))

@@ -37,6 +37,7 @@ def _cell_data(world: World) -> dict:
         "objective": world.objectives[0].pk,
         "code": "2",
         "version": 0,
+        "mark_taught": "1",
     }
 
 
@@ -63,6 +64,8 @@ def test_grid_bulk(world: World, client_for, role: str) -> None:
         "objective": world.objectives[0].pk,
         "code": "2",
         "pupils": [world.pupils_a[0].pk],
+        "versions": f"{world.pupils_a[0].pk}:0",
+        "mark_taught": "1",
     }
     response = client_for(world.users[role]).post(url, data, HTTP_ACCEPT="application/json")
     assert response.status_code == GRID_EDIT[role]

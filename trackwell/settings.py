@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "trackwell.security.middleware.MFARequiredMiddleware",
     "trackwell.security.middleware.BadInputMiddleware",
+    # 404 and 403 in Trackwell's layout, also with DEBUG on (never the URL map).
+    "trackwell.core.middleware.ErrorPagesMiddleware",
     # Last, as axes asks: turns a lockout into the "try again later" page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -174,6 +176,8 @@ LANGUAGE_CODE = "en-gb"
 TIME_ZONE = envstr("TIME_ZONE", "Europe/London")
 USE_I18N = True
 USE_TZ = True
+# English dates and times in every template: 1 December 2026, 06:39.
+FORMAT_MODULE_PATH = ["trackwell.formats"]
 
 STATIC_URL = "static/"
 # Our own assets, then front-end packages installed from npm by `make setup`

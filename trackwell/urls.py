@@ -63,6 +63,8 @@ urlpatterns = [
         assessment_views.cell_history,
         name="grid-history",
     ),
+    path("grid/cursor/", assessment_views.set_cursor, name="grid-cursor"),
+    path("grid/settings/", assessment_views.grid_settings, name="grid-settings"),
     path("curriculum/", include("trackwell.curriculum.urls")),
     path("provision/", include("trackwell.provision.urls")),
     path("meetings/", include("trackwell.meetings.urls")),

@@ -20,6 +20,7 @@ def test_second_editor_with_an_old_page_sees_both_values(client_for) -> None:
         "pupil": world.pupils_a[0].pk,
         "objective": world.objectives[0].pk,
         "version": 0,
+        "mark_taught": "1",  # the objective was not yet taught: both chose to mark it
     }
     teacher, leader = client_for(world.users["teacher"]), client_for(world.users["leader"])
     # Both loaded the page when the cell was empty (version 0).

@@ -1,6 +1,8 @@
 """The grid page and its change requests, through the real views."""
 
+import html
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -112,6 +114,7 @@ def test_cell_save_returns_new_state_and_summaries(world: World, client_for) -> 
         "objective": world.objectives[0].pk,
         "code": "2",
         "version": 0,
+        "mark_taught": "1",
     }
     response = client.post(cell_url(world), data, **JSON)
     assert response.status_code == 200
@@ -124,6 +127,7 @@ def test_cell_save_returns_new_state_and_summaries(world: World, client_for) -> 
     data["code"] = "3"
     response = client.post(cell_url(world), data, **JSON)
     assert response.status_code == 409
+    assert TaughtObjective.objects.filter(objective=world.objectives[0]).exists()
     assert response.json()["current"][0]["code"] == "2"
     assert Judgement.objects.get().level.code == "2"  # type: ignore[union-attr]
 
@@ -159,18 +163,40 @@ def test_bad_cell_input_is_a_clear_400(
     assert Judgement.objects.count() == 0
 
 
+def _seen_versions(html: str) -> str:
+    """The hidden versions field as the page rendered it (what a browser without JS sends)."""
+    match = re.search(r'name="versions" value="([^"]*)"', html)
+    assert match, "the bulk form carries the versions the page showed"
+    return match.group(1)
+
+
 def test_bulk_form_post_without_javascript(world: World, client_for) -> None:
     url = reverse("grid-bulk", args=[world.class_a.pk, "maths"])
+    client = client_for(world.users["teacher"])
+    rate(world, 0, 1, "1")
+    seen = _seen_versions(client.get(grid_url(world)).content.decode())
+    assert f"{world.objectives[1].pk}:{world.pupils_a[0].pk}:1" in seen.split(",")
     data = {
         "framework": world.framework.pk,
         "objective": world.objectives[1].pk,
         "code": "2",
         "pupils": [p.pk for p in world.pupils_a[:4]],
+        "versions": seen,
     }
-    response = client_for(world.users["teacher"]).post(url, data, follow=True)
+    # First the page asks: one existing rating changes, and the objective is not yet taught.
+    response = client.post(url, data)
+    html = response.content.decode()
     assert response.status_code == 200
-    assert "Saved 2 for 4 pupils." in response.content.decode()
+    assert "This changes 1 existing rating" in html
+    assert "is not yet marked as taught to 3 Oak" in html
+    assert Judgement.objects.filter(level__code="2").count() == 0
+    response = client.post(url, {**data, "confirm": "1", "mark_taught": "1"}, follow=True)
+    assert response.status_code == 200
+    assert f"Saved 2 for 4 pupils on {world.objectives[1].code}." in response.content.decode()
     assert Judgement.objects.filter(objective=world.objectives[1], level__code="2").count() == 4
+    assert TaughtObjective.objects.filter(
+        school_class=world.class_a, objective=world.objectives[1]
+    ).exists()
 
 
 def test_bulk_with_stale_versions_is_409_and_saves_nothing(world: World, client_for) -> None:
@@ -183,6 +209,8 @@ def test_bulk_with_stale_versions_is_409_and_saves_nothing(world: World, client_
         "code": "3",
         "pupils": ids,
         "versions": ",".join(f"{pid}:0" for pid in ids),
+        "confirm": "1",
+        "mark_taught": "1",
     }
     response = client_for(world.users["leader"]).post(url, data, **JSON)
     assert response.status_code == 409
@@ -318,10 +346,15 @@ def test_plain_form_errors_are_a_400_naming_the_problem(world: World, client_for
         "objective": world.objectives[1].pk,
         "code": "9",
         "pupils": [world.pupils_a[0].pk],
+        "versions": f"{world.pupils_a[0].pk}:0",
     }
     response = client_for(world.users["teacher"]).post(url, data)
     assert response.status_code == 400
-    assert "Unknown rating code '9'" in response.content.decode()
+    page = html.unescape(response.content.decode())
+    assert "Unknown rating code '9'" in page
+    # Inside the grid page, with the layout and the form still there: never a bare text page.
+    assert response["Content-Type"].startswith("text/html")
+    assert 'class="brand"' in page and 'id="bulk-form"' in page and "Nothing was saved." in page
     assert Judgement.objects.count() == 0
 
 
@@ -343,6 +376,10 @@ def _save_queries(world: World, client, pupil_index: int) -> int:
 def test_a_cell_save_costs_the_same_queries_for_any_class_size(role: str, client_for) -> None:
     small = make_world("Small Primary", pupils_per_class=5, objectives=10)
     large = make_world("Large Primary", pupils_per_class=30, objectives=60)
+    for world in (small, large):
+        TaughtObjective.objects.create(
+            school=world.school, school_class=world.class_a, objective=world.objectives[0]
+        )
     counts = [
         _save_queries(world, client_for(world.users[role]), index)
         for world in (small, large)
@@ -353,3 +390,52 @@ def test_a_cell_save_costs_the_same_queries_for_any_class_size(role: str, client
     # objective, pupil and rating, the locked write with its history, and the
     # row and column summaries: 18, noted in docs/performance.md.
     assert counts[1] <= 18, counts
+
+
+def test_two_users_bulk_without_javascript_refuses_with_both_values(
+    world: World, client_for
+) -> None:
+    """Issue 13: a bulk change carries the versions the user saw, and any that moved stop it."""
+    teacher, leader = client_for(world.users["teacher"]), client_for(world.users["leader"])
+    objective = world.objectives[2]
+    TaughtObjective.objects.create(
+        school=world.school, school_class=world.class_a, objective=objective
+    )
+    seen = _seen_versions(teacher.get(grid_url(world)).content.decode())
+    # Meanwhile the leader rates one of the pupils on that objective in the grid.
+    moved = world.pupils_a[1]
+    response = leader.post(
+        cell_url(world),
+        {
+            "framework": world.framework.pk,
+            "pupil": moved.pk,
+            "objective": objective.pk,
+            "code": "1",
+            "version": 0,
+        },
+        **JSON,
+    )
+    assert response.status_code == 200
+    data = {
+        "framework": world.framework.pk,
+        "objective": objective.pk,
+        "code": "3",
+        "pupils": [p.pk for p in world.pupils_a],
+        "versions": seen,
+        "confirm": "1",
+    }
+    response = teacher.post(reverse("grid-bulk", args=[world.class_a.pk, "maths"]), data)
+    assert response.status_code == 409
+    page = html.unescape(response.content.decode())
+    assert "Nothing of yours was saved" in page
+    # Both values: what the teacher chose and what the leader saved, by whom.
+    assert moved.full_name in page
+    assert "<td>3</td>" in page
+    assert f"1 by {world.users['leader'].display_name}" in page
+    assert Judgement.objects.filter(objective=objective).count() == 1
+    # Without the versions the page showed, a bulk change is refused outright.
+    del data["versions"]
+    response = teacher.post(reverse("grid-bulk", args=[world.class_a.pk, "maths"]), data)
+    assert response.status_code == 400
+    assert "did not say which ratings you saw" in html.unescape(response.content.decode())
+    assert Judgement.objects.filter(objective=objective).count() == 1

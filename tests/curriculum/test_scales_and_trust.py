@@ -91,7 +91,7 @@ def test_grid_shows_subject_descriptors_and_colours(world: World, client_for) ->
         label="Secure",
         descriptor="General wording",
         exemplification="",
-        colour="#e69f00",
+        colour="#a86a00",
     )
     scales.set_subject_descriptor(
         user=world.users["leader"],
@@ -107,7 +107,7 @@ def test_grid_shows_subject_descriptors_and_colours(world: World, client_for) ->
     )
     assert 'title="Secure: Uses arrays to explain multiplication"' in html
     assert "Draws 3 x 4 as an array unprompted" in html
-    assert "#grid td.lv-2, .legend .code.lv-2 { background-color: #e69f00;" in html
+    assert "#grid td.lv-2, .legend .code.lv-2 { background-color: #a86a00;" in html
     assert "</strong>: General wording" not in html  # the legend shows the subject's own wording
 
 

@@ -7,6 +7,11 @@ from tests.permissions.matrix import NOT_ALLOWED, Entry, expect, only
 
 VIEW = only(200, "admin", "leader", "teacher", "other_teacher", "ta", "senco")
 EDIT = expect(404, admin=200, leader=200, teacher=200, other_teacher=403, ta=403, senco=403)
+# The school's grid settings: leaders and admins; other staff may not; others do not see it.
+SETTINGS = expect(404, admin=200, leader=200, teacher=403, other_teacher=403, ta=403, senco=403)
+SETTINGS_SAVED = expect(
+    404, admin=302, leader=302, teacher=403, other_teacher=403, ta=403, senco=403
+)
 
 
 def _grid(w: World) -> dict[str, Any]:
@@ -20,6 +25,7 @@ def _cell(w: World) -> dict[str, Any]:
         "objective": w.objectives[0].pk,
         "code": "2",
         "version": 0,
+        "mark_taught": "1",  # the objective is not yet taught: the teacher marks it
     }
 
 
@@ -29,6 +35,8 @@ def _bulk(w: World) -> dict[str, Any]:
         "objective": w.objectives[0].pk,
         "code": "2",
         "pupils": [w.pupils_a[0].pk],
+        "versions": f"{w.pupils_a[0].pk}:0",
+        "mark_taught": "1",
     }
 
 
@@ -44,6 +52,20 @@ CASES = {
         kwargs=_grid,
         data=lambda w: {"framework": w.framework.pk, "mark": f"{w.objectives[0].pk}:1"},
         headers=JSON,
+    ),
+    # Each signed-in person keeps their own cursor direction.
+    "grid-cursor": Entry(
+        get=NOT_ALLOWED,
+        post=expect(200),
+        data=lambda w: {"grid_cursor": "right"},
+        foreign=False,
+        headers=JSON,
+    ),
+    "grid-settings": Entry(
+        get=SETTINGS,
+        post=SETTINGS_SAVED,
+        data=lambda w: {"untaught_ratings": "refuse", "seen": "ask"},
+        foreign=False,
     ),
     "grid-history": Entry(
         get=VIEW,

@@ -36,6 +36,13 @@ class User(Versioned, AbstractUser):
         help_text="Trust leaders only: the trust whose schools they look across.",
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.TEACHER)
+    grid_cursor = models.CharField(
+        "after a rating, the grid moves",
+        max_length=5,
+        choices=[("down", "Down to the next pupil"), ("right", "Right to the next objective")],
+        default="down",
+        help_text="Where the tracking grid's cursor goes after a rating is typed.",
+    )
 
     class Meta:
         verbose_name = "user"

@@ -11,6 +11,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from trackwell.core.colours import MIN_GRAPHIC_CONTRAST, WHITE, contrast, readable
+
 from .figures import METRICS
 from .models import Band, BandRule, BandSet, StartingPoint
 from .rules import BandSetSpec, BandSpec, RuleSpec, condition_from_json
@@ -129,6 +131,13 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
         if band["key"] in seen:
             errors.append(f"{where}.key: '{band['key']}' is used by two bands")
         seen.add(band["key"])
+        colour = band.get("colour", "")
+        if colour and contrast(colour, WHITE) < MIN_GRAPHIC_CONTRAST:
+            errors.append(
+                f"{where}.colour: {colour} is too light to see on white "
+                f"({contrast(colour, WHITE):.1f}:1; a band colour needs at least 3:1); "
+                f"choose a darker one, such as {readable(colour)}"
+            )
         nsp = band.get("next_starting_point", "")
         if nsp and nsp not in starts:
             errors.append(f"{where}.next_starting_point: no starting point '{nsp}'")
@@ -177,7 +186,7 @@ def spec_from_document(doc: Mapping[str, Any]) -> BandSetSpec:
                 key=band["key"],
                 label=band["label"],
                 order=order,
-                colour=band.get("colour", "#c6dbef"),
+                colour=band.get("colour", "#5a8fc4"),
                 parent_label=band.get("parent_label", ""),
                 description=band.get("description", ""),
                 meets_expectation=band.get("meets_expectation", False),

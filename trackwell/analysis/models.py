@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from trackwell.core.colours import is_hex, text_on
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
@@ -85,7 +86,7 @@ class Band(models.Model):
     label = models.CharField(max_length=80)
     parent_label = models.CharField("wording for parents", max_length=160, blank=True)
     description = models.TextField(blank=True)
-    colour = models.CharField(max_length=7, default="#c6dbef")
+    colour = models.CharField(max_length=7, default="#5a8fc4")
     order = models.PositiveSmallIntegerField(default=0)
     meets_expectation = models.BooleanField(
         default=False, help_text="Counts as meeting expectations when groups are compared."
@@ -110,12 +111,10 @@ class Band(models.Model):
 
     @property
     def text_colour(self) -> str:
-        """Dark text on light bands, white on dark ones."""
-        try:
-            r, g, b = (int(self.colour[i : i + 2], 16) for i in (1, 3, 5))
-        except ValueError:
+        """Dark text on light bands, white on dark ones (whichever reads best)."""
+        if not is_hex(self.colour):
             return "#1d2433"
-        return "#ffffff" if 0.299 * r + 0.587 * g + 0.114 * b < 140 else "#1d2433"
+        return text_on(self.colour)
 
 
 class BandRule(models.Model):

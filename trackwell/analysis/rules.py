@@ -119,7 +119,7 @@ class BandSpec:
     key: str
     label: str
     order: int
-    colour: str = "#c6dbef"
+    colour: str = "#5a8fc4"
     parent_label: str = ""
     description: str = ""
     meets_expectation: bool = False

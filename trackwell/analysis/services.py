@@ -169,7 +169,7 @@ def save_band_set(
             band.label = data["label"]
             band.parent_label = data.get("parent_label", "")
             band.description = data.get("description", "")
-            band.colour = data.get("colour", "#c6dbef")
+            band.colour = data.get("colour", "#5a8fc4")
             band.meets_expectation = data.get("meets_expectation", False)
             band.order = index
             nsp = data.get("next_starting_point", "")
@@ -583,12 +583,12 @@ def empty_band_set_document(name: str, kind: str, *, active: bool = False) -> di
         "description": "",
         "active": active,
         "bands": [
-            {"key": "not-yet", "label": "Not yet", "parent_label": "", "colour": "#eef3f8"},
+            {"key": "not-yet", "label": "Not yet", "parent_label": "", "colour": "#848fa3"},
             {
                 "key": "yes",
                 "label": "Yes",
                 "parent_label": "",
-                "colour": "#6baed6",
+                "colour": "#3b78b5",
                 "meets_expectation": True,
             },
         ],

@@ -5,6 +5,7 @@ A fixed number of queries whatever the size of the class or framework.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -258,4 +259,61 @@ def sort_rows(rows: list[Row], sort_key: str, descending: bool) -> list[Row]:
     return sorted(rows, key=lambda r: (r.pupil.last_name, r.pupil.first_name), reverse=descending)
 
 
-__all__ = ["PUPIL_FILTERS", "SORTS", "Grid", "load_grid"]
+@dataclass
+class BulkPlan:
+    """What a bulk rating would do, so the page can ask before it changes anything."""
+
+    objective: Objective
+    level_code: str
+    level_label: str
+    taught: bool
+    # (pupil, the rating they hold now) for every ticked pupil whose rating would change.
+    changes: list[tuple[Pupil, str]]
+
+
+def bulk_plan(
+    school_class: SchoolClass,
+    framework: Framework,
+    objective_id: int,
+    code: str,
+    pupil_ids: list[int],
+) -> BulkPlan:
+    """Read (without writing) which existing ratings a bulk change would replace."""
+    try:
+        objective = Objective.objects.get(
+            pk=objective_id, framework=framework, archived_at__isnull=True
+        )
+    except Objective.DoesNotExist as exc:
+        raise ValidationError(
+            f"Objective {objective_id} is not a current objective of {framework.name}.",
+            code="objective_outside_framework",
+        ) from exc
+    levels = {lv.code.upper(): lv for lv in framework.scale.levels.all()}
+    level = levels.get(code.strip().upper())
+    if level is None:
+        allowed = ", ".join(lv.code for lv in levels.values())
+        raise ValidationError(
+            f"Unknown rating code {code!r}: the {framework.scale.name} scale uses {allowed}.",
+            code="unknown_rating",
+        )
+    held = (
+        Judgement.objects.filter(
+            objective=objective, pupil_id__in=pupil_ids, pupil__school_id=school_class.school_id
+        )
+        .exclude(level__isnull=True)
+        .exclude(level=level)
+        .select_related("pupil", "level")
+        .order_by("pupil__last_name", "pupil__first_name")
+    )
+    return BulkPlan(
+        objective=objective,
+        level_code=level.code,
+        level_label=level.label,
+        taught=TaughtObjective.objects.filter(
+            school_class=school_class, objective=objective
+        ).exists(),
+        changes=[(j.pupil, j.level.code if j.level else "") for j in held],
+    )
+
+
+__all__ = ["PUPIL_FILTERS", "SORTS", "BulkPlan", "Grid", "bulk_plan", "load_grid"]

@@ -10,12 +10,16 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from trackwell.accounts.models import User
+from trackwell.accounts.models import User, log_action
 from trackwell.assessment.models import Judgement, JudgementHistory
-from trackwell.curriculum.models import Framework, Objective, RatingLevel
+from trackwell.core.dates import english_datetime
+from trackwell.core.models import School
+from trackwell.core.versioning import EditConflict, FieldDifference
+from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
+from trackwell.curriculum.services import set_taught
 from trackwell.pupils.models import SchoolClass
 
 NOTE_MAX_LENGTH = 2000
@@ -42,6 +46,8 @@ class CellState:
             "version": self.version,
             "updated_by": self.updated_by,
             "updated_at": self.updated_at.isoformat() if self.updated_at else None,
+            # For people: "1 December 2026, 06:39" in the school's time zone.
+            "updated_at_text": english_datetime(self.updated_at),
         }
 
 
@@ -81,9 +87,20 @@ def _resolve_level(framework: Framework, code: str | None) -> RatingLevel | None
     return level
 
 
-def _check_objective(framework: Framework, objective_id: int) -> Objective:
+def _check_objective(
+    framework: Framework, objective_id: int, school_class: SchoolClass | None = None
+) -> Objective:
+    """The current objective of the framework, with `is_taught` to the class when given."""
+    objectives = Objective.objects.all()
+    if school_class is not None:
+        # Read with the objective, so the school's rule for untaught objectives costs no query.
+        objectives = objectives.annotate(
+            is_taught=Exists(
+                TaughtObjective.objects.filter(school_class=school_class, objective=OuterRef("pk"))
+            )
+        )
     try:
-        return Objective.objects.get(pk=objective_id, framework=framework, archived_at__isnull=True)
+        return objectives.get(pk=objective_id, framework=framework, archived_at__isnull=True)
     except Objective.DoesNotExist as exc:
         raise ValidationError(
             f"Objective {objective_id} is not a current objective of {framework.name}.",
@@ -114,6 +131,62 @@ def _check_pupils(school_class: SchoolClass, pupil_ids: Iterable[int]) -> set[in
     return wanted
 
 
+class NotTaught(ValidationError):
+    """A rating for an objective not yet marked as taught to the class."""
+
+    def __init__(self, objective: Objective, school_class: SchoolClass, rule: str) -> None:
+        if rule == "refuse":
+            text = (
+                f"{objective.code} is not yet marked as taught to {school_class.name}, and the "
+                "school asks for objectives to be marked taught before they are rated. "
+                "Mark it as taught first, then rate it."
+            )
+        else:
+            text = (
+                f"{objective.code} is not yet marked as taught to {school_class.name}: "
+                "say whether to mark it as taught with this rating."
+            )
+        super().__init__(text, code="untaught")
+        self.rule = rule
+        self.objective_id = objective.pk
+
+
+def _check_taught(
+    user: User,
+    school_class: SchoolClass,
+    framework: Framework,
+    objective: Objective,
+    rule: str | None,
+    mark_taught: bool | None,
+) -> None:
+    """Apply the school's rule for ratings of objectives not yet taught (inside the write).
+
+    `rule` is None for callers that do not apply it (imports, demo data);
+    `mark_taught` is True to mark it taught, False to rate it without marking
+    (only where the school asks rather than refuses), None when not yet asked.
+    """
+    if rule is None:
+        return
+    taught = getattr(objective, "is_taught", None)
+    if taught is None:
+        taught = TaughtObjective.objects.filter(
+            school_class=school_class, objective=objective
+        ).exists()
+    if taught:
+        return
+    if rule == "ask" and mark_taught is not None:
+        if mark_taught:
+            set_taught(
+                user=user,
+                school_class=school_class,
+                framework=framework,
+                objective_id=objective.pk,
+                taught=True,
+            )
+        return
+    raise NotTaught(objective, school_class, rule)
+
+
 def _check_framework(school_class: SchoolClass, framework: Framework) -> None:
     if framework.school_id != school_class.school_id:
         raise ValidationError(
@@ -132,15 +205,18 @@ def set_judgement(
     expected_version: int,
     note: str | None = None,
     source: str = JudgementHistory.Source.GRID,
+    taught_rule: str | None = None,
+    mark_taught: bool | None = None,
 ) -> CellState:
     """Set (or clear, with an empty code) one pupil's rating on one objective.
 
     `expected_version` is the version the user saw (0 for an empty cell). If the
     cell has moved on, StaleEdit carries what it holds now and nothing is saved.
-    `note=None` keeps the existing note.
+    `note=None` keeps the existing note. `taught_rule` and `mark_taught` apply
+    the school's rule for objectives not yet taught (see `_check_taught`).
     """
     _check_framework(school_class, framework)
-    objective = _check_objective(framework, objective_id)
+    objective = _check_objective(framework, objective_id, school_class)
     _check_pupils(school_class, [pupil_id])
     level = _resolve_level(framework, code)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
@@ -159,6 +235,8 @@ def set_judgement(
             current = judgement.version if judgement else 0
             if current != expected_version:
                 raise StaleEdit([_state(judgement, pupil_id, objective.pk)])
+            if level is not None and (judgement is None or judgement.level_id != level.pk):
+                _check_taught(user, school_class, framework, objective, taught_rule, mark_taught)
             new_note = (judgement.note if judgement else "") if note is None else note.strip()
             if judgement is None:
                 if level is None and not new_note:
@@ -221,6 +299,8 @@ def set_column(
     code: str,
     pupil_ids: Iterable[int],
     expected_versions: dict[int, int] | None = None,
+    taught_rule: str | None = None,
+    mark_taught: bool | None = None,
 ) -> list[CellState]:
     """Give the selected pupils one rating on one objective, all or nothing.
 
@@ -228,7 +308,7 @@ def set_column(
     any cell that has moved on stops the whole change with StaleEdit.
     """
     _check_framework(school_class, framework)
-    objective = _check_objective(framework, objective_id)
+    objective = _check_objective(framework, objective_id, school_class)
     wanted = _check_pupils(school_class, pupil_ids)
     if not wanted:
         raise ValidationError("Choose at least one pupil.", code="no_pupils")
@@ -252,6 +332,7 @@ def set_column(
             ]
             if stale:
                 raise StaleEdit(stale)
+        _check_taught(user, school_class, framework, objective, taught_rule, mark_taught)
         to_create: list[Judgement] = []
         to_update: list[Judgement] = []
         history: list[JudgementHistory] = []
@@ -526,3 +607,46 @@ def _write_cells(
         _state(existing.get((c.pupil_id, c.objective_id)), c.pupil_id, c.objective_id)
         for c, _ in wanted
     ]
+
+
+UNTAUGHT_RULES = {"ask", "refuse"}
+
+
+def set_untaught_rule(*, user: User, school_id: int, rule: str, seen: str) -> str:
+    """Choose what the grid does with ratings of untaught objectives; logged.
+
+    `seen` is the setting as the user's page showed it: if someone changed it
+    meanwhile, EditConflict shows both values and nothing is saved.
+    """
+    if rule not in UNTAUGHT_RULES:
+        raise ValidationError("Choose whether the grid asks or refuses.", code="bad_rule")
+    labels = dict(School._meta.get_field("untaught_ratings").choices or [])
+    with transaction.atomic():
+        school = School.objects.select_for_update().get(pk=school_id)
+        current = school.untaught_ratings
+        if current != seen:
+            raise EditConflict(
+                what="This setting",
+                expected_version=0,
+                current_version=0,
+                differences=[
+                    FieldDifference(
+                        "untaught_ratings",
+                        "Ratings of objectives not yet taught",
+                        labels.get(rule, rule),
+                        labels.get(current, current),
+                    )
+                ],
+            )
+        if rule != current:
+            school.untaught_ratings = rule
+            school.save(update_fields=["untaught_ratings"])
+            log_action(
+                school=school,
+                user=user,
+                action="school.untaught_ratings",
+                obj=school,
+                old={"untaught_ratings": current},
+                new={"untaught_ratings": rule},
+            )
+    return rule

@@ -8,19 +8,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
-from trackwell.accounts.models import User
+from trackwell.accounts.models import User, log_action
 from trackwell.analysis.metrics import objective_summaries, pupil_summaries
 from trackwell.assessment import services
 from trackwell.assessment.forms import BulkForm, CellForm, TaughtForm
-from trackwell.assessment.grid import SORTS, frameworks_for, load_grid
+from trackwell.assessment.grid import SORTS, bulk_plan, frameworks_for, load_grid
 from trackwell.assessment.models import JudgementHistory
+from trackwell.core.dates import english_datetime
+from trackwell.core.models import School
+from trackwell.core.versioning import EditConflict, FieldDifference, parse_version
 from trackwell.curriculum.models import Framework, Objective, Subject
 from trackwell.curriculum.services import set_taught
 from trackwell.pupils.models import Pupil, SchoolClass
@@ -49,7 +53,16 @@ def _grid_url(school_class: SchoolClass, subject: Subject, framework: Framework)
 
 
 def _form_errors(form: Any) -> str:
-    return "; ".join(f"{name}: {' '.join(errs)}" for name, errs in form.errors.items())
+    """Every error of a form in plain words, naming the field by its label."""
+    parts = []
+    for name, errs in form.errors.items():
+        text = " ".join(errs)
+        if name == "__all__":
+            parts.append(text)
+        else:
+            label = form.fields[name].label or name
+            parts.append(f"{label}: {text}")
+    return " ".join(parts)
 
 
 def _error(
@@ -57,10 +70,73 @@ def _error(
 ) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse({"error": message, **extra}, status=status)
-    if status == 400:
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     messages.warning(request, message)
     return HttpResponseRedirect(back)
+
+
+def _grid_context(
+    user: User,
+    school_class: SchoolClass,
+    subject: Subject,
+    subjects: list[Subject],
+    *,
+    framework_id: int | None,
+    filter_key: str = "",
+    sort_key: str = "name",
+    descending: bool = False,
+) -> dict[str, Any]:
+    """What the grid page needs, for the page itself and for a bulk form shown again."""
+    if sort_key not in SORTS:
+        sort_key = "name"
+    # SEN, pupil premium, FSM and looked-after flags, and filters on them, only for those
+    # who need them: a teacher reading another class's grid can neither see nor filter.
+    special = access.sees_special_category(user, school_class)
+    if not special and filter_key in access.SPECIAL_CATEGORY_FILTERS:
+        filter_key = ""
+    data = load_grid(
+        school_class,
+        subject,
+        framework_id=framework_id,
+        filter_key=filter_key,
+        sort_key=sort_key,
+        descending=descending,
+    )
+    if not special:
+        data.filters = {
+            k: v for k, v in data.filters.items() if k not in access.SPECIAL_CATEGORY_FILTERS
+        }
+    return {
+        "grid": data,
+        "special": special,
+        "subjects": subjects,
+        "can_edit": access.can_edit_class(user, school_class),
+        "sorts": SORTS,
+        "filter_label": data.filters.get(data.filter_key, "all pupils"),
+        "sort_label": SORTS[data.sort_key].lower(),
+        "other_year": data.framework.nc_year != school_class.nc_year,
+        "cursor": user.grid_cursor,
+        "cursor_choices": User._meta.get_field("grid_cursor").choices,
+        "untaught_rule": school_class.school.untaught_ratings,
+        "can_manage": access.can_manage_assessment(user),
+        # The version of every cell as the page shows it, so a bulk change without
+        # JavaScript still says what the user saw (objective:pupil:version).
+        "seen_versions": ",".join(
+            f"{cell.objective.pk}:{row.pupil.pk}:{cell.version}"
+            for row in data.rows
+            for cell in row.cells
+        ),
+        # What each level means in this subject (as the legend shows it), for the
+        # cells' hover and focus text; read from the levels already loaded.
+        "grid_levels_json": [
+            {
+                "code": lv.code,
+                "label": lv.label,
+                "value": lv.value,
+                "descriptor": lv.for_subject(subject.pk)[0],
+            }
+            for lv in data.levels
+        ],
+    }
 
 
 @require_safe
@@ -77,50 +153,17 @@ def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse
         framework_id = int(request.GET["framework"]) if request.GET.get("framework") else None
     except ValueError:
         framework_id = None
-    sort_key = request.GET.get("sort", "name")
-    if sort_key not in SORTS:
-        sort_key = "name"
-    # SEN, pupil premium, FSM and looked-after flags, and filters on them, only for those
-    # who need them: a teacher reading another class's grid can neither see nor filter.
-    special = access.sees_special_category(user, school_class)
-    filter_key = request.GET.get("filter", "")
-    if not special and filter_key in access.SPECIAL_CATEGORY_FILTERS:
-        filter_key = ""
-    data = load_grid(
+    context = _grid_context(
+        user,
         school_class,
         subject,
+        subjects,
         framework_id=framework_id,
-        filter_key=filter_key,
-        sort_key=sort_key,
+        filter_key=request.GET.get("filter", ""),
+        sort_key=request.GET.get("sort", "name"),
         descending=request.GET.get("dir") == "desc",
     )
-    if not special:
-        data.filters = {
-            k: v for k, v in data.filters.items() if k not in access.SPECIAL_CATEGORY_FILTERS
-        }
-    return render(
-        request,
-        "assessment/grid.html",
-        {
-            "grid": data,
-            "special": special,
-            "subjects": subjects,
-            "can_edit": access.can_edit_class(user, school_class),
-            "sorts": SORTS,
-            "other_year": data.framework.nc_year != school_class.nc_year,
-            # What each level means in this subject (as the legend shows it), for the
-            # cells' hover and focus text; read from the levels already loaded.
-            "grid_levels_json": [
-                {
-                    "code": lv.code,
-                    "label": lv.label,
-                    "value": lv.value,
-                    "descriptor": lv.for_subject(subject.pk)[0],
-                }
-                for lv in data.levels
-            ],
-        },
-    )
+    return render(request, "assessment/grid.html", context)
 
 
 def _cell_payload(
@@ -159,7 +202,12 @@ def save_cell(request: HttpRequest, class_id: int, subject_slug: str) -> HttpRes
             code=data["code"],
             expected_version=data["version"],
             note=data["note"] if "note" in request.POST else None,
+            taught_rule=school_class.school.untaught_ratings,
+            mark_taught=data["mark_taught"],
         )
+    except services.NotTaught as exc:
+        message = " ".join(exc.messages)
+        return _error(request, message, 409, back, untaught=exc.rule, objective=exc.objective_id)
     except ValidationError as exc:
         return _error(request, " ".join(exc.messages), 400, back)
     except services.StaleEdit as exc:
@@ -180,21 +228,124 @@ def save_cell(request: HttpRequest, class_id: int, subject_slug: str) -> HttpRes
     )
 
 
+def _bulk_page(
+    request: HttpRequest,
+    user: User,
+    school_class: SchoolClass,
+    subject: Subject,
+    framework_id: int | None,
+    status: int,
+    **extra: Any,
+) -> HttpResponse:
+    """The grid page again, with the bulk form's problem (or conflict) shown inside it."""
+    subjects = list(Subject.objects.filter(school_id=school_class.school_id))
+    try:
+        context = _grid_context(user, school_class, subject, subjects, framework_id=framework_id)
+    except Http404:
+        context = _grid_context(user, school_class, subject, subjects, framework_id=None)
+    post = request.POST
+    context["bulk"] = {
+        "open": True,
+        "objective": post.get("objective", ""),
+        "code": post.get("code", ""),
+        "pupils": set(post.getlist("pupils")),
+        "every_pupil": bool(post.get("every_pupil")),
+    }
+    context.update(extra)
+    return render(request, "assessment/grid.html", context, status=status)
+
+
+def _conflict_for(
+    school_class: SchoolClass, code: str, seen: dict[int, int], stale: list[services.CellState]
+) -> EditConflict:
+    """A bulk change's stale cells as one conflict: each pupil's rating, yours and theirs."""
+    names = {
+        p.pk: p.full_name
+        for p in Pupil.objects.filter(
+            pk__in=[c.pupil_id for c in stale], school=school_class.school
+        )
+    }
+
+    def saved(cell: services.CellState) -> str:
+        who = f" by {cell.updated_by}" if cell.updated_by else ""
+        when = f", {english_datetime(cell.updated_at)}" if cell.updated_at else ""
+        return f"{cell.code or 'no rating'}{who}{when}"
+
+    latest = max((c for c in stale if c.updated_at), key=lambda c: c.updated_at or 0, default=None)
+    return EditConflict(
+        what="This objective's column",
+        expected_version=0,
+        current_version=0,
+        differences=[
+            FieldDifference(
+                field=str(c.pupil_id),
+                label=names.get(c.pupil_id, str(c.pupil_id)),
+                yours=code,
+                theirs=saved(c),
+            )
+            for c in stale
+        ],
+        changed_by=latest.updated_by if latest else "",
+        changed_at=latest.updated_at if latest else None,
+    )
+
+
 @require_POST
 @login_required
 def bulk_column(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
-    """Give the selected pupils one rating on one objective, all or nothing."""
+    """Give the selected pupils one rating on one objective, all or nothing.
+
+    The form carries the version of every cell the user saw (with or without
+    JavaScript); a cell that moved on stops the whole change, shown with both
+    values. Changing existing ratings, or rating an objective not yet taught,
+    asks first.
+    """
     user = _user(request)
     school_class = access.get_class_for_user(user, class_id, edit=True)
     subject = _subject(school_class, subject_slug)
-    back = reverse("grid", args=[school_class.pk, subject.slug])
     pupil_ids = list(school_class.enrolments.values_list("pupil_id", flat=True))
     form = BulkForm(request.POST, pupil_ids=pupil_ids)
+    framework_id = parse_version(request.POST.get("framework"))
     if not form.is_valid():
-        return _error(request, _form_errors(form), 400, back)
+        if _wants_json(request):
+            return JsonResponse({"error": _form_errors(form)}, status=400)
+        return _bulk_page(
+            request, user, school_class, subject, framework_id, 400, bulk_error=_form_errors(form)
+        )
     data = form.cleaned_data
     framework = _framework(subject, data["framework"])
     back = _grid_url(school_class, subject, framework)
+    rule = school_class.school.untaught_ratings
+    try:
+        plan = bulk_plan(school_class, framework, data["objective"], data["code"], data["pupils"])
+    except ValidationError as exc:
+        return _bulk_refused(request, user, school_class, subject, framework, exc)
+    asks_taught = not plan.taught and rule == "ask" and data["mark_taught"] is None
+    if (plan.changes or asks_taught) and not data["confirm"]:
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    "error": "Confirm first: this changes existing ratings"
+                    + (" and the objective is not yet taught." if asks_taught else "."),
+                    "changes": len(plan.changes),
+                    "untaught": not plan.taught,
+                },
+                status=409,
+            )
+        return render(
+            request,
+            "assessment/bulk_confirm.html",
+            {
+                "plan": plan,
+                "school_class": school_class,
+                "subject": subject,
+                "framework": framework,
+                "asks_taught": asks_taught,
+                "post": request.POST,
+                "pupils": data["pupils"],
+                "back": back,
+            },
+        )
     try:
         states = services.set_column(
             user=user,
@@ -203,23 +354,49 @@ def bulk_column(request: HttpRequest, class_id: int, subject_slug: str) -> HttpR
             objective_id=data["objective"],
             code=data["code"],
             pupil_ids=data["pupils"],
-            expected_versions=data["versions"],
+            expected_versions=data["seen"],
+            taught_rule=rule,
+            mark_taught=data["mark_taught"],
         )
     except ValidationError as exc:
-        return _error(request, " ".join(exc.messages), 400, back)
+        return _bulk_refused(request, user, school_class, subject, framework, exc)
     except services.StaleEdit as exc:
-        return _error(
-            request,
-            "Some of these pupils' ratings were changed by someone else since you loaded the page; "
-            "nothing was saved. Reload to see the latest.",
-            409,
-            back,
-            current=[c.as_dict() for c in exc.current],
+        conflict = _conflict_for(school_class, data["code"], data["seen"], exc.current)
+        if _wants_json(request):
+            return JsonResponse(
+                {
+                    **conflict.as_dict(),
+                    "error": "Some of these pupils' ratings were changed by someone else since "
+                    "you loaded the page; nothing was saved. Reload to see the latest.",
+                    "current": [c.as_dict() for c in exc.current],
+                },
+                status=409,
+            )
+        return _bulk_page(
+            request, user, school_class, subject, framework.pk, 409, conflict=conflict
         )
     if _wants_json(request):
         return JsonResponse({"cells": [s.as_dict() for s in states]})
-    messages.success(request, f"Saved {data['code']} for {len(states)} pupils.")
+    messages.success(
+        request,
+        f"Saved {plan.level_code} for {len(states)} pupil{'s' if len(states) != 1 else ''}"
+        f" on {plan.objective.code}.",
+    )
     return HttpResponseRedirect(back)
+
+
+def _bulk_refused(
+    request: HttpRequest,
+    user: User,
+    school_class: SchoolClass,
+    subject: Subject,
+    framework: Framework,
+    exc: ValidationError,
+) -> HttpResponse:
+    message = " ".join(exc.messages)
+    if _wants_json(request):
+        return JsonResponse({"error": message}, status=400)
+    return _bulk_page(request, user, school_class, subject, framework.pk, 400, bulk_error=message)
 
 
 @require_POST
@@ -247,6 +424,34 @@ def mark_taught(request: HttpRequest, class_id: int, subject_slug: str) -> HttpR
     if _wants_json(request):
         return JsonResponse({"objective": form.cleaned_data["objective"], "taught": taught})
     return HttpResponseRedirect(_grid_url(school_class, subject, framework))
+
+
+@require_POST
+@login_required
+def set_cursor(request: HttpRequest) -> HttpResponse:
+    """Remember where the grid's cursor goes after a rating: down or right."""
+    user = _user(request)
+    choice = request.POST.get("grid_cursor", "")
+    if choice not in {"down", "right"}:
+        return _error(request, "Choose down or right.", 400, reverse("home"))
+    if user.grid_cursor != choice:
+        old = user.grid_cursor
+        user.grid_cursor = choice
+        user.save(update_fields=["grid_cursor"])
+        log_action(
+            school=user.school,
+            user=user,
+            action="user.grid_cursor",
+            obj=user,
+            old={"grid_cursor": old},
+            new={"grid_cursor": choice},
+        )
+    if _wants_json(request):
+        return JsonResponse({"grid_cursor": choice})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("home")
+    return HttpResponseRedirect(back)
 
 
 @require_safe
@@ -283,4 +488,42 @@ def cell_history(request: HttpRequest, class_id: int, subject_slug: str) -> Http
             "history": history,
             "back": _grid_url(school_class, subject, objective.framework),
         },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def grid_settings(request: HttpRequest) -> HttpResponse:
+    """The school's rule for ratings typed for objectives not yet taught (leaders, admins)."""
+    user = _user(request)
+    if not access.sees_pupils(user):
+        raise Http404("No such page")
+    if not access.can_manage_assessment(user):
+        raise PermissionDenied("Only the school's leaders and admins change this.")
+    school = access.school_of(user)
+    choices = School._meta.get_field("untaught_ratings").choices
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        try:
+            services.set_untaught_rule(
+                user=user,
+                school_id=school.pk,
+                rule=request.POST.get("untaught_ratings", ""),
+                seen=request.POST.get("seen", ""),
+            )
+        except ValidationError as exc:
+            messages.warning(request, " ".join(exc.messages))
+            status = 400
+        except EditConflict as exc:
+            conflict, status = exc, 409
+        else:
+            messages.success(request, "Saved the school's grid setting.")
+            return HttpResponseRedirect(reverse("grid-settings"))
+        school.refresh_from_db()
+    return render(
+        request,
+        "assessment/settings.html",
+        {"school": school, "choices": choices, "conflict": conflict},
+        status=status,
     )

@@ -47,6 +47,15 @@ class School(models.Model):
     min_group_size = models.PositiveSmallIntegerField(
         default=5, help_text="Groups smaller than this are suppressed in aggregate views."
     )
+    untaught_ratings = models.CharField(
+        max_length=6,
+        choices=[
+            ("ask", "Ask whether to mark the objective taught"),
+            ("refuse", "Refuse until the objective is marked taught"),
+        ],
+        default="ask",
+        help_text="What the grid does with a rating typed for an objective not yet taught.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from trackwell.core.colours import text_on
 from trackwell.core.models import School, Trust
 from trackwell.core.versioning import Versioned
 from trackwell.pupils.models import NC_YEAR_CHOICES, SchoolClass, nc_year_label
@@ -16,21 +17,25 @@ def new_identifier() -> str:
 
 
 # Level colours a school may choose from: (background, name, text colour). Sequential blues
-# and the Okabe-Ito hues are told apart with every common colour-vision deficiency; there is
-# deliberately no strong red.
+# and deepened Okabe-Ito hues are told apart with every common colour-vision deficiency;
+# there is deliberately no strong red. Every colour has at least 3:1 contrast with white
+# (WCAG 1.4.11) and its text at least 4.5:1 (tests/core/test_colours.py checks them).
+_PALETTE_COLOURS = [
+    ("#848fa3", "Blue-grey"),
+    ("#5a8fc4", "Light blue"),
+    ("#3b78b5", "Mid blue"),
+    ("#2666a6", "Blue"),
+    ("#0d4a87", "Deep blue"),
+    ("#08306b", "Navy"),
+    ("#0072b2", "Sky blue"),
+    ("#009e73", "Bluish green"),
+    ("#8a7a00", "Olive"),
+    ("#a86a00", "Amber"),
+    ("#cc79a7", "Reddish purple"),
+    ("#767676", "Grey"),
+]
 PALETTE: list[tuple[str, str, str]] = [
-    ("#eef3f8", "Mist", "#1d2433"),
-    ("#c6dbef", "Pale blue", "#1d2433"),
-    ("#6baed6", "Mid blue", "#1d2433"),
-    ("#2666a6", "Blue", "#ffffff"),
-    ("#0d4a87", "Deep blue", "#ffffff"),
-    ("#08306b", "Navy", "#ffffff"),
-    ("#56b4e9", "Sky blue", "#1d2433"),
-    ("#009e73", "Bluish green", "#ffffff"),
-    ("#f0e442", "Yellow", "#1d2433"),
-    ("#e69f00", "Orange", "#1d2433"),
-    ("#cc79a7", "Reddish purple", "#1d2433"),
-    ("#999999", "Grey", "#1d2433"),
+    (hex_, name, text_on(hex_)) for hex_, name in _PALETTE_COLOURS
 ]
 COLOUR_CHOICES = [("", "Default (by order)")] + [(hex_, name) for hex_, name, _ in PALETTE]
 TEXT_ON = {hex_: text for hex_, _, text in PALETTE}

@@ -57,7 +57,7 @@ SCALE_TEMPLATES: dict[str, tuple[str, list[LevelTemplate]]] = {
     ),
     "empty": ("No levels yet", []),
 }
-TEMPLATE_COLOURS = [PALETTE[1][0], PALETTE[2][0], PALETTE[3][0], PALETTE[5][0]]
+TEMPLATE_COLOURS = [PALETTE[0][0], PALETTE[1][0], PALETTE[3][0], PALETTE[5][0]]
 
 
 def _state(level: RatingLevel) -> dict[str, object]:

@@ -318,7 +318,7 @@ def _document_from_post(
             **band,
             "label": post.get(prefix + "label", band["label"]).strip(),
             "parent_label": post.get(prefix + "parent_label", band.get("parent_label", "")),
-            "colour": post.get(prefix + "colour", band.get("colour", "#c6dbef")),
+            "colour": post.get(prefix + "colour", band.get("colour", "#5a8fc4")),
             "meets_expectation": post.get(prefix + "meets") == "on",
             "next_starting_point": post.get(prefix + "next", band.get("next_starting_point", "")),
             "rules": [],

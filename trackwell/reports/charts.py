@@ -21,7 +21,11 @@ from pygal.style import Style
 sys.meta_path[:] = [f for f in sys.meta_path if type(f).__module__ != "pygal"]
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
-LINE_COLOURS = ("#2666a6", "#6baed6", "#08306b", "#9ecae1", "#4a7fb0", "#1d2433")
+# Told apart with every common colour-vision deficiency, each at least 3:1 on white;
+# lines also differ in dash pattern and marker, so no line depends on colour alone.
+LINE_COLOURS = ("#0072b2", "#a86a00", "#1d2433", "#009e73", "#cc79a7", "#767676")
+# Dash patterns for lines, in the same order as LINE_COLOURS.
+DASHES = ("0", "8,4", "2,3", "12,4,2,4", "4,4", "1,6")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 
 
@@ -94,7 +98,12 @@ def band_lines(
     *,
     alt: str,
 ) -> SafeString:
-    """A pupil's band at each assessment point, one line per subject; it can go down as well."""
+    """A pupil's band at each assessment point, one line per subject; it can go down as well.
+
+    Subjects often share a band: each line is set a little apart from the others (never
+    as far as the next band), with its own dash pattern and marker size, so no line
+    hides another and none depends on colour alone.
+    """
     chart = pygal.Line(
         js=[],
         disable_xml_declaration=True,
@@ -104,7 +113,7 @@ def band_lines(
         y_title="Band",
         width=760,
         height=320,
-        range=(0, max(1, len(band_labels) - 1)),
+        range=(-0.4, max(1, len(band_labels) - 1) + 0.4),
         legend_at_bottom=True,
         allow_interruptions=True,
         show_minor_y_labels=True,
@@ -114,6 +123,13 @@ def band_lines(
     )
     chart.x_labels = points
     chart.y_labels = [{"label": label, "value": i} for i, label in enumerate(band_labels)]
-    for name, values in series:
-        chart.add(name, values)
+    step = 0.3 / max(1, len(series) - 1) if len(series) > 1 else 0.0
+    for index, (name, values) in enumerate(series):
+        offset = round((index - (len(series) - 1) / 2) * step, 3)
+        chart.add(
+            name,
+            [None if v is None else v + offset for v in values],
+            stroke_style={"width": 2.5, "dasharray": DASHES[index % len(DASHES)]},
+            dots_size=4 + (index % 3),
+        )
     return _finish(chart.render(is_unicode=True), alt)

@@ -32,6 +32,7 @@ from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import PupilFramework, StartingPoint
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
+from trackwell.core.versioning import parse_version
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
 
@@ -125,6 +126,12 @@ def class_overview(request: HttpRequest, class_id: int) -> HttpResponse:
             "rows": rows,
             "sets": sets,
             "can_edit": access.can_edit_class(user, school_class),
+            # Gaps pages exist only for subjects with a framework for the class's year.
+            "gap_subjects": set(
+                Framework.objects.filter(
+                    subject__in=subjects, nc_year=school_class.nc_year
+                ).values_list("subject_id", flat=True)
+            ),
         },
     )
 
@@ -141,19 +148,34 @@ def school_overview(request: HttpRequest) -> HttpResponse:
     if not access.sees_aggregates(user):
         raise Http404("No such page")
     school = access.school_of(user)
-    context = school_overview_context(school, suppress=access.suppresses_small_groups(user))
+    context = school_overview_context(
+        school,
+        suppress=access.suppresses_small_groups(user),
+        point_id=parse_version(request.GET.get("point")),
+    )
     context["sees_pupils"] = access.sees_pupils(user)
     context["groups_url"] = reverse("report-groups")
     return render(request, "reports/school_overview.html", context)
 
 
-def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]:
-    """What the school overview shows for one school (its own page or a trust's view of it)."""
+def school_overview_context(
+    school: School, *, suppress: bool, point_id: int | None = None
+) -> dict[str, Any]:
+    """What the school overview shows for one school (its own page or a trust's view of it).
+
+    `point_id` chooses one of the year's points (an earlier one to look back); by
+    default the current point. Earlier closed points are shown beside it.
+    """
     year, point = _year_and_point(school.pk)
     sets = load_band_sets(school.pk)
     subjects = list(Subject.objects.filter(school=school))
     points = list(AssessmentPoint.objects.filter(year=year).order_by("date"))
-    closed = [p for p in points if p.state == AssessmentPoint.State.CLOSED and p.pk != point.pk]
+    point = next((p for p in points if p.pk == point_id), point)
+    closed = [
+        p
+        for p in points
+        if p.state == AssessmentPoint.State.CLOSED and p.pk != point.pk and p.date <= point.date
+    ]
     results = point_results(point, sets=sets)
     attainment = sets.attainment
     progress = sets.progress_sets[0] if sets.progress_sets else None
@@ -161,6 +183,10 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
     earlier = snapshot_distributions([p.pk for p in closed], sets)
     years = sorted({k[0] for k in now})
+    # Shared gaps exist only where the school has a framework for that year and subject.
+    framework_years = set(
+        Framework.objects.filter(subject__in=subjects).values_list("subject_id", "nc_year")
+    )
     tables = []
     for subject in subjects:
         lines: list[dict[str, Any]] = []
@@ -196,7 +222,10 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
                     "label": nc_year_label(nc_year),
                     "now": dist,
                     "hidden": hidden,
+                    "meeting": None if hidden else _meeting(dist.counts, attainment),
+                    "meeting_before": _meeting_before(history, attainment),
                     "progress": now_progress.get((nc_year, subject.pk)),
+                    "has_framework": (subject.pk, nc_year) in framework_years,
                     "history": history,
                 }
             )
@@ -222,12 +251,52 @@ def school_overview_context(school: School, *, suppress: bool) -> dict[str, Any]
         "school": school,
         "year": year,
         "point": point,
+        "points": points,
+        "previous": closed[-1] if closed else None,
+        "summary_years": [nc_year_label(y) for y in years],
+        "summary": _summary(tables, years),
         "closed": closed,
         "attainment": attainment,
         "progress": progress,
         "tables": tables,
         "suppress": suppress,
     }
+
+
+def _meeting(counts: dict[int, int], attainment: Any) -> int | None:
+    """% of pupils in bands that meet expectations (None without such bands or pupils)."""
+    meets = [b.pk for b in attainment.bands if b.meets_expectation] if attainment else []
+    total = sum(counts.values())
+    if not meets or not total:
+        return None
+    return round(100 * sum(counts.get(pk, 0) for pk in meets) / total)
+
+
+def _meeting_before(history: list[dict[str, Any]], attainment: Any) -> int | None:
+    """The same share at the last closed point before, when it may be shown."""
+    if not history or history[-1]["hidden"] or not history[-1]["cells"]:
+        return None
+    return _meeting({b.pk: count for b, count, _ in history[-1]["cells"]}, attainment)
+
+
+def _summary(tables: list[dict[str, Any]], years: list[int]) -> list[dict[str, Any]]:
+    """One line a subject: each year group's share meeting expectations and its change."""
+    rows = []
+    for t in tables:
+        by_year = {line["nc_year"]: line for line in t["lines"]}
+        cells: list[dict[str, Any]] = []
+        for nc_year in years:
+            line = by_year.get(nc_year)
+            if line is None:
+                cells.append({"state": "none"})
+            elif line["hidden"]:
+                cells.append({"state": "hidden"})
+            else:
+                now, before = line["meeting"], line["meeting_before"]
+                change = now - before if now is not None and before is not None else None
+                cells.append({"state": "shown", "now": now, "change": change})
+        rows.append({"subject": t["subject"], "cells": cells})
+    return rows
 
 
 # ---------------------------------------------------------------------------

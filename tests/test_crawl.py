@@ -1,0 +1,95 @@
+"""Every link on every page, for every demo login, leads somewhere: no 404 and no 500.
+
+On the way, no page is a bare error page and no page draws a colour too light to see.
+"""
+
+import re
+import time
+from collections import deque
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.test import Client
+
+from trackwell.accounts.models import User
+from trackwell.core.colours import MIN_GRAPHIC_CONTRAST, WHITE, contrast
+from trackwell.demo.generator import DemoOptions, generate
+
+HREF = re.compile(r'<a\b[^>]*(?<![\w-])href="([^"#]*)', re.I)
+# Pages that change something on GET do not exist; these only end the session or download.
+SKIP = ("/accounts/logout/", "/static/")
+# Colours drawn on the page: inline backgrounds (bands, swatches, level chips), the grid's
+# level colours and the charts' series.
+COLOURS = re.compile(
+    r'style="[^"]*background(?:-color)?:\s*(#[0-9a-fA-F]{6})'
+    r"|td\.lv-\d+[^{]*\{ background-color: (#[0-9a-fA-F]{6})"
+    r"|\.color-\d+[^{}]*\{[^}]*fill:\s*(#[0-9a-fA-F]{6})",
+)
+
+
+def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Status of every page reachable by links from `start`, where each was linked from,
+    and every problem a page shows: a bare (non-HTML) error, or a colour too light to see.
+    """
+    seen: dict[str, int] = {}
+    problems: list[str] = []
+    found_on: dict[str, str] = {start: "(start)"}
+    queue = deque([start])
+    while queue:
+        url = queue.popleft()
+        response = client.get(url)
+        seen[url] = response.status_code
+        html = "text/html" in response.get("Content-Type", "")
+        if response.status_code >= 400 and not html:
+            problems.append(f"{url} answers a bare {response.status_code} page")
+        if response.status_code != 200 or not html:
+            continue
+        page = response.content.decode()
+        for match in COLOURS.finditer(page):
+            colour = next(c for c in match.groups() if c)
+            if contrast(colour, WHITE) < MIN_GRAPHIC_CONTRAST:
+                problems.append(f"{url} draws {colour}, too light to see on white")
+        for href in HREF.findall(page):
+            target = urljoin(url, href.replace("&amp;", "&"))
+            parts = urlsplit(target)
+            if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if path.startswith(SKIP) or path in found_on:
+                continue
+            found_on[path] = url
+            queue.append(path)
+    return seen, found_on, problems
+
+
+@pytest.mark.django_db
+def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> None:
+    started = time.monotonic()
+    generate(DemoOptions(schools=2, pupils_per_class=1))
+    generated = time.monotonic() - started
+    # One login for every role (the first school's, which the trust leader also sees), and
+    # the Reception teacher, whose class has fewer subjects' frameworks than the others.
+    users: list[User] = []
+    for user in User.objects.order_by("pk"):
+        if user.role not in {u.role for u in users} or user.username == "teacherr":
+            users.append(user)
+    roles = {u.role for u in users}
+    assert roles == {"admin", "leader", "teacher", "ta", "senco", "governor", "trust_leader"}
+    assert "teacherr" in {u.username for u in users}
+    broken = []
+    pages = 0
+    for user in users:
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        seen, found_on, problems = _crawl(client)
+        pages += len(seen)
+        broken += [f"{user.username}: {p}" for p in problems]
+        broken += [
+            f"{user.username}: {url} answers {status} (linked from {found_on[url]})"
+            for url, status in seen.items()
+            if status == 404 or status >= 500
+        ]
+    assert not broken, "\n".join(broken)
+    assert pages > 100, pages  # the crawl really went round the demo
+    took = time.monotonic() - started - generated
+    print(f"demo in {generated:.0f}s; {pages} pages for {len(users)} logins in {took:.0f}s")
