@@ -1,9 +1,9 @@
 """The meetings' one door to provision: start, extend, adapt or stop interventions; read them.
 
 Meetings never import provision models directly: everything goes through
-`get_link()`, so decisions keep working (recorded here, and said so) on a
-school without provision, and the provision map updates directly where it
-exists.
+`get_link()`: `provision_adapter.LINK` calls provision's own services, and
+`NoProvision` keeps decisions in the meeting record (and says so) where the
+provision app is not installed.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from trackwell.core.models import School
-from trackwell.pupils.models import Pupil
+from trackwell.pupils.models import Pupil, SchoolClass
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,13 @@ class ProvisionLink(Protocol):
         starts: date,
     ) -> Change: ...
 
-    def change(self, *, user: Any, school: School, ref: int, kind: str, text: str) -> Change: ...
+    def change(
+        self, *, user: Any, school: School, ref: int, kind: str, text: str, weeks: int = 6
+    ) -> Change: ...
+
+    def strategy(
+        self, *, user: Any, school_class: SchoolClass, pupil: Pupil | None, text: str
+    ) -> Change: ...
 
     def for_pupils(self, school_id: int, pupil_ids: Collection[int]) -> list[InterventionInfo]: ...
 
@@ -96,8 +102,15 @@ class NoProvision:
     ) -> Change:
         return Change(None, f"To start: {name} for {pupil.full_name} (kept in this record).")
 
-    def change(self, *, user: Any, school: School, ref: int, kind: str, text: str) -> Change:
+    def change(
+        self, *, user: Any, school: School, ref: int, kind: str, text: str, weeks: int = 6
+    ) -> Change:
         return Change(ref, f"To {kind}: kept in this record.")
+
+    def strategy(
+        self, *, user: Any, school_class: SchoolClass, pupil: Pupil | None, text: str
+    ) -> Change:
+        return Change(None, "Kept in this record.")
 
     def for_pupils(self, school_id: int, pupil_ids: Collection[int]) -> list[InterventionInfo]:
         return []
@@ -129,8 +142,8 @@ def get_link() -> ProvisionLink:
     if _override is not None:
         return _override
     try:
-        from trackwell.provision import meetings_adapter  # type: ignore[attr-defined]
-    except ImportError:
+        from trackwell.meetings import provision_adapter
+    except ImportError:  # provision not installed in this deployment
         return NoProvision()
-    link: ProvisionLink = meetings_adapter.LINK
+    link: ProvisionLink = provision_adapter.LINK
     return link

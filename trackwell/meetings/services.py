@@ -331,6 +331,7 @@ def record_decision(
     focus: str = "",
     objective_ids: Sequence[int] = (),
     intervention_ref: int | None = None,
+    weeks: int = 6,
     action_owner: User | None = None,
     action_due: date | None = None,
     action_text: str = "",
@@ -340,6 +341,8 @@ def record_decision(
         raise ValidationError("Choose what was decided.")
     if pupil is not None and pupil.school_id != meeting.school_id:
         raise ValidationError("That pupil is not on your school's roll.")
+    if not 1 <= weeks <= 52:
+        raise ValidationError("Extend by between 1 and 52 weeks.")
     if kind in {Decision.Kind.EXTEND, Decision.Kind.ADAPT, Decision.Kind.STOP}:
         if pupil is None:
             raise ValidationError("Choose the pupil whose intervention changes.")
@@ -381,9 +384,29 @@ def record_decision(
             decision.provision_summary = change.summary[:300]
         elif kind in Decision.PROVISION_KINDS and intervention_ref is not None:
             change = link.change(
-                user=user, school=locked.school, ref=intervention_ref, kind=kind, text=text.strip()
+                user=user,
+                school=locked.school,
+                ref=intervention_ref,
+                kind=kind,
+                text=text.strip(),
+                weeks=weeks,
             )
             decision.intervention_ref = change.ref
+            decision.provision_summary = change.summary[:300]
+        elif (
+            kind == Decision.Kind.CLASSROOM
+            and locked.school_class is not None
+            and text.strip()
+            and (
+                pupil is None
+                or pupil.enrolments.filter(school_class_id=locked.school_class_id).exists()
+            )
+        ):
+            # A strategy belongs to a class (and a pupil in it); one for an added pupil
+            # from elsewhere stays in the record.
+            change = link.strategy(
+                user=user, school_class=locked.school_class, pupil=pupil, text=text.strip()
+            )
             decision.provision_summary = change.summary[:300]
         decision.save()
         log_action(

@@ -292,6 +292,7 @@ def decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
             focus=text(request.POST.get("focus"), 2000),
             objective_ids=objective_ids,
             intervention_ref=parse_id(request.POST.get("intervention")),
+            weeks=parse_int(request.POST.get("weeks"), "Weeks", 1, 52, 6),
             action_owner=owner,
             action_due=due,
             action_text=text(request.POST.get("action_text"), 300),
