@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from trackwell.core.models import School
 from trackwell.provision import services as provision
@@ -112,10 +113,12 @@ class ProvisionAdapter:
             )
             summary = f"Extended {changed.name} by {weeks} weeks, to {changed.end_date:%-d %B %Y}."
         elif kind == "stop":
+            # One not yet begun ends on its start date: stopped before it ran.
             changed = provision.stop_intervention(
                 user=user,
                 intervention=intervention,
                 expected_version=intervention.version,
+                on=max(timezone.localdate(), intervention.start_date),
                 reason=text,
             )
             summary = f"Stopped {changed.name} on {changed.end_date:%-d %B %Y}."
