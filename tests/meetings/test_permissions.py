@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 ROLES = ["admin", "leader", "teacher", "other_teacher", "ta", "senco", "governor"]
 
 
-def _codes(ok: set[str], forbidden: set[str] = set(), good: int = 200) -> dict[str, int]:
+def _codes(
+    ok: set[str], forbidden: frozenset[str] | set[str] = frozenset(), good: int = 200
+) -> dict[str, int]:
     return {r: good if r in ok else 403 if r in forbidden else 404 for r in ROLES}
 
 

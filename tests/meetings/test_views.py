@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 
 from tests.meetings.conftest import MeetingWorld
@@ -14,7 +15,7 @@ from trackwell.provision.models import ClassroomStrategy, Intervention, Particip
 pytestmark = pytest.mark.django_db
 
 
-def _start(mw: MeetingWorld, client, **extra) -> object:
+def _start(mw: MeetingWorld, client, **extra) -> HttpResponse:
     page = client.get(reverse("meetings:detail", args=[mw.meeting.pk]))
     item = next(p for p in page.context["agenda"].pupils if p.pupil.pk == mw.low.pk)
     data = {
@@ -49,6 +50,7 @@ def test_starting_an_intervention_puts_it_on_the_provision_map(
     response = _start(mw, client)
     assert response.status_code == 302
     decision = Decision.objects.get(meeting=mw.meeting, kind="start")
+    assert decision.intervention_ref is not None
     intervention = Intervention.objects.get(pk=decision.intervention_ref)
     assert intervention.name == "Number sense group"
     assert list(
