@@ -35,11 +35,15 @@ def test_a_round_has_one_meeting_per_class_with_teacher_leader_and_senco(mw: Mee
     assert again.created == [] and again.already == 2
 
 
-def test_a_round_waits_for_the_point_to_close(mw: MeetingWorld) -> None:
-    with pytest.raises(ValidationError, match="Close the assessment point first"):
-        services.schedule_round(
-            user=mw.w.users["leader"], point=mw.spring, first_date=date(2027, 3, 29)
-        )
+def test_a_round_planned_ahead_of_an_open_point_shows_todays_figures(mw: MeetingWorld) -> None:
+    summary = services.schedule_round(
+        user=mw.w.users["leader"], point=mw.spring, first_date=date(2027, 3, 29)
+    )
+    assert len(summary.created) == 2
+    agenda = build_agenda(summary.created[0], mw.w.users["leader"])
+    assert agenda.live
+    closed = build_agenda(mw.meeting, mw.w.users["leader"])
+    assert not closed.live
 
 
 def test_meetings_skip_weekends_and_spread_over_days(world) -> None:

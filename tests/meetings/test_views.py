@@ -176,9 +176,13 @@ def test_bad_input_is_a_clear_message_not_a_500(mw: MeetingWorld, client_for) ->
     schedule = reverse("meetings:schedule")
     leader = client_for(mw.w.users["leader"])
     response = leader.post(
-        schedule, {"point": mw.spring.pk, "first_date": "2027-03-29"}, follow=True
+        schedule, {"point": mw.spring.pk, "first_date": "29/03/2027"}, follow=True
     )
-    assert "Close the assessment point first" in response.content.decode()
+    assert "First meeting: give a date" in response.content.decode()
+    response = leader.post(
+        schedule, {"point": mw.spring.pk, "first_date": "2027-03-29", "per_day": "0"}, follow=True
+    )
+    assert "Meetings a day: between 1 and 20" in response.content.decode()
     assert leader.post(schedule, {"point": "x"}).status_code == 404
 
 

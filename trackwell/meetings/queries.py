@@ -479,9 +479,11 @@ def with_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
 
 
 def rounds_to_schedule(school_id: int, limit: int = 6) -> list[dict[str, Any]]:
-    """Closed points of the school with how many of their year's classes have no meeting yet."""
+    """Points a round may be scheduled for, with how many classes have no meeting yet."""
+    # Closed points, newest first, and the current year's open points to plan ahead.
     points = list(
-        AssessmentPoint.objects.filter(school_id=school_id, state=AssessmentPoint.State.CLOSED)
+        AssessmentPoint.objects.filter(school_id=school_id)
+        .filter(Q(state=AssessmentPoint.State.CLOSED) | Q(year__is_current=True))
         .select_related("year")
         .order_by("-date")[:limit]
     )

@@ -54,16 +54,15 @@ def schedule_round(
 ) -> RoundSummary:
     """One meeting for every class of the point's year that has none yet, in one step.
 
+    Usually after the point closes; a round may be planned ahead of an open
+    point, whose agendas then show today's figures until it closes.
+
     Meetings are spread `per_day` to a school day from `first_date`; each has
     the class's teachers, a senior leader (the one scheduling, unless another
     is chosen) and the SENCO as attendees.
     """
     if point.school_id != user.school_id:
         raise ValidationError("That assessment point is not your school's.")
-    if point.state != AssessmentPoint.State.CLOSED:
-        raise ValidationError(
-            "Close the assessment point first: the agendas are built from its record."
-        )
     if per_day < 1 or per_day > 20:
         raise ValidationError("Meetings a day must be between 1 and 20.")
     staff = _staff(point.school)
@@ -378,7 +377,7 @@ def record_decision(
                 name=intervention_name.strip()[:150],
                 focus=focus.strip(),
                 objective_ids=list(objective_ids),
-                starts=max(locked.date, date.today()),
+                starts=locked.date,
             )
             decision.intervention_ref = change.ref
             decision.provision_summary = change.summary[:300]
