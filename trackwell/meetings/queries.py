@@ -35,7 +35,7 @@ from .provision_link import InterventionInfo, get_link
 
 # A pupil is listed for last year's gaps when more than this share of last year's
 # objectives is still not secure (a few gaps are ordinary; many need a plan).
-CARRIED_SHARE = 0.2
+CARRIED_SHARE = 1 / 3
 # Shared gaps worth the meeting's time: not secure for at least this share of the pupils.
 SHARED_SHARE = 0.3
 SHARED_LIMIT = 5
@@ -409,8 +409,15 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
         for pupil_id in info.pupil_ids:
             if pupil_id in items:
                 items[pupil_id].interventions.append(info)
+    # Ended since the last point (when the last round met), or ending soon after this meeting.
+    last_date = (
+        AssessmentPoint.objects.filter(school_id=school_id, date__lt=point.date)
+        .order_by("-date")
+        .values_list("date", flat=True)
+        .first()
+    )
     ending = link.ending(
-        school_id, ids, point.date - ENDING_WITHIN * 4, meeting.date + ENDING_WITHIN
+        school_id, ids, last_date or point.year.start_date, meeting.date + ENDING_WITHIN
     )
 
     return Agenda(
