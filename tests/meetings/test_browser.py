@@ -81,6 +81,7 @@ def test_a_round_of_meetings_from_closing_the_point_to_the_next_meeting(
         "On the provision map: Place value group" in page.locator(f"#pupil-{low.pk}").inner_text()
     )
     decision = Decision.objects.get(kind="start")
+    assert decision.intervention_ref is not None
     intervention = Intervention.objects.get(pk=decision.intervention_ref)
     assert Participant.objects.get(intervention=intervention).pupil_id == low.pk
     action = Action.objects.get(decision=decision)
