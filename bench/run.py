@@ -284,6 +284,8 @@ def main() -> None:
 
     backup.run()
 
+    __import__("bench.meetings", fromlist=["run"]).run()
+
 
 if __name__ == "__main__":
     main()
