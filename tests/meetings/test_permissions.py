@@ -23,6 +23,8 @@ def _codes(
 
 STAFF = _codes({"admin", "leader", "teacher", "other_teacher", "ta", "senco"})
 SCHEDULE = _codes({"admin", "leader"}, {"teacher", "other_teacher", "ta", "senco"}, 302)
+MANAGE = _codes({"admin", "leader"}, {"teacher", "other_teacher", "ta", "senco"})
+MANAGE_POST = _codes({"admin", "leader"}, {"teacher", "other_teacher", "ta", "senco"}, 302)
 COLLATION = _codes({"admin", "leader", "senco"}, {"teacher", "other_teacher", "ta"})
 # Class A's meeting: its teacher, the leader and SENCO attending, and the admin.
 MEETING = _codes({"admin", "leader", "teacher", "senco"})
@@ -56,6 +58,13 @@ def _cases(mw: MeetingWorld) -> list[tuple[str, str, dict, dict[str, int]]]:
             SCHEDULE,
         ),
         ("get", reverse("meetings:provision"), {}, COLLATION),
+        ("get", reverse("meetings:new"), {}, MANAGE),
+        (
+            "post",
+            reverse("meetings:new"),
+            {"point": mw.spring.pk, "date": "2027-03-30", "nc_year": 3},
+            MANAGE_POST,
+        ),
         ("get", reverse("meetings:detail", args=[m.pk]), {}, MEETING),
         ("get", reverse("meetings:record", args=[m.pk]), {}, MEETING),
         (
@@ -127,6 +136,7 @@ def test_another_schools_ids_are_404(
         if url.startswith(reverse("home:search")) or url in {
             reverse("meetings:index"),
             reverse("meetings:provision"),
+            reverse("meetings:new"),
         }:
             continue
         if url == reverse("meetings:schedule"):
@@ -158,6 +168,9 @@ def test_wrong_methods(world: World, client_for) -> None:
     mw = build(world)
     client = client_for(world.users["leader"])
     for method, url, _, _ in _cases(mw):
+        if url == reverse("meetings:new"):
+            assert client.put(url).status_code == 405
+            continue
         other = "get" if method == "post" else "post"
         assert getattr(client, other)(url).status_code == 405, url
 

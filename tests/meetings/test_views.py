@@ -9,7 +9,14 @@ from django.urls import reverse
 from tests.meetings.conftest import MeetingWorld
 from trackwell.accounts.models import AuditEntry
 from trackwell.meetings import services
-from trackwell.meetings.models import Action, Decision, Meeting, MeetingPupil, PupilNote
+from trackwell.meetings.models import (
+    Action,
+    Attendee,
+    Decision,
+    Meeting,
+    MeetingPupil,
+    PupilNote,
+)
 from trackwell.provision.models import ClassroomStrategy, Intervention, Participant, Status
 
 pytestmark = pytest.mark.django_db
@@ -268,3 +275,83 @@ def test_schedule_a_round_from_the_page(mw: MeetingWorld, client_for) -> None:
         date(2026, 12, 14),
         date(2026, 12, 15),
     ]
+
+
+def test_a_meeting_for_a_year_group_and_one_for_a_few_pupils(mw: MeetingWorld, client_for) -> None:
+    w = mw.w
+    leader = client_for(w.users["leader"])
+    response = leader.post(
+        reverse("meetings:new"),
+        {
+            "point": mw.autumn.pk,
+            "date": "2026-12-16",
+            "nc_year": "3",
+            "attendees": [w.users["leader"].pk, w.users["senco"].pk],
+        },
+    )
+    assert response.status_code == 302
+    year_meeting = Meeting.objects.get(nc_year=3)
+    assert year_meeting.label == "Year 3 review"
+    page = leader.get(response["Location"])
+    pupils = {p.pupil.pk for p in page.context["agenda"].pupils}
+    assert pupils == {p.pk for p in w.pupils_a + w.pupils_b}
+    chosen = [w.pupils_a[0], w.pupils_b[0]]
+    response = leader.post(
+        reverse("meetings:new"),
+        {
+            "point": mw.autumn.pk,
+            "date": "2026-12-17",
+            "title": "Young carers",
+            "pupils": [p.pk for p in chosen],
+        },
+    )
+    few = Meeting.objects.get(title="Young carers")
+    page = leader.get(reverse("meetings:detail", args=[few.pk]))
+    assert {p.pupil.pk for p in page.context["agenda"].pupils} == {p.pk for p in chosen}
+    # Nothing chosen, or a second meeting for one class at one point, is refused with a reason.
+    empty = leader.post(reverse("meetings:new"), {"point": mw.autumn.pk, "date": "2026-12-17"})
+    assert empty.status_code == 400
+    assert "Choose a class, a year group or at least one pupil" in empty.content.decode()
+    twice = leader.post(
+        reverse("meetings:new"),
+        {"point": mw.autumn.pk, "date": "2026-12-17", "class": w.class_a.pk},
+    )
+    assert twice.status_code == 400 and "already has a meeting" in twice.content.decode()
+    governor = leader.post(
+        reverse("meetings:new"),
+        {
+            "point": mw.autumn.pk,
+            "date": "2026-12-17",
+            "nc_year": "3",
+            "attendees": [w.users["governor"].pk],
+        },
+    )
+    # Governors are not offered as attendees; one sent anyway is ignored.
+    assert governor.status_code == 302
+    assert not Attendee.objects.filter(user=w.users["governor"]).exists()
+
+
+def test_interventions_ending_are_on_the_agenda_with_their_outcomes(
+    mw: MeetingWorld, client_for
+) -> None:
+    from datetime import timedelta
+
+    from trackwell.provision import services as provision
+
+    w = mw.w
+    intervention = provision.create_from_pupil_gaps(
+        user=w.users["senco"],
+        pupil=mw.low,
+        objective_ids=[w.objectives[0].pk],
+        name="Fluency club",
+        start_date=mw.autumn.date - timedelta(weeks=6),
+        weeks=6,
+    )
+    agenda = (
+        client_for(w.users["teacher"])
+        .get(reverse("meetings:detail", args=[mw.meeting.pk]))
+        .context["agenda"]
+    )
+    assert [i.ref for i in agenda.interventions] == [intervention.pk]
+    item = next(p for p in agenda.pupils if p.pupil.pk == mw.low.pk)
+    assert [i.name for i in item.interventions] == ["Fluency club"]

@@ -9,6 +9,7 @@ app_name = "meetings"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
     path("schedule/", views.schedule, name="schedule"),
+    path("new/", views.new, name="new"),
     path("provision/", views.provision_collation, name="provision"),
     path("actions/<int:action_id>/", views.update_action, name="action"),
     path("<int:meeting_id>/", views.detail, name="detail"),

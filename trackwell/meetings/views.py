@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
@@ -125,6 +125,87 @@ def schedule(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, f"Every class already has a meeting for {point.name}.")
     return HttpResponseRedirect(reverse("meetings:index"))
+
+
+PART_FOR_ROLE = {
+    "teacher": Attendee.Part.TEACHER,
+    "leader": Attendee.Part.LEADER,
+    "admin": Attendee.Part.LEADER,
+    "senco": Attendee.Part.SENCO,
+}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    """One meeting for a class, a year group or a set of pupils."""
+    user = _meetings_user(request)
+    if not access.can_schedule_meetings(user):
+        raise PermissionDenied("Only leaders schedule meetings.")
+    school_id = access.school_id_of(user)
+    points = list(
+        AssessmentPoint.objects.filter(school_id=school_id, year__is_current=True)
+        .select_related("year", "school")
+        .order_by("date")
+    )
+    classes = list(
+        access.visible_classes(user).filter(year__is_current=True).order_by("nc_year", "name")
+    )
+    pupils = list(
+        access.visible_pupils(user)
+        .filter(classes__year__is_current=True)
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+    staff = _staff_choices(user)
+    errors: list[str] = []
+    if request.method == "POST":
+        post = request.POST
+        point = next((p for p in points if p.pk == parse_id(post.get("point"))), None)
+        school_class = next((c for c in classes if c.pk == parse_id(post.get("class"))), None)
+        chosen = {i for raw in post.getlist("pupils") if (i := parse_id(raw))}
+        people = {i for raw in post.getlist("attendees") if (i := parse_id(raw))}
+        try:
+            if point is None:
+                raise ValidationError("Choose the assessment point the meeting reviews.")
+            raw_year = post.get("nc_year", "")
+            nc_year = (
+                parse_int(raw_year, "Year group", 0, 13, 0) if raw_year not in ("", None) else None
+            )
+            meeting = services.create_meeting(
+                user=user,
+                point=point,
+                meeting_date=parse_date(post.get("date"), "Date"),
+                school_class=school_class,
+                nc_year=nc_year,
+                pupils=[p for p in pupils if p.pk in chosen],
+                title=text(post.get("title"), 120),
+                attendees=[
+                    (s, PART_FOR_ROLE.get(s.role, Attendee.Part.OTHER))
+                    for s in staff
+                    if s.pk in people
+                ],
+            )
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, f"{meeting.label} planned for {meeting.date:%-d %B %Y}.")
+            return HttpResponseRedirect(_detail_url(meeting))
+    return render(
+        request,
+        "meetings/new.html",
+        {
+            "points": points,
+            "classes": classes,
+            "pupils": pupils,
+            "staff": staff,
+            "years": sorted({c.nc_year for c in classes}),
+            "errors": errors,
+            "posted": request.POST,
+            "today": timezone.localdate(),
+        },
+        status=400 if errors else 200,
+    )
 
 
 # ---------------------------------------------------------------------------
