@@ -129,3 +129,19 @@ def test_agenda_queries_do_not_grow_with_the_class(db) -> None:
         counts.append(len(ctx.captured_queries))
     assert len(large.w.pupils_a) == 30
     assert counts[0] == counts[1]
+
+
+def test_a_pupil_added_from_another_class_keeps_their_flags_hidden(mw: MeetingWorld) -> None:
+    from trackwell.pupils.models import SenStatus
+
+    w = mw.w
+    other = w.pupils_b[0]
+    other.sen_status = SenStatus.EHCP
+    other.save()
+    services.add_pupil(user=w.users["teacher"], meeting=mw.meeting, pupil=other, reason="Friend")
+    teacher = build_agenda(mw.meeting, w.users["teacher"])
+    added = next(p for p in teacher.pupils if p.pupil.pk == other.pk)
+    own = next(p for p in teacher.pupils if p.pupil.pk == mw.low.pk)
+    assert added.special == "" and own.special == "SEN support"
+    senco = build_agenda(mw.meeting, w.users["senco"])
+    assert next(p for p in senco.pupils if p.pupil.pk == other.pk).special == "EHC plan"

@@ -355,3 +355,26 @@ def test_interventions_ending_are_on_the_agenda_with_their_outcomes(
     assert [i.ref for i in agenda.interventions] == [intervention.pk]
     item = next(p for p in agenda.pupils if p.pupil.pk == mw.low.pk)
     assert [i.name for i in item.interventions] == ["Fluency club"]
+
+
+def test_only_the_pupils_own_interventions_can_be_changed(mw: MeetingWorld, client_for) -> None:
+    from datetime import timedelta
+
+    from trackwell.provision import services as provision
+
+    w = mw.w
+    someone_else = provision.create_from_pupil_gaps(
+        user=w.users["senco"],
+        pupil=mw.strong,
+        objective_ids=[w.objectives[0].pk],
+        name="Another pupil's group",
+        start_date=mw.autumn.date - timedelta(weeks=2),
+    )
+    response = client_for(w.users["teacher"]).post(
+        reverse("meetings:decide", args=[mw.meeting.pk]),
+        {"kind": "stop", "pupil": mw.low.pk, "intervention": someone_else.pk},
+    )
+    assert response.status_code == 400
+    assert "not one" in response.content.decode()
+    someone_else.refresh_from_db()
+    assert someone_else.status == "planned"

@@ -229,11 +229,15 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
     low = _low_orders(sets)
     band_label = {b.order: b.label for b in attainment.bands} if attainment else {}
     class_ids = meeting_classes(meeting)
-    shows_special = (
-        access.sees_special_category(user, meeting.school_class)
-        if meeting.school_class is not None
-        else access.sees_special_category(user)
-    )
+    # Special-category flags only for pupils whose flags this user may see: a pupil added
+    # from another class keeps theirs hidden from this class's teacher.
+    if access.sees_special_category(user):
+        special_ok = set(ids)
+    else:
+        special_ok = set(
+            access.special_category_pupils(user).filter(pk__in=ids).values_list("pk", flat=True)
+        )
+    shows_special = bool(special_ok)
     items = {p.pk: PupilItem(p) for p in pupils}
 
     def pupil_url(pupil_id: int) -> str:
@@ -310,6 +314,8 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
             typical_secure = statistics.median(secure) if secure else None
             for r in rows:
                 pupil = items[r.pupil_id].pupil
+                if r.pupil_id not in special_ok:
+                    continue
                 if pupil.sen_status == SenStatus.NONE and not pupil.disadvantaged:
                     continue
                 words = []
@@ -337,6 +343,8 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
                         )
                     )
         for item in items.values():
+            if item.pupil.pk not in special_ok:
+                continue
             labels = []
             if item.pupil.sen_status != SenStatus.NONE:
                 labels.append(item.pupil.get_sen_status_display())

@@ -347,6 +347,10 @@ def record_decision(
             raise ValidationError("Choose the pupil whose intervention changes.")
         if intervention_ref is None and get_link().available:
             raise ValidationError("Choose which intervention to change.")
+        # Only the interventions this pupil is in: the meeting decides about its pupils.
+        theirs = {i.ref for i in get_link().for_pupils(meeting.school_id, [pupil.pk])}
+        if intervention_ref is not None and get_link().available and intervention_ref not in theirs:
+            raise ValidationError(f"That intervention is not one {pupil.full_name} is in.")
     if kind == Decision.Kind.START:
         if pupil is None:
             raise ValidationError("An intervention starts for a pupil: choose the pupil.")
