@@ -68,7 +68,9 @@ def test_the_agenda_lists_pupils_from_the_data(mw: MeetingWorld) -> None:
     assert changed == {mw.changed.pk}
     reason = next(r for p in agenda.section("changed") for r in p.reasons if r.kind == "changed")
     assert "Strong reasoning in class" in reason.text
-    assert "where" in reason.text and reason.url == reverse("grid", args=[mw.w.class_a.pk, "maths"])
+    assert "where" in reason.text and reason.url == reverse(
+        "report-confirm", args=[mw.w.class_a.pk, "maths"]
+    )
     # The third and fourth objectives taught are secure for nobody: shared gaps for the class.
     from tests.analysis.helpers import objectives
 

@@ -19,7 +19,9 @@ class Meeting(Versioned):
         FOLLOWED_UP = "followed_up", "Followed up"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="meetings")
-    point = models.ForeignKey(AssessmentPoint, on_delete=models.PROTECT, related_name="meetings")
+    # RESTRICT: a point with meetings cannot be deleted on its own (the record would be
+    # lost), though deleting its whole school year with its classes still can.
+    point = models.ForeignKey(AssessmentPoint, on_delete=models.RESTRICT, related_name="meetings")
     school_class = models.ForeignKey(
         SchoolClass, null=True, blank=True, on_delete=models.CASCADE, related_name="meetings"
     )
@@ -192,7 +194,7 @@ class Action(Versioned):
     )
     description = models.CharField(max_length=300)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="meeting_actions"
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="meeting_actions"
     )
     due = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

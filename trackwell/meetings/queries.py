@@ -245,12 +245,12 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
 
         return reverse("report-pupil", args=[pupil_id])
 
-    def grid_url(subject: Subject) -> str:
+    def confirm_url(subject: Subject) -> str:
         from django.urls import reverse
 
         if meeting.school_class_id is None:
             return ""
-        return reverse("grid", args=[meeting.school_class_id, subject.slug])
+        return reverse("report-confirm", args=[meeting.school_class_id, subject.slug])
 
     # Bands: down, low, changed by the teacher; gaps carried from last year.
     for (pupil_id, subject_id), r in results.rows.items():
@@ -286,7 +286,7 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
                         f"{subject.name}: {band.set_name} confirmed as {band.confirmed.label} "
                         f"where {band.suggested.label} was suggested"
                         + (f" ({band.reason})" if band.reason else ""),
-                        grid_url(subject) or pupil_url(pupil_id),
+                        confirm_url(subject) or pupil_url(pupil_id),
                     )
                 )
         prev_objectives = int(r.figures.get("prev_objectives") or 0)

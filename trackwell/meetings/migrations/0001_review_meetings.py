@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
                 (
                     "point",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="meetings",
                         to="core.assessmentpoint",
                     ),
@@ -258,7 +258,7 @@ class Migration(migrations.Migration):
                 (
                     "owner",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.RESTRICT,
                         related_name="meeting_actions",
                         to=settings.AUTH_USER_MODEL,
                     ),
