@@ -283,10 +283,12 @@ def main() -> None:
     from bench import analysis
 
     analysis.run()
+    __import__("bench.imports", fromlist=["run"]).run()
 
     from bench import backup
 
     backup.run()
+    __import__("bench.provision").provision.run()
 
     __import__("bench.meetings", fromlist=["run"]).run()
 

@@ -27,6 +27,7 @@ from trackwell.curriculum.defaults import (
 )
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.demo.meetings import add_meetings
+from trackwell.demo.provision import build_provision
 from trackwell.pupils.models import (
     Enrolment,
     Pupil,
@@ -355,6 +356,7 @@ def _school(
     progress(f"{name}: bands and snapshots", 0)
     create_default_bands(school)
     snapshot_closed_points(school=school)
+    build_provision(school, options.today, options.seed)
     add_meetings(school, options.seed + index)
     return school, logins
 

@@ -146,6 +146,8 @@ def _clean_plan(school: School, values: dict[str, Any]) -> dict[str, Any]:
     if cost is not None and Decimal(cost) < 0:
         errors["resources_cost"] = "The resources cost cannot be negative."
     start, end = values.get("start_date"), values.get("end_date")
+    if start is not None and end is None:
+        end = values["end_date"] = _default_end(start, int(values.get("weeks") or 6))
     if start is None:
         errors["start_date"] = "Give a start date."
     if start is not None and end is not None and end < start:

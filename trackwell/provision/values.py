@@ -43,6 +43,8 @@ def parse_value(measure: Measure, raw: str | int | Decimal | None) -> Decimal | 
         raise ValidationError(
             f"'{text}' is not a step of {measure.name} (its steps are {allowed})."
         )
+    if measure.unit and text.lower().endswith(measure.unit.lower()):
+        text = text[: -len(measure.unit)].strip()  # '92 months', as the map shows it
     value = _number(text)
     if value is None:
         raise ValidationError(f"'{text}' is not a number, as {measure.name} needs.")
@@ -78,6 +80,15 @@ def format_value(measure: Measure, value: Decimal | None) -> str:
         return _plain(value)
     text = _plain(value)
     return f"{text} {measure.unit}" if measure.unit else text
+
+
+def input_value(measure: Measure, value: Decimal | None) -> str:
+    """A value as it would be typed back into a form: the step's label, or the bare number."""
+    if value is None:
+        return ""
+    if measure.kind == MeasureKind.ORDINAL:
+        return format_value(measure, value)
+    return _plain(value)
 
 
 def format_change(measure: Measure, change: Decimal | None) -> str:
@@ -145,7 +156,7 @@ def format_target(measure: Measure, kind: str, amount: Decimal | None) -> str:
         return format_change(measure, amount)
     if measure.kind == MeasureKind.OBJECTIVES:
         return f"secure {_plain(amount)}"
-    return f"reach {format_value(measure, amount)}"
+    return f"reach {input_value(measure, amount)}"
 
 
 def work_out_outcome(

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
@@ -650,6 +651,7 @@ def points(request: HttpRequest) -> HttpResponse:
             .select_related("year")
             .order_by("-year__start_date", "date"),
             "has_bands": BandSet.objects.filter(school=school).exists(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -659,6 +661,9 @@ def points(request: HttpRequest) -> HttpResponse:
 def close_point(request: HttpRequest, point_id: int) -> HttpResponse:
     user = _manager(request)
     point = _point_for(user, point_id)
+    if request.POST.get("confirm") != "yes":
+        # Closing is asked for on its own page first: the date, and bands still unconfirmed.
+        return HttpResponseRedirect(reverse("report-point-close-confirm", args=[point.pk]))
     try:
         summary = services.close_point(user=user, point=point)
     except ValidationError as exc:
@@ -677,8 +682,15 @@ def close_point(request: HttpRequest, point_id: int) -> HttpResponse:
 def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
     user = _manager(request)
     point = _point_for(user, point_id)
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason:
+        messages.warning(
+            request,
+            f"Say why {point.name} {point.year.name} is being reopened: the reason is kept.",
+        )
+        return HttpResponseRedirect(reverse("report-points"))
     try:
-        services.reopen_point(user=user, point=point, reason=request.POST.get("reason", "")[:200])
+        services.reopen_point(user=user, point=point, reason=reason)
     except ValidationError as exc:
         messages.warning(request, " ".join(exc.messages))
     else:

@@ -1,0 +1,1 @@
+"""Views of the provision app, split by feature."""
