@@ -54,6 +54,7 @@ def test_a_round_of_meetings_from_closing_the_point_to_the_next_meeting(
     _login(page, live_server, w.users["leader"].username)
     page.goto(live_server.url + reverse("report-points"))
     page.click("tr:has-text('Autumn') >> text=Close and keep a record")
+    page.click("button:has-text('Close Autumn and keep a record')")
     page.wait_for_selector("text=Closed Autumn")
     page.click("nav >> text=Meetings")
     row = page.locator("tr", has_text="Autumn")

@@ -30,9 +30,7 @@ def _sheet(content: bytes, index: int = 0) -> list[list]:
     return [list(r) for r in sheet.iter_rows(values_only=True)]
 
 
-def test_school_overview_xlsx_holds_the_same_figures_as_the_page(
-    world: World, client_for
-) -> None:
+def test_school_overview_xlsx_holds_the_same_figures_as_the_page(world: World, client_for) -> None:
     _rate(world)
     client = client_for(world.users["leader"])
     page = client.get(reverse("report-school")).content.decode()
@@ -55,7 +53,9 @@ def test_governors_export_hides_small_year_groups_as_the_page_does(
     world: World, client_for
 ) -> None:
     _rate(world)
-    small = SchoolClass.objects.create(school=world.school, year=world.year, name="4 Elm", nc_year=4)
+    small = SchoolClass.objects.create(
+        school=world.school, year=world.year, name="4 Elm", nc_year=4
+    )
     for p in make_pupils(world.school, small, 2):
         judge(world, p, objectives(world.framework)[0], "2")
     client = client_for(world.users["governor"])
@@ -66,17 +66,27 @@ def test_governors_export_hides_small_year_groups_as_the_page_does(
     assert y4[1] is None and "not shown" in y4[-1]
 
 
-def test_class_overview_group_and_gap_exports_match_their_pages(
-    world: World, client_for
-) -> None:
+def test_class_overview_group_and_gap_exports_match_their_pages(world: World, client_for) -> None:
     _rate(world)
     client = client_for(world.users["teacher"])
-    rows = _sheet(client.get(reverse("report-class-export", args=[world.class_a.pk, "xlsx"])).content)
+    rows = _sheet(
+        client.get(reverse("report-class-export", args=[world.class_a.pk, "xlsx"])).content
+    )
     names = [r[0] for r in rows[1:]]
-    assert names == [p.full_name for p in sorted(world.pupils_a, key=lambda p: (p.last_name, p.first_name))]
-    assert rows[0][:5] == ["Pupil", "Maths attainment", "Maths progress", "Maths trend", "Maths gaps"]
+    assert names == [
+        p.full_name for p in sorted(world.pupils_a, key=lambda p: (p.last_name, p.first_name))
+    ]
+    assert rows[0][:5] == [
+        "Pupil",
+        "Maths attainment",
+        "Maths progress",
+        "Maths trend",
+        "Maths gaps",
+    ]
 
-    page = client.get(reverse("report-class-gaps", args=[world.class_a.pk, "maths"])).content.decode()
+    page = client.get(
+        reverse("report-class-gaps", args=[world.class_a.pk, "maths"])
+    ).content.decode()
     gap_rows = _sheet(
         client.get(
             reverse("report-class-gaps-export", args=[world.class_a.pk, "maths", "xlsx"])
