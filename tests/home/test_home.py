@@ -191,3 +191,12 @@ def test_home_queries_do_not_grow_with_the_school(db, client_for, role: str) -> 
             )
     counts = [_count(client_for(mw.w.users[role]), reverse("home")) for mw in (small, large)]
     assert counts[0] == counts[1], counts
+
+
+def test_an_account_without_a_school_gets_a_plain_page(db, client_for) -> None:
+    from trackwell.accounts.models import User
+
+    admin = User.objects.create_superuser("root", "root@example.org", "pw-123456789")
+    page = client_for(admin).get(reverse("home"))
+    assert page.status_code == 200
+    assert "does not belong to a school yet" in page.content.decode()

@@ -46,7 +46,8 @@ def home(request: HttpRequest) -> HttpResponse:
             {"trust": access.trust_of(user), "schools": list(access.trust_schools(user))},
         )
     if user.school_id is None:
-        raise Http404("No school")
+        # An account made with createsuperuser, before anyone gives it a school.
+        return render(request, "home/no_school.html", {})
     if not access.sees_pupils(user):
         return _governor(request, user)
     today = timezone.localdate()
