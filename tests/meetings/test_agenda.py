@@ -147,3 +147,16 @@ def test_a_pupil_added_from_another_class_keeps_their_flags_hidden(mw: MeetingWo
     assert added.special == "" and own.special == "SEN support"
     senco = build_agenda(mw.meeting, w.users["senco"])
     assert next(p for p in senco.pupils if p.pupil.pk == other.pk).special == "EHC plan"
+
+
+def test_shared_gaps_count_only_the_years_own_pupils(mw: MeetingWorld) -> None:
+    from tests.factories import make_pupils
+    from trackwell.pupils.models import SchoolClass
+
+    w = mw.w
+    other_year = SchoolClass.objects.create(school=w.school, year=w.year, name="4 Elm", nc_year=4)
+    visitor = make_pupils(w.school, other_year, 1)[0]
+    services.add_pupil(user=w.users["teacher"], meeting=mw.meeting, pupil=visitor, reason="Visit")
+    agenda = build_agenda(mw.meeting, w.users["teacher"])
+    assert all(s.gap.pupils == len(w.pupils_a) for s in agenda.shared)
+    assert all(visitor not in s.gap.not_secure for s in agenda.shared)

@@ -353,12 +353,20 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
             item.special = ", ".join(labels)
 
     # Shared gaps across the class, and each pupil's own gaps for the decision forms.
+    # Each pupil's class year at the point (a pupil's own nc_year is today's, which for
+    # last year's meetings is one more than the class's).
+    class_year = dict(
+        Enrolment.objects.filter(school_class_id__in=class_ids, pupil_id__in=ids).values_list(
+            "pupil_id", "school_class__nc_year"
+        )
+    )
+    years_seen = sorted(class_year.values())
     nc_year = (
         meeting.school_class.nc_year
         if meeting.school_class is not None
         else meeting.nc_year
         if meeting.nc_year is not None
-        else (pupils[0].nc_year if pupils else None)
+        else (statistics.mode(years_seen) if years_seen else None)
     )
     frameworks = (
         {fw.subject_id: fw for fw in Framework.objects.filter(school_id=school_id, nc_year=nc_year)}
@@ -368,11 +376,14 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
     shared: list[SharedGapItem] = []
     from django.urls import reverse
 
+    # A year's framework only says something about that year's pupils (a set of pupils
+    # may mix years; an added pupil may be from another year).
+    same_year = [p for p in pupils if class_year.get(p.pk) == nc_year]
     for subject in subjects:
         framework = frameworks.get(subject.pk)
-        if framework is None or not pupils:
+        if framework is None or not same_year:
             continue
-        gaps = shared_gaps(pupils, framework, class_ids)
+        gaps = shared_gaps(same_year, framework, class_ids)
         for g in gaps:
             for p in g.not_secure:
                 items[p.pk].gaps.setdefault(subject.pk, []).append(g.objective)
@@ -382,7 +393,7 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
             else reverse("report-year-gaps", args=[nc_year, subject.slug])
         )
         for g in gaps[:SHARED_LIMIT]:
-            if g.count >= SHARED_SHARE * len(pupils) and g.count > 1:
+            if g.count >= SHARED_SHARE * len(same_year) and g.count > 1:
                 shared.append(SharedGapItem(subject, g, url))
 
     # Each pupil's own gaps as the pupil page orders next steps: key objectives first.
