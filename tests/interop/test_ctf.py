@@ -323,3 +323,38 @@ def test_export_and_import_commands(world: World, other_world: World, tmp_path: 
     )
     assert TransitionRecord.objects.filter(pupil__school=other_world.school).count() == 1
     assert PupilAttributeChange.objects.filter(pupil__school=other_world.school).exists()
+
+
+def test_transition_records_the_database_could_not_keep_are_refused(world: World) -> None:
+    record = transition_record(_secure_and_gap(world))
+    for bad in (
+        json.dumps(record).replace('"version": 1', '"version": NaN').encode(),
+        json.dumps({**record, "note": "a\u0000b"}).encode(),
+    ):
+        problems = pipeline.prepare(
+            school=world.school, kind="transition", data=bad, options={}
+        ).problems
+        assert problems, bad[:60]
+
+
+def test_key_stage_results_and_received_records_show_on_the_pupil_page(
+    world: World, client_for
+) -> None:
+    pipeline.apply_now(user=None, school=world.school, kind="ctf", data=_ctf(), options={})
+    aoife = Pupil.objects.get(school=world.school, upn=upn(41))
+    pupil_services.enrol_pupil(None, world.school, aoife, world.class_a)
+    TransitionRecord.objects.create(
+        school=world.school,
+        pupil=aoife,
+        source_school="Hill Top Infants",
+        exported_at=timezone.now(),
+        sha256="x" * 64,
+        record={"subjects": []},
+    )
+    url = reverse("report-pupil", args=[aoife.pk])
+    admin_page = client_for(world.users["admin"]).get(url).content.decode()
+    assert "Statutory results" in admin_page and "EXS" in admin_page and "GDS" in admin_page
+    assert "Transition record received from Hill Top Infants" in admin_page
+    teacher_page = client_for(world.users["teacher"]).get(url).content.decode()
+    assert "Statutory results" in teacher_page and "EXS" in teacher_page
+    assert "Transition record" not in teacher_page  # its page is for people managers

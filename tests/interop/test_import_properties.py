@@ -194,3 +194,22 @@ def test_too_many_rows_and_too_long_cells_are_refused() -> None:
     long = b"UPN,Surname\nA," + b"b" * 1_001 + b"\n"
     _, problems = pipeline.read_table(long)
     assert str(problems[0]) == "Row 2, column 'Surname': the cell is longer than 1,000 characters."
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "Ⅻ", "١٢"])
+def test_digits_that_int_refuses_or_other_scripts_are_problems_not_crashes(odd: str) -> None:
+    from trackwell.interop.case import _natural
+    from trackwell.pupils.upn import is_valid_upn
+
+    assert not is_valid_upn("A12345678901" + odd[:1])
+    assert not is_valid_upn("A" + odd[:1] * 12)
+    row = sims_row(1, "Good", "Pupil", UPN="E82020011900" + odd[:1], Year=f"Year {odd}")
+    _parse_spreadsheet(csv_bytes([row]))
+    ctf = (
+        "<CTfile><CTFpupilData><Pupil><UPN>x</UPN><BasicDetails><NCyearActual>"
+        f"{odd}</NCyearActual></BasicDetails><StageAssessments><KeyStage><Stage>KS2</Stage>"
+        f"<StageAssessment><Subject>MAT</Subject><Result>{odd}</Result></StageAssessment>"
+        "</KeyStage></StageAssessments></Pupil></CTFpupilData></CTfile>"
+    )
+    assert CtfImport().parse(ctf.encode(), {}).errors
+    assert _natural(f"a{odd}1")

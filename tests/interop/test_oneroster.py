@@ -239,3 +239,35 @@ def test_missing_columns_and_repeated_ids_are_named(world: World) -> None:
 def test_the_command_refuses_a_missing_path(world: World, tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="No folder or zip"):
         call_command("import_oneroster", str(tmp_path / "none"), "--school", str(world.school.pk))
+
+
+def test_terms_whose_parents_go_round_in_a_circle_do_not_hang(world: World) -> None:
+    sessions = (
+        "sourcedId,title,type,startDate,endDate,parentSourcedId\n"
+        "a,Autumn,term,2026-09-01,2026-12-20,b\nb,Spring,term,2027-01-04,2027-03-31,a\n"
+    )
+    data = _zip(
+        orgs="sourcedId,name,type\nsch,School,school\n",
+        academicSessions=sessions,
+        classes="sourcedId,title,schoolSourcedId,termSourcedIds,grades\nc1,Robins,sch,a,3\n",
+        users="sourcedId,role,givenName,familyName,orgSourcedIds,email\nt,teacher,A,B,sch,ab@x.example\n",
+    )
+    prepared = _prepare(world, data)
+    assert prepared.plan is not None and prepared.plan.count("create", "class") == 1
+
+
+def test_a_school_year_not_set_up_is_named(world: World) -> None:
+    sessions = (
+        "sourcedId,title,type,startDate,endDate,parentSourcedId\n"
+        "y,2030-31,schoolYear,2030-09-01,2031-07-31,\n"
+    )
+    data = _zip(
+        orgs="sourcedId,name,type\nsch,School,school\n",
+        academicSessions=sessions,
+        classes="sourcedId,title,schoolSourcedId,termSourcedIds,grades\nc1,Robins,sch,y,3\n",
+        users="sourcedId,role,givenName,familyName,orgSourcedIds,email\nt,teacher,A,B,sch,ab@x.example\n",
+    )
+    (problem,) = _prepare(world, data).problems
+    assert problem.startswith(
+        "academicSessions.csv, row 2, column 'title': the school year '2030-31'"
+    )

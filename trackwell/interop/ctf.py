@@ -68,7 +68,7 @@ def _ctf_year(text: str) -> int:
     key = text.strip().upper()
     if key in {"R", "REC", "0"}:
         return 0
-    if key.isdigit() and 1 <= int(key) <= 13:
+    if key.isascii() and key.isdigit() and 1 <= int(key) <= 13:
         return int(key)
     if key in {"N1", "N2", "E1", "E2"}:
         raise ValueError(f"{text!r} is a nursery year; Trackwell tracks Reception to Year 13.")
@@ -195,7 +195,8 @@ def _read_pupil(number: int, node: Element) -> tuple[dict[str, Any] | None, list
                 taken = parse_date(_text(assessment, "ResultDate")).isoformat()
             except ValueError:
                 taken = None
-            score = int(result) if result.isdigit() and int(result) < 1000 else None
+            digits = result.isascii() and result.isdigit()
+            score = int(result) if digits and int(result) < 1000 else None
             qualifier = _text(assessment, "ResultQualifier")
             results.append(
                 {

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from trackwell.core.models import School
@@ -505,6 +505,11 @@ def _keep(
 
 
 KEEP_UPLOADS_FOR = dt.timedelta(days=7)
+# Defence in depth: kinds check lengths and values first, the database has the last word.
+DATA_REFUSED = (
+    "The database refused a value in this file (one too long or of the wrong kind), so "
+    "nothing was saved. Check the longest names and codes in the file."
+)
 KEEP_FAILED = Problem(
     "The upload could not be kept for its preview (the same file was probably being "
     "uploaded at the same moment); nothing was imported. Upload it again."
@@ -654,6 +659,8 @@ def commit(*, user: User | None, pending: PendingImport, digest: str | None) -> 
             pending.delete()
     except IntegrityError as exc:
         raise ValidationError(import_kind.integrity_message(exc), code="integrity") from exc
+    except DataError as exc:
+        raise ValidationError(DATA_REFUSED, code="data") from exc
     return plan, result
 
 
@@ -740,6 +747,8 @@ def apply_now(
             )
     except IntegrityError as exc:
         raise ValidationError(import_kind.integrity_message(exc), code="integrity") from exc
+    except DataError as exc:
+        raise ValidationError(DATA_REFUSED, code="data") from exc
     return prepared, result
 
 

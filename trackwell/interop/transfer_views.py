@@ -39,7 +39,7 @@ def leavers(request: HttpRequest) -> HttpResponse:
 def _chosen(request: HttpRequest) -> tuple[list[Pupil], User]:
     user = _user(request)
     school = access.imports_school(user)
-    ids = [int(v) for v in request.GET.getlist("pupil") if v.isdigit()]
+    ids = [int(v) for v in request.GET.getlist("pupil") if v.isascii() and v.isdigit()]
     pupils = list(Pupil.objects.filter(school=school, pk__in=ids, left_on__isnull=False))
     if not pupils or len(pupils) != len(set(ids)):
         raise Http404("Choose leavers of your school.")

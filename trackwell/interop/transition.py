@@ -247,6 +247,10 @@ def _check(record: Any, where: str, problems: list[Problem]) -> dict[str, Any] |
     }
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
 class TransitionImport(ImportKind):
     """Transition records from another Trackwell, kept on the receiving pupil's record."""
 
@@ -262,9 +266,12 @@ class TransitionImport(ImportKind):
 
     def parse(self, data: Any, options: dict[str, Any]) -> Parsed:
         try:
-            loaded = json.loads(data)
+            loaded = json.loads(data, parse_constant=_refuse_constant)
         except (ValueError, RecursionError) as exc:
             return Parsed(errors=[Problem(f"The file is not JSON ({str(exc)[:200]}).")])
+        if "\\u0000" in json.dumps(loaded):
+            # The database cannot keep a NUL character in JSON; no real record has one.
+            return Parsed(errors=[Problem("The file holds a NUL character; it is not a record.")])
         records = loaded if isinstance(loaded, list) else [loaded]
         problems: list[Problem] = []
         checked = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -31,6 +30,7 @@ from trackwell.analysis.evaluation import (
 from trackwell.analysis.figures import METRICS
 from trackwell.analysis.models import BandConfirmation, BandSet, StartingPoint
 from trackwell.analysis.rules import parse_conditions
+from trackwell.core.limits import JsonLimits, LimitExceeded, load_json
 from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import PALETTE, Subject
 from trackwell.pupils.models import Pupil
@@ -38,6 +38,9 @@ from trackwell.pupils.models import Pupil
 from .views import framework_words
 
 MAX_BANDS: int = SCHEMA["properties"]["bands"]["maxItems"]
+# A band set document nests eight levels at most (set, bands, band, rules, rule,
+# conditions, condition, range); see docs/security.md for every import's limits.
+BAND_IMPORT = JsonLimits(max_bytes=1_000_000, max_depth=12, max_values=50_000, max_string=5_000)
 
 
 def _user(request: HttpRequest) -> User:
@@ -249,9 +252,17 @@ def band_import(request: HttpRequest) -> HttpResponse:
     """Create or replace a band set from an uploaded JSON document, all or nothing."""
     user = _manager(request)
     upload = request.FILES.get("file")
+    if upload is not None and upload.size is not None and upload.size > BAND_IMPORT.max_bytes:
+        return _import_errors(
+            request,
+            [f"(document): the file is {upload.size:,} bytes; at most "
+             f"{BAND_IMPORT.max_bytes:,} are allowed."],
+        )  # fmt: skip
     raw = upload.read() if upload else request.POST.get("document", "").encode()
     try:
-        doc = json.loads(raw)
+        doc = load_json(raw, BAND_IMPORT)
+    except LimitExceeded as exc:
+        return _import_errors(request, [f"(document): {exc}"])
     except (ValueError, UnicodeDecodeError) as exc:
         return _import_errors(request, [f"(document): not valid JSON: {exc}"])
     try:

@@ -607,6 +607,8 @@ class OneRosterImport(ImportKind):
             return None
         try:
             validate_email(email)
+            if len(email) > 150:  # the email is their username
+                raise ValidationError("too long")
         except ValidationError:
             plan.errors.append(
                 Problem(f"{email!r} is not an email address.", row["_row"], "email", "users.csv")
@@ -666,10 +668,13 @@ class OneRosterImport(ImportKind):
     ) -> AcademicYear | None:
         refs = _ids(row.get("termsourcedids", ""))
         session = next((sessions[r] for r in refs if r in sessions), None)
-        # A term's school year is its parent; a school year is its own.
+        # A term's school year is its parent; a school year is its own. A bundle whose
+        # parents go round in a circle reaches no school year (and does not loop).
+        seen: set[str] = set()
         while session is not None and session.get("type", "").lower() != "schoolyear":
+            seen.add(session["sourcedid"])
             parent = session.get("parentsourcedid", "")
-            session = sessions.get(parent) if parent and parent != session["sourcedid"] else None
+            session = sessions.get(parent) if parent and parent not in seen else None
         if session is None:
             if current is None:
                 plan.errors.append(

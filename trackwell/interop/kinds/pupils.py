@@ -138,7 +138,12 @@ def _upn_problem(raw: str, upn: str) -> str | None:
         return None
     if not upn:
         return "the UPN is missing."
-    if len(upn) == 13 and upn[1:12].isdigit() and (upn[12].isdigit() or upn[12].isalpha()):
+    if (
+        len(upn) == 13
+        and upn.isascii()
+        and upn[1:12].isdigit()
+        and (upn[12].isdigit() or upn[12].isalpha())
+    ):
         try:
             expected = check_letter(upn[1:])
         except ValueError:
