@@ -320,3 +320,35 @@ def test_remove_participant_keeps_history(world: World) -> None:
     )
     assert left is not None and left.left_on == date(2026, 10, 1)
     assert list(Participant.objects.filter(intervention=intervention)) == [kept]
+
+
+def test_values_out_of_range_are_refused(world: World) -> None:
+    score = services.create_measure(
+        user=None, school=world.school, name="Raw score", kind="numeric"
+    )
+    with pytest.raises(ValidationError, match="larger than"):
+        parse_value(score, "1e30")
+    with pytest.raises(ValidationError, match="larger than"):
+        parse_target(score, "+99999999999")
+    assert parse_value(score, "12.345") == Decimal("12.35")
+
+
+def test_intervention_from_a_pupils_own_gaps(world: World) -> None:
+    from tests.analysis.helpers import teach
+
+    teach(world, world.objectives[:4])
+    pupil = world.pupils_a[0]
+    judge(world, pupil, world.objectives[0], "2")
+    judge(world, pupil, world.objectives[1], "1")
+    made = services.create_from_pupil_gaps(
+        user=world.users["senco"], pupil=pupil, subject=world.maths, start_date=date(2026, 11, 2)
+    )
+    chosen = set(made.objectives.values_list("pk", flat=True))
+    # The pupil page's next steps: last year's unrated objectives first, then this year's
+    # taught ones not yet secure; never the one already secure.
+    last_year = set(world.framework_y2.objectives.values_list("pk", flat=True))
+    gaps_now = {o.pk for o in world.objectives[1:4]}
+    assert len(chosen) == 5 and chosen <= last_year | gaps_now
+    assert last_year <= chosen and world.objectives[0].pk not in chosen
+    assert made.participants.get().pupil == pupil
+    assert list(made.measures.all()) == [services.grid_measure(world.school)]

@@ -289,3 +289,36 @@ def test_map_page_queries_constant_as_interventions_grow(provision: Provision, c
             name=f"Extra {n}",
         )
     assert count() == before
+
+
+def test_budget_changed_meanwhile_is_shown_not_overwritten(
+    provision: Provision, client_for
+) -> None:
+    from trackwell.provision.models import ProvisionBudget
+
+    url = reverse("provision:budget")
+    first = client_for(provision.world.users["senco"])
+    second = client_for(provision.world.users["leader"])
+    first.post(url, {"budget_pupil_premium": "10000", "seen_pupil_premium": ""})
+    response = second.post(
+        url, {"budget_pupil_premium": "8000", "seen_pupil_premium": ""}, follow=True
+    )
+    page = response.content.decode()
+    assert "yours £8000" in page and "saved now £10000" in page
+    assert ProvisionBudget.objects.get(source="pupil_premium").amount == 10000
+
+
+def test_session_recorded_by_mistake_can_be_removed(provision: Provision, client_for) -> None:
+    from trackwell.accounts.models import AuditEntry
+    from trackwell.provision.models import Session
+
+    session = Session.objects.get(intervention=provision.group_a)
+    url = reverse("provision:session", args=[provision.group_a.pk])
+    client = client_for(provision.world.users["ta"])
+    stale = client.post(url, {"date": "2026-11-03", "remove": "1", "version": session.version + 5})
+    assert stale.status_code == 409
+    done = client.post(url, {"date": "2026-11-03", "remove": "1", "version": session.version})
+    assert done.status_code == 302
+    assert not Session.objects.filter(pk=session.pk).exists()
+    entry = AuditEntry.objects.get(action="provision.session.delete")
+    assert entry.old is not None and entry.old["present"] == [provision.participant_a.pk]

@@ -602,8 +602,7 @@ def _strategies(school: School, year: AcademicYear, rng: random.Random) -> None:
                 )
             )
         sen = list(school_class.pupils.exclude(sen_status=SenStatus.NONE).order_by("pk")[:2])
-        for pupil in sen:
-            title, area, text = rng.choice(PERSONAL)
+        for pupil, (title, area, text) in zip(sen, rng.sample(PERSONAL, len(sen)), strict=True):
             rows.append(
                 ClassroomStrategy(
                     school=school,

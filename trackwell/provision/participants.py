@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
@@ -80,14 +80,20 @@ def add_participant(
         else:
             parsed_targets[measure.pk] = parse_target(measure, raw)
     with transaction.atomic():
-        participant = Participant.objects.create(
-            school=intervention.school,
-            intervention=intervention,
-            pupil=pupil,
-            joined_on=day,
-            target=target.strip(),
-            success_criteria=success_criteria.strip(),
-        )
+        try:
+            with transaction.atomic():
+                participant = Participant.objects.create(
+                    school=intervention.school,
+                    intervention=intervention,
+                    pupil=pupil,
+                    joined_on=day,
+                    target=target.strip(),
+                    success_criteria=success_criteria.strip(),
+                )
+        except IntegrityError as exc:  # added by someone else a moment ago
+            raise ValidationError(
+                {"pupils": f"{pupil.full_name} is already in this intervention."}
+            ) from exc
         objective_ids = list(intervention.objectives.values_list("pk", flat=True))
         reading = read_grid([pupil.pk], objective_ids, None if day >= timezone.localdate() else day)
         for measure in measures:

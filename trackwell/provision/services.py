@@ -500,13 +500,20 @@ def create_from_pupil_gaps(
     *,
     user: User | None,
     pupil: Pupil,
-    objective_ids: Collection[int],
+    objective_ids: Collection[int] = (),
     name: str = "",
     start_date: dt.date | None = None,
     weeks: int = 6,
+    subject: Subject | None = None,
     **plan: Any,
 ) -> Intervention:
-    """An academic intervention for one pupil on their gaps, measured on the grid."""
+    """An academic intervention for one pupil on their gaps, measured on the grid.
+
+    Without `objective_ids`, the pupil's next steps in `subject` (their gaps,
+    key objectives and last year's first) are its objectives.
+    """
+    if not objective_ids and subject is not None:
+        objective_ids = [o.pk for o in pupil_next_steps(pupil, subject)]
     return _from_gaps(
         user=user,
         school=pupil.school,
@@ -518,6 +525,30 @@ def create_from_pupil_gaps(
         group_size=1,
         **plan,
     )
+
+
+def pupil_next_steps(pupil: Pupil, subject: Subject) -> list[Objective]:
+    """The pupil's next steps in a subject: the gaps the pupil page lists first."""
+    from trackwell.analysis.gaps import pupil_gaps
+    from trackwell.analysis.models import PupilFramework
+
+    school_class = (
+        SchoolClass.objects.filter(enrolments__pupil=pupil, year__is_current=True)
+        .order_by("pk")
+        .first()
+    )
+    chosen = PupilFramework.objects.filter(pupil=pupil, subject=subject).first()
+    nc_year = school_class.nc_year if school_class else pupil.nc_year
+    framework = (
+        chosen.framework
+        if chosen is not None and chosen.framework_id
+        else Framework.objects.filter(subject=subject, nc_year=nc_year).first()
+    )
+    if framework is None:
+        return []
+    previous = Framework.objects.filter(subject=subject, nc_year=framework.nc_year - 1).first()
+    gaps = pupil_gaps(pupil, framework, previous, [school_class.pk] if school_class else [])
+    return gaps.next_steps
 
 
 def create_from_gap_group(

@@ -7,12 +7,18 @@ from collections.abc import Collection
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import AcademicYear, School
-from trackwell.core.versioning import check_version, locked_for_edit, save_versioned
+from trackwell.core.versioning import (
+    EditConflict,
+    FieldDifference,
+    check_version,
+    locked_for_edit,
+    save_versioned,
+)
 from trackwell.provision.models import (
     AreaOfNeed,
     Attendance,
@@ -91,14 +97,20 @@ def record_session(
             save_versioned(session, ["note", "minutes", "delivered_by"])
             action, old = "provision.session.update", {"present": sorted(was)}
         else:
-            session = Session.objects.create(
-                school=intervention.school,
-                intervention=intervention,
-                date=day,
-                minutes=length,
-                note=note,
-                delivered_by=user if getattr(user, "pk", None) else None,
-            )
+            try:
+                with transaction.atomic():
+                    session = Session.objects.create(
+                        school=intervention.school,
+                        intervention=intervention,
+                        date=day,
+                        minutes=length,
+                        note=note,
+                        delivered_by=user if getattr(user, "pk", None) else None,
+                    )
+            except IntegrityError as exc:  # recorded by another adult at the same moment
+                raise ValidationError(
+                    "Someone else has just recorded this session: open it again to see theirs."
+                ) from exc
             action, old = "provision.session.record", None
         Attendance.objects.filter(session=session).delete()
         Attendance.objects.bulk_create(
@@ -233,10 +245,23 @@ def update_strategy(
 # Budgets
 
 
+SEEN_NOTHING = object()
+
+
 def set_budget(
-    *, user: User | None, school: School, year: AcademicYear, source: str, amount: Decimal
+    *,
+    user: User | None,
+    school: School,
+    year: AcademicYear,
+    source: str,
+    amount: Decimal,
+    seen: Decimal | object | None = SEEN_NOTHING,
 ) -> ProvisionBudget:
-    """Set what the school has to spend on provision from a source this year."""
+    """Set what the school has to spend on provision from a source this year.
+
+    `seen` is the amount the form showed (None for no budget yet): when someone
+    changed it meanwhile, EditConflict carries both amounts and nothing is saved.
+    """
     if source not in FundingSource.values:
         raise ValidationError({"source": "Choose a funding source."})
     if amount < 0 or amount > Decimal("99999999"):
@@ -248,6 +273,15 @@ def set_budget(
             school=school, year=year, source=source, defaults={"amount": amount}
         )
         old = None if created else {"amount": str(budget.amount)}
+        current = None if created else budget.amount
+        if seen is not SEEN_NOTHING and seen != current:
+            label = FundingSource(source).label
+            raise EditConflict(
+                what=f"The {label.lower()} budget",
+                expected_version=0,
+                current_version=1,
+                differences=[FieldDifference("amount", label, str(amount), str(current or ""))],
+            )
         if not created:
             budget.amount = amount
             budget.save(update_fields=["amount"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
@@ -19,12 +19,19 @@ def _steps(measure: Measure) -> Sequence[MeasureStep]:
     return cached
 
 
+LARGEST = Decimal("999999")
+
+
 def _number(text: str) -> Decimal | None:
     try:
         value = Decimal(text.strip().replace(",", ""))
     except (InvalidOperation, ValueError):
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite():
+        return None
+    if abs(value) > LARGEST:
+        raise ValidationError(f"'{text.strip()}' is larger than any measure Trackwell keeps.")
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def parse_value(measure: Measure, raw: str | int | Decimal | None) -> Decimal | None:
@@ -121,14 +128,20 @@ def parse_target(measure: Measure, raw: str) -> tuple[str, Decimal | None]:
         return "", None
     change = _CHANGE.match(text)
     if change:
-        return TargetKind.CHANGE, Decimal(change.group(1))
+        amount = _number(change.group(1))
+        if amount is None:
+            raise ValidationError(f"'{text}' is not a target we can read.")
+        return TargetKind.CHANGE, amount
     secure = _SECURE.match(text)
     if secure:
         if measure.kind != MeasureKind.OBJECTIVES:
             raise ValidationError(
                 f"'{text}' is a target on objectives, but {measure.name} is not read from the grid."
             )
-        return TargetKind.REACH, Decimal(secure.group(1))
+        count = _number(secure.group(1))
+        if count is None:
+            raise ValidationError(f"'{text}' is not a target we can read.")
+        return TargetKind.REACH, count
     reach = _REACH.match(text)
     value_text = reach.group(1) if reach else text
     try:

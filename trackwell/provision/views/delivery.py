@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,6 +109,8 @@ def record_session(request: HttpRequest, intervention_id: int) -> HttpResponse:
             error="Give the session's date and tick who came.",
             status=400,
         )
+    if request.POST.get("remove"):
+        return _remove_session(request, user, intervention, day)
     minutes_raw = request.POST.get("minutes") or None
     try:
         session_services.record_session(
@@ -131,6 +134,25 @@ def record_session(request: HttpRequest, intervention_id: int) -> HttpResponse:
     if access.manages_provision(user) or access.can_edit_intervention(user, intervention):
         return HttpResponseRedirect(reverse("provision:intervention", args=[intervention.pk]))
     return HttpResponseRedirect(reverse("provision:mine"))
+
+
+def _remove_session(
+    request: HttpRequest, user: Any, intervention: Intervention, day: dt.date
+) -> HttpResponse:
+    """Remove a session recorded by mistake (the audit log keeps who was there)."""
+    session = Session.objects.filter(intervention=intervention, date=day).first()
+    if session is None:
+        return _session_page(
+            request, intervention, day, error="No session is recorded on that day.", status=400
+        )
+    try:
+        session_services.delete_session(
+            user=user, session=session, expected_version=parse_version(request.POST.get("version"))
+        )
+    except EditConflict as conflict:
+        return _session_page(request, intervention, day, conflict=conflict, status=409)
+    messages.success(request, f"Removed the session on {day:%-d %B %Y}.")
+    return HttpResponseRedirect(reverse("provision:intervention", args=[intervention.pk]))
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
+from trackwell.core.versioning import EditConflict
 from trackwell.provision import overview, services, sessions
 from trackwell.provision.forms import MeasureForm
 from trackwell.provision.impact import by_area, impact_of
@@ -77,7 +78,22 @@ def budget(request: HttpRequest) -> HttpResponse:
         }
         with transaction.atomic():
             for key, amount in amounts.items():
-                sessions.set_budget(user=user, school=school, year=year, source=key, amount=amount)
+                seen: object = sessions.SEEN_NOTHING
+                if f"seen_{key}" in request.POST:
+                    seen_raw = request.POST[f"seen_{key}"].strip()
+                    seen = parse_decimal(seen_raw, key) if seen_raw else None
+                    if seen == amount:
+                        continue  # unchanged on the form
+                sessions.set_budget(
+                    user=user, school=school, year=year, source=key, amount=amount, seen=seen
+                )
+    except EditConflict as conflict:
+        diff = conflict.differences[0]
+        messages.warning(
+            request,
+            f"{conflict.message} {diff.label}: yours £{diff.yours}, saved now "
+            f"£{diff.theirs or '0'}.",
+        )
     except ValidationError as exc:
         messages.warning(request, error_text(exc))
     else:
