@@ -295,6 +295,7 @@ def main() -> None:
     from bench import people
 
     people.run()
+    __import__("bench.meetings", fromlist=["run"]).run()
 
 
 if __name__ == "__main__":

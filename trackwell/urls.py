@@ -5,11 +5,12 @@ from django.urls import include, path
 
 from trackwell.accounts.forms import ResetForm
 from trackwell.assessment import views as assessment_views
-from trackwell.core import views as core_views
+from trackwell.home import views as home_views
 from trackwell.security.views import signin as signin_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("search/", include("trackwell.home.urls")),
     path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", signin_views.PasswordChangeView.as_view(), name="password_change"),

@@ -361,51 +361,77 @@ def get_pending_import_for_user(user: User, pending_id: int) -> Any:
 
 
 # ---------------------------------------------------------------------------
-# Security and privacy: sign-in help for a school's accounts, the school's security
-# policy (admins change it, leaders read it) and subject access exports (leaders,
-# admins and SENCOs, for any pupil of their school, leavers included).
+# Meetings: pupil progress review meetings, their decisions and actions.
+# Leaders, admins and SENCOs see every meeting of the school; a teacher the
+# meetings of their own classes; anyone else only meetings they attend.
+# Governors and trust leaders see none: a meeting is about named pupils.
+# Whoever sees a meeting may prepare and record it; scheduling is for leaders.
 
 
-def security_school(user: User, *, edit: bool = False) -> School:
-    """The school whose security settings the user may read (404 off-school, 403 read-only)."""
-    school = school_of(user)
-    if user.role not in WHOLE_SCHOOL_EDIT:
-        raise PermissionDenied("Only admins and senior leaders see the security settings.")
-    if edit and user.role != Role.ADMIN:
-        raise PermissionDenied("Only school admins change the security settings.")
-    return school
+def visible_meetings(user: User) -> QuerySet[Any]:
+    """Meetings the user may see (and so prepare and record)."""
+    from trackwell.meetings.models import Meeting
+
+    if not sees_pupils(user):
+        return Meeting.objects.none()
+    qs = Meeting.objects.filter(school_id=school_id_of(user))
+    if user.role in WHOLE_SCHOOL_READ:
+        return qs
+    attending = Q(attendees__user=user)
+    if user.role == Role.TEACHER:
+        mine = StaffAssignment.objects.filter(user=user).values("school_class_id")
+        return qs.filter(attending | Q(school_class_id__in=mine)).distinct()
+    return qs.filter(attending).distinct()
 
 
-def get_school_account_for_user(user: User, account_id: int) -> User:
-    """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
-    school = school_of(user)
+def can_schedule_meetings(user: User) -> bool:
+    """Whether the user may schedule, reschedule or cancel meetings."""
+    return sees_pupils(user) and user.role in WHOLE_SCHOOL_EDIT
+
+
+def get_meeting_for_user(user: User, meeting_id: int, *, schedule: bool = False) -> Any:
+    """A meeting the user may see (404 otherwise); 403 when `schedule` and not a leader."""
+    from trackwell.meetings.models import Meeting
+
     try:
-        account = User.objects.select_related("school").get(
-            pk=account_id, school=school, api_key__isnull=True
+        meeting = (
+            visible_meetings(user)
+            .select_related("point", "point__year", "school_class", "school_class__year", "school")
+            .get(pk=meeting_id)
         )
-    except User.DoesNotExist:
-        raise Http404("No such account") from None
-    security_school(user, edit=True)
-    return account
+    except Meeting.DoesNotExist as exc:
+        raise Http404("No such meeting") from exc
+    if schedule and not can_schedule_meetings(user):
+        raise PermissionDenied("Only leaders schedule meetings.")
+    return meeting
 
 
-def can_export_subject_access(user: User) -> bool:
-    return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_READ
+def visible_actions(user: User) -> QuerySet[Any]:
+    """Meeting actions the user may see: those of meetings they see, and their own."""
+    from trackwell.meetings.models import Action
+
+    if not sees_pupils(user):
+        return Action.objects.none()
+    return Action.objects.filter(school_id=school_id_of(user)).filter(
+        Q(meeting__in=visible_meetings(user)) | Q(owner=user)
+    )
 
 
-def get_subject_access_pupil_for_user(user: User, pupil_id: int) -> Pupil:
-    """Any pupil of the user's school for a subject access export (403 for other staff)."""
-    school = school_of(user)
+def get_action_for_user(user: User, action_id: int) -> Any:
+    """A meeting action the user may see and update (404 otherwise)."""
+    from trackwell.meetings.models import Action
+
     try:
-        pupil = Pupil.objects.get(pk=pupil_id, school=school)
-    except Pupil.DoesNotExist:
-        raise Http404("No such pupil") from None
-    if not can_export_subject_access(user):
-        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
-    return pupil
+        return visible_actions(user).select_related("meeting", "owner", "pupil").get(pk=action_id)
+    except Action.DoesNotExist as exc:
+        raise Http404("No such action") from exc
 
 
-# ---------------------------------------------------------------------------
+def sees_provision_collation(user: User) -> bool:
+    """Whether the user may read every meeting's provision decisions across the school."""
+    return sees_pupils(user) and user.role in SPECIAL_CATEGORY_SCHOOL_WIDE
+
+
 # Provision: interventions, participants, sessions, classroom strategies.
 # SENCOs, leaders and admins see and change all of the school's provision.
 # Teachers see interventions for their classes' pupils and those they deliver,
@@ -530,6 +556,50 @@ def provision_school(user: User, *, manage: bool = False) -> School:
     if manage and not manages_provision(user):
         raise PermissionDenied("Only the SENCO and leaders manage the school's provision.")
     return school_of(user)
+
+
+# Security and privacy: sign-in help for a school's accounts, the school's security
+# policy (admins change it, leaders read it) and subject access exports (leaders,
+# admins and SENCOs, for any pupil of their school, leavers included).
+
+
+def security_school(user: User, *, edit: bool = False) -> School:
+    """The school whose security settings the user may read (404 off-school, 403 read-only)."""
+    school = school_of(user)
+    if user.role not in WHOLE_SCHOOL_EDIT:
+        raise PermissionDenied("Only admins and senior leaders see the security settings.")
+    if edit and user.role != Role.ADMIN:
+        raise PermissionDenied("Only school admins change the security settings.")
+    return school
+
+
+def get_school_account_for_user(user: User, account_id: int) -> User:
+    """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
+    school = school_of(user)
+    try:
+        account = User.objects.select_related("school").get(
+            pk=account_id, school=school, api_key__isnull=True
+        )
+    except User.DoesNotExist:
+        raise Http404("No such account") from None
+    security_school(user, edit=True)
+    return account
+
+
+def can_export_subject_access(user: User) -> bool:
+    return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_READ
+
+
+def get_subject_access_pupil_for_user(user: User, pupil_id: int) -> Pupil:
+    """Any pupil of the user's school for a subject access export (403 for other staff)."""
+    school = school_of(user)
+    try:
+        pupil = Pupil.objects.get(pk=pupil_id, school=school)
+    except Pupil.DoesNotExist:
+        raise Http404("No such pupil") from None
+    if not can_export_subject_access(user):
+        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
+    return pupil
 
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from trackwell.curriculum.defaults import (
     create_depth_scale,
 )
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
+from trackwell.demo.meetings import add_meetings
 from trackwell.demo.people import add_people
 from trackwell.demo.provision import build_provision
 from trackwell.pupils.models import (
@@ -358,6 +359,7 @@ def _school(
     create_default_bands(school)
     snapshot_closed_points(school=school)
     build_provision(school, options.today, options.seed)
+    add_meetings(school, options.seed + index)
     return school, logins
 
 

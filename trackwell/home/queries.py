@@ -1,0 +1,213 @@
+"""What each home page needs, in a fixed number of queries however large the school.
+
+Completion is counted per class as a list (grid filled, bands confirmed), never
+ranked: tracking is a teaching tool, not performance management.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Count, F
+
+from trackwell.accounts import access
+from trackwell.accounts.models import User
+from trackwell.analysis.evaluation import SchoolYear, current_years, load_band_sets, point_results
+from trackwell.analysis.models import BandConfirmation
+from trackwell.core.models import AssessmentPoint, School
+from trackwell.curriculum.models import Framework, Subject, TaughtObjective
+from trackwell.meetings.models import Meeting
+from trackwell.pupils.models import Enrolment, SchoolClass
+
+MEETINGS_AHEAD = timedelta(days=14)
+
+
+@dataclass
+class SubjectTodo:
+    subject: Subject
+    unrated_objectives: int  # taught to the class, not yet rated for every pupil
+    unconfirmed: int  # pupils without a confirmed attainment band at the open point
+
+
+@dataclass
+class ClassCompletion:
+    school_class: SchoolClass
+    pupils: int
+    cells: int  # taught objectives x pupils
+    rated: int
+    confirmed: int
+    to_confirm: int  # pupils x subjects tracked
+    subjects: list[SubjectTodo] = field(default_factory=list)
+
+    @property
+    def filled_pct(self) -> int | None:
+        return round(100 * self.rated / self.cells) if self.cells else None
+
+    @property
+    def confirmed_pct(self) -> int | None:
+        return round(100 * self.confirmed / self.to_confirm) if self.to_confirm else None
+
+    @property
+    def unrated_objectives(self) -> int:
+        return sum(s.unrated_objectives for s in self.subjects)
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(s.unconfirmed for s in self.subjects)
+
+
+def school_year(school_id: int) -> SchoolYear | None:
+    """The school's current year and point (two queries)."""
+    return current_years([school_id]).get(school_id)
+
+
+def completion(
+    classes: list[SchoolClass], point: AssessmentPoint | None, school_id: int
+) -> list[ClassCompletion]:
+    """For each class: how much of the grid is filled and how many bands are confirmed.
+
+    Six queries for any number of classes and pupils.
+    """
+    if not classes:
+        return []
+    ids = [c.pk for c in classes]
+    subjects = list(Subject.objects.filter(school_id=school_id).order_by("order", "name"))
+    tracked = set(
+        Framework.objects.filter(school_id=school_id).values_list("subject_id", "nc_year")
+    )
+    pupils = dict(
+        Enrolment.objects.filter(school_class_id__in=ids)
+        .values("school_class_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_class_id", "n")
+    )
+    taught: dict[int, dict[int, int]] = {}  # class -> objective -> subject
+    for class_id, objective_id, subject_id in TaughtObjective.objects.filter(
+        school_class_id__in=ids, objective__archived_at__isnull=True
+    ).values_list("school_class_id", "objective_id", "objective__framework__subject_id"):
+        taught.setdefault(class_id, {})[objective_id] = subject_id
+    rated: dict[tuple[int, int], int] = {
+        (c, o): n
+        for c, o, n in Enrolment.objects.filter(
+            school_class_id__in=ids,
+            pupil__judgements__level__isnull=False,
+            pupil__judgements__objective__taught_to__school_class=F("school_class"),
+        )
+        .values("school_class_id", "pupil__judgements__objective_id")
+        .annotate(n=Count("pk"))
+        .values_list("school_class_id", "pupil__judgements__objective_id", "n")
+    }
+    confirmed: dict[tuple[int, int], int] = {}
+    if point is not None and point.state == AssessmentPoint.State.OPEN:
+        attainment = load_band_sets(school_id).attainment
+        if attainment is not None:
+            confirmed = {
+                (c, s): n
+                for c, s, n in BandConfirmation.objects.filter(
+                    point=point,
+                    band_set_id=attainment.pk,
+                    pupil__enrolments__school_class_id__in=ids,
+                )
+                .values("pupil__enrolments__school_class_id", "subject_id")
+                .annotate(n=Count("pk"))
+                .values_list("pupil__enrolments__school_class_id", "subject_id", "n")
+            }
+    is_open = point is not None and point.state == AssessmentPoint.State.OPEN
+    result = []
+    for c in classes:
+        n = pupils.get(c.pk, 0)
+        own = taught.get(c.pk, {})
+        todos = []
+        for s in subjects:
+            if (s.pk, c.nc_year) not in tracked:
+                continue
+            objectives = [o for o, subject_id in own.items() if subject_id == s.pk]
+            unrated = sum(1 for o in objectives if rated.get((c.pk, o), 0) < n)
+            todos.append(
+                SubjectTodo(
+                    s, unrated, max(0, n - confirmed.get((c.pk, s.pk), 0)) if is_open else 0
+                )
+            )
+        result.append(
+            ClassCompletion(
+                school_class=c,
+                pupils=n,
+                cells=len(own) * n,
+                rated=sum(min(rated.get((c.pk, o), 0), n) for o in own),
+                confirmed=sum(confirmed.get((c.pk, t.subject.pk), 0) for t in todos),
+                to_confirm=n * len(todos) if is_open else 0,
+                subjects=todos,
+            )
+        )
+    return result
+
+
+@dataclass
+class Headline:
+    subject: Subject
+    meeting: int
+    total: int
+    hidden: bool = False
+
+    @property
+    def pct(self) -> int:
+        return round(100 * self.meeting / self.total) if self.total else 0
+
+
+def headlines(school: School, year: SchoolYear | None, *, suppress: bool) -> list[Headline]:
+    """The school overview's headline: pupils in a band meeting expectations, per subject."""
+    if year is None:
+        return []
+    sets = load_band_sets(school.pk)
+    attainment = sets.attainment
+    if attainment is None:
+        return []
+    meets = {b.pk for b in attainment.bands if b.meets_expectation}
+    results = point_results(year.point, sets=sets)
+    counts: dict[int, list[int]] = {}
+    for r in results.rows.values():
+        band = r.bands.get(attainment.pk)
+        if band is None:
+            continue
+        entry = counts.setdefault(r.subject_id, [0, 0])
+        entry[1] += 1
+        if band.shown.pk in meets:
+            entry[0] += 1
+    subjects = Subject.objects.filter(school=school, pk__in=list(counts)).order_by("order", "name")
+    return [
+        Headline(
+            s,
+            counts[s.pk][0],
+            counts[s.pk][1],
+            hidden=suppress and counts[s.pk][1] < school.min_group_size,
+        )
+        for s in subjects
+    ]
+
+
+def meetings_due(user: User, today: date) -> list[Meeting]:
+    """Planned meetings in the next fortnight, and any whose date has passed unheld."""
+    return list(
+        access.visible_meetings(user)
+        .filter(status=Meeting.Status.PLANNED, date__lte=today + MEETINGS_AHEAD)
+        .select_related("school_class", "point", "point__year")
+        .order_by("date", "pk")[:30]
+    )
+
+
+def held_awaiting_follow_up(user: User) -> int:
+    return access.visible_meetings(user).filter(status=Meeting.Status.HELD).count()
+
+
+def classes_of(user: User) -> tuple[list[SchoolClass], list[SchoolClass], set[int]]:
+    """(the user's own classes, the other classes they see, the ids they may edit) this year."""
+    qs = access.visible_classes(user).filter(year__is_current=True).select_related("year")
+    classes = list(qs.order_by("nc_year", "name"))
+    mine = set(user.assignments.values_list("school_class_id", flat=True))
+    editable = set(access.editable_classes(user).values_list("pk", flat=True))
+    return (
+        [c for c in classes if c.pk in mine],
+        [c for c in classes if c.pk not in mine],
+        editable,
+    )

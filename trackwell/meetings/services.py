@@ -1,0 +1,563 @@
+"""Writes for review meetings: scheduling, preparing, recording and following up.
+
+Every write runs in a transaction and leaves an audit entry; edits of shared
+state (the meeting, pupil notes, decisions, actions) are version-checked, so
+two people recording the same meeting never overwrite each other silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from trackwell.accounts import access
+from trackwell.accounts.models import Role, User, log_action
+from trackwell.core.models import AssessmentPoint, School
+from trackwell.core.versioning import EditConflict, check_version, locked_for_edit, save_versioned
+from trackwell.pupils.models import Pupil, SchoolClass, StaffAssignment
+
+from .models import Action, Attendee, Decision, Meeting, MeetingPupil, PupilNote
+from .provision_link import get_link
+
+MEETING_LABELS = {"date": "Date", "status": "Status", "notes": "General notes"}
+NOTE_LABELS = {"worked": "What worked", "not_worked": "What did not work"}
+ACTION_LABELS = {"status": "Status", "outcome": "What became of it", "due": "Due", "owner": "Owner"}
+DEFAULT_ACTION_WEEKS = 6
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    created: list[Meeting]
+    already: int
+
+
+def _staff(school: School) -> dict[str, list[User]]:
+    by_role: dict[str, list[User]] = {}
+    for u in User.objects.filter(school=school, is_active=True).order_by("last_name", "pk"):
+        by_role.setdefault(u.role, []).append(u)
+    return by_role
+
+
+def schedule_round(
+    *,
+    user: User,
+    point: AssessmentPoint,
+    first_date: date,
+    per_day: int = 4,
+    leader: User | None = None,
+    senco: User | None = None,
+) -> RoundSummary:
+    """One meeting for every class of the point's year that has none yet, in one step.
+
+    Usually after the point closes; a round may be planned ahead of an open
+    point, whose agendas then show today's figures until it closes.
+
+    Meetings are spread `per_day` to a school day from `first_date`; each has
+    the class's teachers, a senior leader (the one scheduling, unless another
+    is chosen) and the SENCO as attendees.
+    """
+    if point.school_id != user.school_id:
+        raise ValidationError("That assessment point is not your school's.")
+    if per_day < 1 or per_day > 20:
+        raise ValidationError("Meetings a day must be between 1 and 20.")
+    staff = _staff(point.school)
+    leader = leader or (
+        user if user.role == Role.LEADER else next(iter(staff.get("leader", [])), user)
+    )
+    senco = senco or next(iter(staff.get("senco", [])), None)
+    with transaction.atomic():
+        # Lock the point so two leaders pressing the button at once make one round.
+        AssessmentPoint.objects.select_for_update().get(pk=point.pk)
+        classes = list(
+            SchoolClass.objects.filter(year_id=point.year_id)
+            .exclude(meetings__point=point)
+            .order_by("nc_year", "name")
+        )
+        already = Meeting.objects.filter(point=point, school_class__isnull=False).count()
+        teachers: dict[int, list[int]] = {}
+        for class_id, user_id in StaffAssignment.objects.filter(
+            school_class__in=classes, user__role=Role.TEACHER
+        ).values_list("school_class_id", "user_id"):
+            teachers.setdefault(class_id, []).append(user_id)
+        created = []
+        day = first_date
+        for n, school_class in enumerate(classes):
+            if n and n % per_day == 0:
+                day = _next_school_day(day)
+            while day.weekday() >= 5:
+                day = _next_school_day(day)
+            meeting = Meeting.objects.create(
+                school_id=point.school_id,
+                point=point,
+                school_class=school_class,
+                date=day,
+                created_by=user,
+            )
+            people: dict[int, str] = {
+                uid: Attendee.Part.TEACHER for uid in teachers.get(school_class.pk, [])
+            }
+            if leader is not None:
+                people.setdefault(leader.pk, Attendee.Part.LEADER)
+            if senco is not None:
+                people.setdefault(senco.pk, Attendee.Part.SENCO)
+            Attendee.objects.bulk_create(
+                Attendee(school_id=point.school_id, meeting=meeting, user_id=uid, part=part)
+                for uid, part in people.items()
+            )
+            created.append(meeting)
+        log_action(
+            school=point.school,
+            user=user,
+            action="meetings.schedule_round",
+            obj=point,
+            new={"meetings": [m.pk for m in created], "first_date": first_date.isoformat()},
+        )
+    return RoundSummary(created, already)
+
+
+def _next_school_day(d: date) -> date:
+    d += timedelta(days=1)
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def create_meeting(
+    *,
+    user: User,
+    point: AssessmentPoint,
+    meeting_date: date,
+    school_class: SchoolClass | None = None,
+    nc_year: int | None = None,
+    pupils: Sequence[Pupil] = (),
+    title: str = "",
+    attendees: Sequence[tuple[User, str]] = (),
+) -> Meeting:
+    """A single meeting for a class, a year group or a set of pupils."""
+    school = point.school
+    if school_class is None and nc_year is None and not pupils:
+        raise ValidationError("Choose a class, a year group or at least one pupil.")
+    if school_class is not None and school_class.school_id != school.pk:
+        raise ValidationError("That class is not your school's.")
+    if any(p.school_id != school.pk for p in pupils):
+        raise ValidationError("Every pupil must be on your school's roll.")
+    if (
+        school_class is not None
+        and Meeting.objects.filter(point=point, school_class=school_class).exists()
+    ):
+        raise ValidationError(f"{school_class} already has a meeting for {point.name}.")
+    for person, _ in attendees:
+        if person.school_id != school.pk or not access.sees_pupils(person):
+            raise ValidationError(
+                f"{person.display_name} cannot attend: meetings discuss named pupils."
+            )
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            school=school,
+            point=point,
+            school_class=school_class,
+            nc_year=nc_year if school_class is None else None,
+            title=title[:120],
+            date=meeting_date,
+            created_by=user,
+        )
+        Attendee.objects.bulk_create(
+            Attendee(school=school, meeting=meeting, user=person, part=part)
+            for person, part in {p.pk: (p, part) for p, part in attendees}.values()
+        )
+        MeetingPupil.objects.bulk_create(
+            MeetingPupil(school=school, meeting=meeting, pupil=p, added_by=user) for p in pupils
+        )
+        log_action(
+            school=school,
+            user=user,
+            action="meetings.create",
+            obj=meeting,
+            new={"label": meeting.label, "date": meeting_date.isoformat()},
+        )
+    return meeting
+
+
+def _scoped(user: User) -> Any:
+    return access.visible_meetings(user)
+
+
+def update_meeting(
+    *,
+    user: User,
+    meeting: Meeting,
+    expected_version: int | None,
+    meeting_date: date,
+    status: str,
+    notes: str,
+) -> Meeting:
+    """Change a meeting's date, status and general notes (version-checked)."""
+    if status not in Meeting.Status.values:
+        raise ValidationError("Choose planned, held or followed up.")
+    yours = {"date": meeting_date, "status": status, "notes": notes}
+    with transaction.atomic():
+        locked: Meeting = locked_for_edit(
+            Meeting.objects.filter(pk__in=_scoped(user).values("pk")),
+            meeting.pk,
+            expected_version,
+            yours=yours,
+            labels=MEETING_LABELS,
+            what="This meeting",
+        )
+        old = {"date": locked.date.isoformat(), "status": locked.status, "notes": locked.notes}
+        locked.date, locked.status, locked.notes = meeting_date, status, notes
+        save_versioned(locked, ["date", "status", "notes", "updated_at"])
+        log_action(
+            school=locked.school,
+            user=user,
+            action="meetings.update",
+            obj=locked,
+            old=old,
+            new={"date": meeting_date.isoformat(), "status": status, "notes": notes},
+        )
+    return locked
+
+
+def add_pupil(*, user: User, meeting: Meeting, pupil: Pupil, reason: str) -> MeetingPupil:
+    """Add a pupil to the agenda by hand, with a reason."""
+    if pupil.school_id != meeting.school_id:
+        raise ValidationError("That pupil is not on your school's roll.")
+    with transaction.atomic():
+        added, created = MeetingPupil.objects.get_or_create(
+            meeting=meeting,
+            pupil=pupil,
+            defaults={"school_id": meeting.school_id, "reason": reason[:300], "added_by": user},
+        )
+        if not created and reason and added.reason != reason:
+            old = added.reason
+            added.reason = reason[:300]
+            added.save(update_fields=["reason"])
+            log_action(
+                school=meeting.school,
+                user=user,
+                action="meetings.pupil_reason",
+                obj=added,
+                old={"reason": old},
+                new={"reason": added.reason},
+            )
+        elif created:
+            log_action(
+                school=meeting.school,
+                user=user,
+                action="meetings.add_pupil",
+                obj=added,
+                new={"pupil": pupil.pk, "reason": added.reason},
+            )
+    return added
+
+
+def save_pupil_note(
+    *,
+    user: User,
+    meeting: Meeting,
+    pupil: Pupil,
+    expected_version: int | None,
+    worked: str,
+    not_worked: str,
+) -> PupilNote:
+    """What worked and what did not for a pupil; version 0 means "no note yet" was seen."""
+    yours = {"worked": worked, "not_worked": not_worked}
+    with transaction.atomic():
+        # Lock the meeting so two first notes on one pupil cannot both be created.
+        Meeting.objects.select_for_update().get(pk=meeting.pk)
+        note = PupilNote.objects.filter(meeting=meeting, pupil=pupil).first()
+        if note is None:
+            if expected_version not in (0, None):
+                raise ValidationError("That note no longer exists; reload the page.")
+            note = PupilNote.objects.create(
+                school_id=meeting.school_id,
+                meeting=meeting,
+                pupil=pupil,
+                worked=worked,
+                not_worked=not_worked,
+                updated_by=user,
+            )
+            log_action(
+                school=meeting.school, user=user, action="meetings.note", obj=note, new=yours
+            )
+            return note
+        note = locked_for_edit(
+            PupilNote.objects.filter(meeting=meeting),
+            note.pk,
+            expected_version,
+            yours=yours,
+            labels=NOTE_LABELS,
+            what=f"The note on {pupil.full_name}",
+        )
+        old = {"worked": note.worked, "not_worked": note.not_worked}
+        note.worked, note.not_worked, note.updated_by = worked, not_worked, user
+        save_versioned(note, ["worked", "not_worked", "updated_by", "updated_at"])
+        log_action(
+            school=meeting.school, user=user, action="meetings.note", obj=note, old=old, new=yours
+        )
+    return note
+
+
+def _default_action(kind: str, pupil: Pupil | None) -> str:
+    who = f" for {pupil.full_name}" if pupil else ""
+    words: dict[str, str] = {
+        Decision.Kind.CLASSROOM: f"Put the new classroom strategy in place{who}",
+        Decision.Kind.START: f"Start the intervention{who}",
+        Decision.Kind.EXTEND: f"Extend the intervention{who}",
+        Decision.Kind.ADAPT: f"Adapt the intervention{who}",
+        Decision.Kind.STOP: f"Close the intervention{who} and record its outcome",
+        Decision.Kind.SENCO: f"SENCO to review{who}",
+        Decision.Kind.AGENCY: f"Make the referral{who}",
+        Decision.Kind.PARENTS: f"Talk to parents{who}",
+        Decision.Kind.TRAINING: "Arrange the training or support agreed",
+    }
+    return words.get(kind, f"Follow up{who}")
+
+
+def record_decision(
+    *,
+    user: User,
+    meeting: Meeting,
+    kind: str,
+    text: str,
+    pupil: Pupil | None = None,
+    intervention_name: str = "",
+    focus: str = "",
+    objective_ids: Sequence[int] = (),
+    intervention_ref: int | None = None,
+    weeks: int = 6,
+    action_owner: User | None = None,
+    action_due: date | None = None,
+    action_text: str = "",
+) -> Decision:
+    """Record a decision, update the provision map for provision decisions, and add its action."""
+    if kind not in Decision.Kind.values:
+        raise ValidationError("Choose what was decided.")
+    if pupil is not None and pupil.school_id != meeting.school_id:
+        raise ValidationError("That pupil is not on your school's roll.")
+    if not 1 <= weeks <= 52:
+        raise ValidationError("Extend by between 1 and 52 weeks.")
+    if kind in {Decision.Kind.EXTEND, Decision.Kind.ADAPT, Decision.Kind.STOP}:
+        if pupil is None:
+            raise ValidationError("Choose the pupil whose intervention changes.")
+        if intervention_ref is None and get_link().available:
+            raise ValidationError("Choose which intervention to change.")
+        # Only the interventions this pupil is in: the meeting decides about its pupils.
+        theirs = {i.ref for i in get_link().for_pupils(meeting.school_id, [pupil.pk])}
+        if intervention_ref is not None and get_link().available and intervention_ref not in theirs:
+            raise ValidationError(f"That intervention is not one {pupil.full_name} is in.")
+    if kind == Decision.Kind.START:
+        if pupil is None:
+            raise ValidationError("An intervention starts for a pupil: choose the pupil.")
+        if not intervention_name.strip():
+            raise ValidationError("Name the intervention (for example 'Number sense group').")
+    if action_owner is not None:
+        if action_owner.school_id != meeting.school_id or not access.sees_pupils(action_owner):
+            raise ValidationError("Choose a member of staff of your school as the action's owner.")
+        if action_due is None:
+            raise ValidationError("Give the action a due date.")
+    link = get_link()
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        decision = Decision(
+            school_id=meeting.school_id,
+            meeting=locked,
+            pupil=pupil,
+            kind=kind,
+            text=text.strip(),
+            created_by=user,
+        )
+        if kind == Decision.Kind.START:
+            assert pupil is not None
+            change = link.start(
+                user=user,
+                school=locked.school,
+                pupil=pupil,
+                name=intervention_name.strip()[:150],
+                focus=focus.strip(),
+                objective_ids=list(objective_ids),
+                starts=locked.date,
+            )
+            decision.intervention_ref = change.ref
+            decision.provision_summary = change.summary[:300]
+        elif kind in Decision.PROVISION_KINDS and intervention_ref is not None:
+            change = link.change(
+                user=user,
+                school=locked.school,
+                ref=intervention_ref,
+                kind=kind,
+                text=text.strip(),
+                weeks=weeks,
+            )
+            decision.intervention_ref = change.ref
+            decision.provision_summary = change.summary[:300]
+        elif (
+            kind == Decision.Kind.CLASSROOM
+            and locked.school_class is not None
+            and text.strip()
+            and (
+                pupil is None
+                or pupil.enrolments.filter(school_class_id=locked.school_class_id).exists()
+            )
+        ):
+            # A strategy belongs to a class (and a pupil in it); one for an added pupil
+            # from elsewhere stays in the record.
+            change = link.strategy(
+                user=user, school_class=locked.school_class, pupil=pupil, text=text.strip()
+            )
+            decision.provision_summary = change.summary[:300]
+        decision.save()
+        log_action(
+            school=locked.school,
+            user=user,
+            action="meetings.decision",
+            obj=decision,
+            new={
+                "kind": kind,
+                "pupil": pupil.pk if pupil else None,
+                "text": decision.text,
+                "intervention": decision.intervention_ref,
+            },
+        )
+        if action_owner is not None and action_due is not None:
+            add_action(
+                user=user,
+                meeting=locked,
+                owner=action_owner,
+                due=action_due,
+                description=action_text.strip() or _default_action(kind, pupil),
+                pupil=pupil,
+                decision=decision,
+            )
+    return decision
+
+
+def withdraw_decision(*, user: User, decision: Decision, expected_version: int | None) -> None:
+    """Withdraw a decision recorded by mistake (kept, marked withdrawn)."""
+    with transaction.atomic():
+        locked: Decision = locked_for_edit(
+            Decision.objects.filter(meeting_id=decision.meeting_id),
+            decision.pk,
+            expected_version,
+            yours={"withdrawn": True},
+            labels={"withdrawn": "Withdrawn"},
+            what="This decision",
+        )
+        locked.withdrawn = True
+        save_versioned(locked, ["withdrawn"])
+        log_action(
+            school=locked.meeting.school,
+            user=user,
+            action="meetings.decision_withdrawn",
+            obj=locked,
+            old={"withdrawn": False},
+            new={"withdrawn": True},
+        )
+
+
+def add_action(
+    *,
+    user: User,
+    meeting: Meeting,
+    owner: User,
+    due: date,
+    description: str,
+    pupil: Pupil | None = None,
+    decision: Decision | None = None,
+) -> Action:
+    """A next step with an owner and a due date."""
+    description = description.strip()
+    if not description:
+        raise ValidationError("Say what the action is.")
+    if owner.school_id != meeting.school_id or not access.sees_pupils(owner):
+        raise ValidationError("Choose a member of staff of your school as the action's owner.")
+    if pupil is not None and pupil.school_id != meeting.school_id:
+        raise ValidationError("That pupil is not on your school's roll.")
+    with transaction.atomic():
+        action = Action.objects.create(
+            school_id=meeting.school_id,
+            meeting=meeting,
+            decision=decision,
+            pupil=pupil,
+            description=description[:300],
+            owner=owner,
+            due=due,
+            updated_by=user,
+        )
+        log_action(
+            school=meeting.school,
+            user=user,
+            action="meetings.action",
+            obj=action,
+            new={"description": action.description, "owner": owner.pk, "due": due.isoformat()},
+        )
+    return action
+
+
+def update_action(
+    *,
+    user: User,
+    action: Action,
+    expected_version: int | None,
+    status: str,
+    outcome: str,
+    due: date,
+    owner: User,
+) -> Action:
+    """Say what became of an action (version-checked)."""
+    if status not in Action.Status.values:
+        raise ValidationError("Choose open, done or no longer needed.")
+    if owner.school_id != action.school_id or not access.sees_pupils(owner):
+        raise ValidationError("Choose a member of staff of your school as the action's owner.")
+    yours = {"status": status, "outcome": outcome, "due": due, "owner": owner}
+    with transaction.atomic():
+        locked: Action = locked_for_edit(
+            Action.objects.filter(pk__in=access.visible_actions(user).values("pk")).select_related(
+                "owner"
+            ),
+            action.pk,
+            expected_version,
+            yours=yours,
+            labels=ACTION_LABELS,
+            what="This action",
+        )
+        old = {
+            "status": locked.status,
+            "outcome": locked.outcome,
+            "due": locked.due.isoformat(),
+            "owner": locked.owner_id,
+        }
+        locked.status, locked.outcome, locked.due, locked.owner = status, outcome, due, owner
+        locked.updated_by = user
+        save_versioned(locked, ["status", "outcome", "due", "owner", "updated_by", "updated_at"])
+        log_action(
+            school=locked.meeting.school,
+            user=user,
+            action="meetings.action_update",
+            obj=locked,
+            old=old,
+            new={"status": status, "outcome": outcome, "due": due.isoformat(), "owner": owner.pk},
+        )
+    return locked
+
+
+__all__ = [
+    "DEFAULT_ACTION_WEEKS",
+    "EditConflict",
+    "RoundSummary",
+    "add_action",
+    "add_pupil",
+    "check_version",
+    "create_meeting",
+    "record_decision",
+    "save_pupil_note",
+    "schedule_round",
+    "update_action",
+    "update_meeting",
+    "withdraw_decision",
+]
