@@ -220,7 +220,7 @@ def overlaps(rows: Iterable[Row]) -> list[str]:
 
 def missing_marks(rows: Iterable[Row], max_raw_mark: int) -> list[int]:
     """Raw marks 0 to the maximum that no row covers (ignoring ages)."""
-    covered = set()
+    covered: set[int] = set()
     for r in rows:
         covered.update(range(r.raw_from, r.raw_to + 1))
     return [m for m in range(max_raw_mark + 1) if m not in covered]

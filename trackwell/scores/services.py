@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import AssessmentPoint, School
-from trackwell.core.versioning import locked_for_edit, save_versioned
+from trackwell.core.versioning import EditConflict, FieldDifference, locked_for_edit, save_versioned
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Pupil, SchoolClass
 
@@ -146,6 +146,12 @@ def create_threshold_set(user: User, school: School, preset: str) -> ThresholdSe
     return thresholds
 
 
+def _bands_text(bands: Iterable[ScoreBand]) -> str:
+    return "; ".join(
+        f"{b.label} from {b.min_score}" for b in sorted(bands, key=lambda b: b.min_score)
+    )
+
+
 @dataclass(frozen=True)
 class BandInput:
     label: str
@@ -178,13 +184,22 @@ def update_thresholds(
         raise ValidationError(errors)
     old = list(thresholds.bands.values_list("label", "min_score"))
     with transaction.atomic():
-        current = locked_for_edit(
-            ThresholdSet.objects.filter(school_id=thresholds.school_id),
-            thresholds.pk,
-            expected_version,
-            yours={"name": name},
-            what="These thresholds",
-        )
+        try:
+            current = locked_for_edit(
+                ThresholdSet.objects.filter(school_id=thresholds.school_id),
+                thresholds.pk,
+                expected_version,
+                yours={"name": name},
+                what="These thresholds",
+            )
+        except EditConflict as exc:
+            saved = _bands_text(ScoreBand.objects.filter(threshold_set_id=thresholds.pk))
+            typed = "; ".join(
+                f"{b.label} from {b.min_score}" for b in sorted(bands, key=lambda b: b.min_score)
+            )
+            if saved != typed:
+                exc.differences.append(FieldDifference("bands", "Bands", typed, saved))
+            raise
         if (
             ThresholdSet.objects.filter(school_id=current.school_id, name=name)
             .exclude(pk=current.pk)
