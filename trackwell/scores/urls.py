@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import results, tests
+from .views import results, targets, tests
 
 app_name = "scores"
 
@@ -23,4 +23,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tables/<int:table_id>/", tests.table, name="table"),
     path("thresholds/new/", tests.thresholds_new, name="thresholds-new"),
     path("thresholds/<int:set_id>/", tests.thresholds, name="thresholds"),
+    path(
+        "classes/<int:class_id>/targets/<slug:subject_slug>/",
+        targets.class_targets,
+        name="class-targets",
+    ),
+    path("targets/", targets.school_targets, name="targets-report"),
 ]
