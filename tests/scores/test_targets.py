@@ -206,3 +206,35 @@ def test_flight_path_lists_targets_in_point_order(world: World, bands) -> None:
     path = targets.flight_path(pupil, world.maths, [autumn, spring])
     assert [(p.name, t.value if t else None) for p, t in path] == [("Autumn", 30), ("Spring", 60)]
     assert BandSet.objects.filter(school=world.school).exists()
+
+
+def test_pupil_page_draws_the_flight_path_beside_the_real_line(
+    world: World, client_for, bands
+) -> None:
+    autumn = _point(world)
+    spring = AssessmentPoint.objects.create(
+        school=world.school, year=world.year, name="Spring", date=date(2027, 3, 26)
+    )
+    pupil = world.pupils_a[0]
+    _secure_all(world, [pupil], 3)
+    for point, value in ((autumn, 30), (spring, 60)):
+        targets.save_targets(
+            user=world.users["teacher"],
+            school_class=world.class_a,
+            subject=world.maths,
+            point=point,
+            entries=[targets.TargetInput(pupil.pk, "pct_secure", None, value, 0)],
+        )
+    page = client_for(world.users["teacher"]).get(reverse("report-pupil", args=[pupil.pk]))
+    html = page.content.decode()
+    assert "Targets and flight paths" in html
+    assert "Target (flight path)" in html and "<svg" in html
+    assert "30% secure" in html and "60% secure" in html
+    assert "Exceeded" in html  # 50% reached against 30% at Autumn
+    other = world.pupils_a[1]
+    assert (
+        "Targets and flight paths"
+        not in client_for(world.users["teacher"])
+        .get(reverse("report-pupil", args=[other.pk]))
+        .content.decode()
+    )

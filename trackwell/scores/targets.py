@@ -259,6 +259,7 @@ class PupilOutcome:
     target: Target
     actual: str  # what the pupil reached, in words
     outcome: str
+    reached: float | None = None  # the same as a number (a band's order), for the flight path
 
 
 def outcomes(
@@ -295,7 +296,7 @@ def outcomes(
                 if band.order == t.band.order
                 else MISSED
             )
-            found[t.pupil_id] = PupilOutcome(t.pupil_id, t, band.label, outcome)
+            found[t.pupil_id] = PupilOutcome(t.pupil_id, t, band.label, outcome, band.order)
             continue
         if t.kind == Target.Kind.SCORE:
             reached = scores.get(t.pupil_id)
@@ -309,7 +310,7 @@ def outcomes(
             continue
         outcome = EXCEEDED if reached >= t.value + margin else MET if reached >= t.value else MISSED
         suffix = "%" if t.kind == Target.Kind.PCT_SECURE else ""
-        found[t.pupil_id] = PupilOutcome(t.pupil_id, t, f"{reached}{suffix}", outcome)
+        found[t.pupil_id] = PupilOutcome(t.pupil_id, t, f"{reached}{suffix}", outcome, reached)
     return found
 
 
@@ -457,3 +458,52 @@ def targets_for(
             subject=subject, point=point, pupil__enrolments__school_class=school_class
         ).select_related("band")
     }
+
+
+@dataclass
+class FlightPath:
+    """A pupil's targets through the year in one subject beside what they reached."""
+
+    subject: Subject
+    kind: str
+    steps: list[tuple[AssessmentPoint, Target | None, PupilOutcome | None]]
+    band_labels: list[str]
+
+    def target_values(self) -> list[float | None]:
+        return [
+            (t.band.order if t.band else None)
+            if t and t.kind == Target.Kind.BAND
+            else (t.value if t else None)
+            for _, t, _ in self.steps
+        ]
+
+    def reached_values(self) -> list[float | None]:
+        return [o.reached if o else None for _, _, o in self.steps]
+
+
+def pupil_flight_paths(pupil: Pupil) -> list[FlightPath]:
+    """Each subject in which the pupil has targets this year, point by point."""
+    points = list(
+        AssessmentPoint.objects.filter(school_id=pupil.school_id, year__is_current=True).order_by(
+            "date"
+        )
+    )
+    chosen = list(
+        Target.objects.filter(pupil=pupil, point__in=points)
+        .select_related("band", "subject")
+        .order_by("subject__name")
+    )
+    subjects = {t.subject_id: t.subject for t in chosen}
+    bands = attainment_bands(pupil.school_id)
+    paths = []
+    for subject in subjects.values():
+        mine = {t.point_id: t for t in chosen if t.subject_id == subject.pk}
+        steps = []
+        for point in points:
+            target = mine.get(point.pk)
+            found = outcomes(point, subject, [pupil.pk]).get(pupil.pk) if target else None
+            steps.append((point, target, found))
+        kinds = [t.kind for t in mine.values()]
+        kind = max(set(kinds), key=kinds.count)
+        paths.append(FlightPath(subject, kind, steps, [b.label for b in bands]))
+    return paths
