@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -289,9 +289,9 @@ def _suppressed(
 
 
 def suppression(
-    placed: list[tuple[int, Hashable]],
-    facts: dict[int, PupilFacts],
-    known: list[tuple[str, Callable[[PupilFacts], bool]]],
+    placed: Sequence[tuple[int, Hashable]],
+    facts: Mapping[int, PupilFacts],
+    known: Sequence[tuple[str, Callable[[PupilFacts], bool]]],
     *,
     min_size: int,
     part_minimum: Callable[[Hashable], int] | None = None,

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import results, targets, tests
+from .views import points, prior, results, targets, tests
 
 app_name = "scores"
 
@@ -29,4 +29,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="class-targets",
     ),
     path("targets/", targets.school_targets, name="targets-report"),
+    path(
+        "classes/<int:class_id>/progress/<slug:subject_slug>/",
+        prior.class_progress,
+        name="class-progress",
+    ),
+    path(
+        "classes/<int:class_id>/progress/<slug:subject_slug>/prior/",
+        prior.set_prior,
+        name="class-prior",
+    ),
+    path("prior-attainment/", prior.school_prior, name="prior-report"),
+    path("points/", points.settings_page, name="points"),
+    path("points/report/", points.report, name="points-report"),
 ]
