@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "trackwell.parents",
     "trackwell.api",
     "trackwell.home",
+    "trackwell.schoolsetup",
     "trackwell.demo",
 ]
 
@@ -165,3 +166,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
 }
+
+# Email: printed to the console in development (`make run`), sent by SMTP from
+# environment variables otherwise; the test runner swaps in the locmem backend.
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Trackwell <trackwell@localhost>")
+# Set-password and reset links work once (the token covers the password and the
+# last sign-in) and expire after this many seconds: three days by default.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
