@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_audit_log_append_only'),
-        ('accounts', '0003_staff_versions'),
+        ("accounts", "0003_audit_log_append_only"),
+        ("accounts", "0003_staff_versions"),
     ]
 
-    operations = [
-    ]
+    operations = []

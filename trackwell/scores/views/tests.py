@@ -48,6 +48,8 @@ def _index_context(request: HttpRequest, **extra: object) -> dict[str, object]:
         "tables": ConversionTable.objects.filter(school=school),
         "threshold_sets": ThresholdSet.objects.filter(school=school).prefetch_related("bands"),
         "can_manage": access.can_manage_tests(user),
+        "sees_aggregates": access.sees_aggregates(user),
+        "my_classes": editable or visible,
         "subjects": Subject.objects.filter(school=school),
         "points": AssessmentPoint.objects.filter(school=school, year__is_current=True),
         "kinds": ScoreKind.choices,
@@ -299,6 +301,7 @@ def test_page(request: HttpRequest, test_id: int) -> HttpResponse:
             "test": test,
             "classes": [(c, c.pk in editable) for c in classes],
             "summary": queries.summarise(test) if access.sees_aggregates(user) else None,
+            "can_import": access.can_manage_tests(user),
             "earlier": Test.objects.filter(
                 school_id=test.school_id, subject_id=test.subject_id, taken_on__lt=test.taken_on
             ).exclude(pk=test.pk),
