@@ -15,7 +15,7 @@ from django.db.models import F
 
 from trackwell.core.models import AcademicYear, AssessmentPoint
 
-from .figures import Key, Metrics, compute_metrics
+from .figures import FIGURE_PROVIDERS, Key, Metrics, compute_metrics, extra_figures
 from .history import (
     Earlier,
     _closures_of,
@@ -232,6 +232,13 @@ def evaluate_live_many(
     for c in conf_qs:
         confirmations[c.point_id][(c.pupil_id, c.subject_id, c.band_set_id)] = c
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
+    extras: dict[int, dict[Key, dict[str, float | None]]] = {}
+    if FIGURE_PROVIDERS:
+        per_point: dict[int, dict[Key, Metrics]] = {p.pk: {} for p in points}
+        for key, m in metrics.items():
+            if m.school_id in by_school:
+                per_point[by_school[m.school_id].pk][key] = m
+        extras = {p.pk: extra_figures(p, per_point[p.pk]) for p in points}
     for key, m in metrics.items():
         owner = by_school.get(m.school_id)
         if owner is None:
@@ -243,6 +250,7 @@ def evaluate_live_many(
             starts[owner.pk].get(key, ""),
             earlier[owner.pk].get(key),
             confirmations[owner.pk],
+            extras.get(owner.pk, {}).get(key),
         )
     return {
         p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
@@ -256,10 +264,13 @@ def evaluate_one(
     start: str,
     earlier: Earlier | None,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
+    extra: dict[str, float | None] | None = None,
 ) -> PupilResult:
     """Every active set's band for one pupil and subject (no queries)."""
     key = (metrics.pupil_id, metrics.subject_id)
     figures = metrics.figures()
+    if extra:
+        figures.update(extra)
     result = PupilResult(
         pupil_id=metrics.pupil_id,
         subject_id=metrics.subject_id,

@@ -10,7 +10,7 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +61,11 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("prev_secure", "last year's objectives secure", "count"),
         MetricInfo("pct_prev_secure", "% of last year's framework secure", "pct"),
         MetricInfo("pct_prev_greater_depth", "% of last year's framework at greater depth", "pct"),
+        MetricInfo("test_score", "latest test score in the subject", "number"),
+        MetricInfo("target_met", "target at this point met (1) or not yet (0)", "number"),
+        MetricInfo(
+            "prior_attainment", "prior attainment group (1 low, 2 middle, 3 high)", "number"
+        ),
         MetricInfo("band_change", "bands moved since the last point", "steps", progress_only=True),
         MetricInfo(
             "secure_gain",
@@ -332,3 +337,26 @@ def _judgement_rows(
         for row in result.values():
             row.setdefault("beyond", row["assessed"])
     return result
+
+
+# Other apps add figures a rule may test (test scores, targets, prior attainment) by
+# registering a provider here in their AppConfig.ready(): analysis imports no app above it.
+# A provider gets one point and its pupils' metrics and answers extra figures per key,
+# in a fixed number of queries.
+FigureProvider = Callable[[Any, "dict[Key, Metrics]"], "dict[Key, dict[str, float | None]]"]
+FIGURE_PROVIDERS: list[FigureProvider] = []
+
+
+def register_figures(provider: FigureProvider) -> None:
+    """Add a provider of extra figures (once)."""
+    if provider not in FIGURE_PROVIDERS:
+        FIGURE_PROVIDERS.append(provider)
+
+
+def extra_figures(point: Any, metrics: dict[Key, Metrics]) -> dict[Key, dict[str, float | None]]:
+    """Every registered provider's figures for the point's pupils."""
+    found: dict[Key, dict[str, float | None]] = {}
+    for provider in FIGURE_PROVIDERS:
+        for key, figures in provider(point, metrics).items():
+            found.setdefault(key, {}).update(figures)
+    return found

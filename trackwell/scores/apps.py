@@ -8,4 +8,8 @@ class ScoresConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from trackwell.analysis.figures import register_figures
         from trackwell.scores import imports  # noqa: F401  (registers the results import)
+        from trackwell.scores.rule_figures import figures_for_rules
+
+        register_figures(figures_for_rules)
