@@ -234,11 +234,15 @@ def evaluate_live_many(
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
     extras: dict[int, dict[Key, dict[str, float | None]]] = {}
     if FIGURE_PROVIDERS:
-        per_point: dict[int, dict[Key, Metrics]] = {p.pk: {} for p in points}
-        for key, m in metrics.items():
-            if m.school_id in by_school:
-                per_point[by_school[m.school_id].pk][key] = m
-        extras = {p.pk: extra_figures(p, per_point[p.pk]) for p in points}
+        wanted = {
+            c.metric
+            for p in points
+            for loaded in sets_by_school[p.school_id].active
+            for band in loaded.spec.bands
+            for rule in band.rules
+            for c in rule.conditions
+        }
+        extras = extra_figures(points, metrics, wanted)
     for key, m in metrics.items():
         owner = by_school.get(m.school_id)
         if owner is None:

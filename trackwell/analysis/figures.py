@@ -341,22 +341,31 @@ def _judgement_rows(
 
 # Other apps add figures a rule may test (test scores, targets, prior attainment) by
 # registering a provider here in their AppConfig.ready(): analysis imports no app above it.
-# A provider gets one point and its pupils' metrics and answers extra figures per key,
-# in a fixed number of queries.
-FigureProvider = Callable[[Any, "dict[Key, Metrics]"], "dict[Key, dict[str, float | None]]"]
-FIGURE_PROVIDERS: list[FigureProvider] = []
+# A provider names the figures it gives; it is asked only when an active band set's rule
+# uses one of them, for all the points being evaluated at once (one per school), and
+# answers extra figures per point and key.
+FigureProvider = Callable[
+    [list[Any], "dict[Key, Metrics]", set[str]], "dict[int, dict[Key, dict[str, float | None]]]"
+]
+FIGURE_PROVIDERS: list[tuple[frozenset[str], FigureProvider]] = []
 
 
-def register_figures(provider: FigureProvider) -> None:
-    """Add a provider of extra figures (once)."""
-    if provider not in FIGURE_PROVIDERS:
-        FIGURE_PROVIDERS.append(provider)
+def register_figures(names: Collection[str], provider: FigureProvider) -> None:
+    """Add a provider of the named extra figures (once)."""
+    if all(p is not provider for _, p in FIGURE_PROVIDERS):
+        FIGURE_PROVIDERS.append((frozenset(names), provider))
 
 
-def extra_figures(point: Any, metrics: dict[Key, Metrics]) -> dict[Key, dict[str, float | None]]:
-    """Every registered provider's figures for the point's pupils."""
-    found: dict[Key, dict[str, float | None]] = {}
-    for provider in FIGURE_PROVIDERS:
-        for key, figures in provider(point, metrics).items():
-            found.setdefault(key, {}).update(figures)
+def extra_figures(
+    points: list[Any], metrics: dict[Key, Metrics], wanted: set[str]
+) -> dict[int, dict[Key, dict[str, float | None]]]:
+    """The providers' figures that some rule wants, per point and key."""
+    found: dict[int, dict[Key, dict[str, float | None]]] = {}
+    for names, provider in FIGURE_PROVIDERS:
+        if not names & wanted:
+            continue
+        for point_id, per_key in provider(points, metrics, wanted).items():
+            own = found.setdefault(point_id, {})
+            for key, figures in per_key.items():
+                own.setdefault(key, {}).update(figures)
     return found

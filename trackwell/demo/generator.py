@@ -26,6 +26,7 @@ from trackwell.curriculum.defaults import (
     create_depth_scale,
 )
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
+from trackwell.demo.scores import add_scores
 from trackwell.pupils.models import (
     Enrolment,
     Pupil,
@@ -354,6 +355,7 @@ def _school(
     progress(f"{name}: bands and snapshots", 0)
     create_default_bands(school)
     snapshot_closed_points(school=school)
+    add_scores(school, today=options.today, ability=ability, seed=options.seed * 100 + index)
     return school, logins
 
 

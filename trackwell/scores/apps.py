@@ -10,6 +10,6 @@ class ScoresConfig(AppConfig):
     def ready(self) -> None:
         from trackwell.analysis.figures import register_figures
         from trackwell.scores import imports  # noqa: F401  (registers the results import)
-        from trackwell.scores.rule_figures import figures_for_rules
+        from trackwell.scores.rule_figures import NAMES, figures_for_rules
 
-        register_figures(figures_for_rules)
+        register_figures(NAMES, figures_for_rules)
