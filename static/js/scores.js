@@ -10,6 +10,9 @@
   const csrf = document.querySelector("#results-form [name=csrfmiddlewaretoken]").value;
   const status = document.getElementById("results-status");
   const inputs = Array.from(table.querySelectorAll("input.raw"));
+  const bandData = document.getElementById("results-bands");
+  const colours = new Map(
+    (bandData ? JSON.parse(bandData.textContent) : []).map((b) => [b.label, b.colour]));
 
   function say(text) { status.textContent = text; }
 
@@ -28,6 +31,7 @@
       const span = document.createElement("span");
       span.className = "band static";
       span.textContent = data.band;
+      if (colours.has(data.band)) span.style.background = colours.get(data.band);
       cell.appendChild(span);
     }
     const pct = row.querySelector(".pct");

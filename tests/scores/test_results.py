@@ -248,3 +248,21 @@ def test_report_shows_bands_and_band_moves(world: World, client_for) -> None:
     )
     assert governor.status_code == 200
     assert "5 pupils with a mark" in governor.content.decode()
+
+
+def test_test_report_takes_the_same_queries_as_the_school_grows(world: World, client_for) -> None:
+    autumn = _standardised_test(world)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client_for(world.users["leader"]).get(
+                reverse("scores:test-report", args=[autumn.pk])
+            )
+        assert response.status_code == 200
+        return len(ctx)
+
+    services.apply_results(user=None, test=autumn, marks={p.pk: 20 for p in world.pupils_a})
+    small = count()
+    more = make_pupils(world.school, world.class_a, 25)
+    services.apply_results(user=None, test=autumn, marks={p.pk: 30 for p in more})
+    assert count() == small

@@ -238,3 +238,41 @@ def test_pupil_page_draws_the_flight_path_beside_the_real_line(
         .get(reverse("report-pupil", args=[other.pk]))
         .content.decode()
     )
+
+
+def test_target_report_takes_the_same_queries_as_the_school_grows(
+    world: World, client_for, bands
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    point = _point(world)
+
+    def set_all() -> None:
+        for school_class in (world.class_a, world.class_b):
+            ids = school_class.enrolments.values_list("pupil_id", flat=True)
+            existing = set(Target.objects.filter(point=point).values_list("pupil_id", flat=True))
+            targets.save_targets(
+                user=world.users["leader"],
+                school_class=school_class,
+                subject=world.maths,
+                point=point,
+                entries=[
+                    targets.TargetInput(p, "pct_secure", None, 20, 0)
+                    for p in ids
+                    if p not in existing
+                ],
+            )
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client_for(world.users["leader"]).get(reverse("scores:targets-report"))
+        assert response.status_code == 200
+        return len(ctx)
+
+    set_all()
+    small = count()
+    make_pupils(world.school, world.class_a, 20, eal=True)
+    make_pupils(world.school, world.class_b, 15)
+    set_all()
+    assert count() == small

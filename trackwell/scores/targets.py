@@ -278,6 +278,9 @@ def outcomes(
         ).select_related("band")
     )
     ids = [t.pupil_id for t in targets]
+    if not _reachable(point):
+        # A later point of the year: nothing is reached there yet, whatever today's figures.
+        return {t.pupil_id: PupilOutcome(t.pupil_id, t, "", PENDING) for t in targets}
     if results is None and any(t.kind != Target.Kind.SCORE for t in targets):
         results = point_results(point, pupil_ids=ids, subject_ids=[subject.pk])
     scores = _point_scores(point, subject, ids)
@@ -312,6 +315,16 @@ def outcomes(
         suffix = "%" if t.kind == Target.Kind.PCT_SECURE else ""
         found[t.pupil_id] = PupilOutcome(t.pupil_id, t, f"{reached}{suffix}", outcome, reached)
     return found
+
+
+def _reachable(point: AssessmentPoint) -> bool:
+    """Closed points, and the year's current point (its figures are today's)."""
+    if point.state == AssessmentPoint.State.CLOSED:
+        return True
+    from trackwell.analysis.evaluation import current_point
+
+    current = current_point(point.year)
+    return current is None or current.pk == point.pk
 
 
 def _point_scores(point: AssessmentPoint, subject: Subject, pupil_ids: list[int]) -> dict[int, int]:

@@ -194,5 +194,6 @@ def school_targets(request: HttpRequest) -> HttpResponse:
             "points": points,
             "subjects": subjects,
             "labels": targets.OUTCOME_LABELS,
+            "suppressed": suppress,
         },
     )
