@@ -276,6 +276,10 @@ def main() -> None:
         if r.note:
             print(f"    {r.note}")
 
+    from bench import api
+
+    api.run()
+
     from bench import analysis
 
     analysis.run()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import drf_spectacular_sidecar
 from django.core.exceptions import ImproperlyConfigured
 
 from trackwell.env import envbool, envint, envlist, envstr
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "trackwell.home",
     "trackwell.schoolsetup",
     "trackwell.demo",
+    "rest_framework",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -126,9 +129,12 @@ STATIC_URL = "static/"
 # Our own assets, then front-end packages installed from npm by `make setup`
 # (package.json and package-lock.json pin them; node_modules is never committed).
 NODE_MODULES = BASE_DIR / "node_modules"
+_SIDECAR = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
 STATICFILES_DIRS: list[Any] = [
     BASE_DIR / "static",
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    # Swagger UI for /api/docs/, from the installed drf-spectacular-sidecar package.
+    ("drf_spectacular_sidecar/swagger-ui-dist", _SIDECAR / "swagger-ui-dist"),
 ]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # `make serve` collects static files first and sets SERVE_COLLECTED_STATIC: the web
@@ -136,13 +142,14 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # for a year), so production needs no separate static server. Development and tests
 # read them in place.
 SERVE_COLLECTED_STATIC = envbool("SERVE_COLLECTED_STATIC", False)
+STATIC_BROTLI = envbool("STATIC_BROTLI", True)
 if SERVE_COLLECTED_STATIC:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "trackwell.core.storage.CollectedStaticStorage"
             if SERVE_COLLECTED_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -184,3 +191,37 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Trackwell <trackwell@localhos
 # Set-password and reset links work once (the token covers the password and the
 # last sign-in) and expire after this many seconds: three days by default.
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
+
+# The REST API (docs/api.md): API keys or a staff session, problem details for errors,
+# cursor pagination, per-key rate limits counted in the database.
+API_RATE_LIMIT = envint("API_RATE_LIMIT", 600)  # requests per key per minute
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "trackwell.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["trackwell.api.auth.AreaPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["trackwell.api.auth.KeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "trackwell.api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "trackwell.api.problems.handle",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trackwell API",
+    "DESCRIPTION": (
+        "Pupils, classes, curriculum, judgements and analysis of one school (or a trust's "
+        "aggregates), for MIS sync, trust dashboards and test platforms. Authenticate with "
+        "an API key (`Authorization: Bearer tw_...`) created by a school admin. Errors are "
+        "RFC 9457 problem details. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES"},
+}
