@@ -276,3 +276,41 @@ def test_target_report_takes_the_same_queries_as_the_school_grows(
     make_pupils(world.school, world.class_b, 15)
     set_all()
     assert count() == small
+
+
+def test_saving_score_targets_never_clears_band_targets(world: World, client_for, bands) -> None:
+    point = _point(world)
+    pupil, other = world.pupils_a[0], world.pupils_a[1]
+    targets.save_targets(
+        user=world.users["teacher"],
+        school_class=world.class_a,
+        subject=world.maths,
+        point=point,
+        entries=[targets.TargetInput(pupil.pk, "band", bands[2].pk, None, 0)],
+    )
+    version = Target.objects.get(pupil=pupil).version
+    data = {
+        "point": point.pk,
+        "kind": "score",
+        f"version-{pupil.pk}": version,
+        f"target-{pupil.pk}": "",
+        f"version-{other.pk}": 0,
+        f"target-{other.pk}": "104",
+    }
+    assert client_for(world.users["teacher"]).post(_url(world), data).status_code == 302
+    assert Target.objects.get(pupil=pupil).band == bands[2]
+    assert Target.objects.get(pupil=other).value == 104
+
+
+def test_a_builtin_table_does_not_clash_with_the_school_s_own_name(world: World) -> None:
+    services.upload_table(
+        world.users["leader"],
+        world.school,
+        name="KS2 reading 2024",
+        kind="scaled",
+        max_raw_mark=50,
+        text="raw_mark,score\n0-50,100\n",
+        source="",
+    )
+    table = services.install_builtin_table(None, world.school, "ks2-2024-reading")
+    assert table.name == "KS2 reading 2024 (built in)" and table.builtin_key

@@ -65,9 +65,12 @@ def install_builtin_table(user: User | None, school: School, key: str) -> Conver
     existing = ConversionTable.objects.filter(school=school, builtin_key=key).first()
     if existing is not None:
         return existing
+    name = builtin.name
+    if ConversionTable.objects.filter(school=school, name=name).exists():
+        name = f"{builtin.name} (built in)"  # the school has its own table of that name
     table = ConversionTable.objects.create(
         school=school,
-        name=builtin.name,
+        name=name,
         kind=ScoreKind.SCALED,
         source=builtin.source + (f". {builtin.note}" if builtin.note else ""),
         builtin_key=key,

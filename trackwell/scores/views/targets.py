@@ -104,13 +104,16 @@ def class_targets(request: HttpRequest, class_id: int, subject_slug: str) -> Htt
     pupils = Pupil.objects.filter(enrolments__school_class=school_class).values_list(
         "pk", flat=True
     )
+    # A box left empty clears only a target of the kind this form shows: a pupil's band
+    # target is never lost by saving the page of score targets.
+    current = targets.targets_for(school_class, subject, point)
     for pid in pupils:
         version = parse_version(request.POST.get(f"version-{pid}"))
         raw = request.POST.get(f"target-{pid}", "").strip()
         if version is None:
             continue  # not on the form the teacher saw
         if raw == "":
-            if version:
+            if version and pid in current and current[pid].kind == kind:
                 clear.append(pid)
             continue
         number = int_or_none(raw)
