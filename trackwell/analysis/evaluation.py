@@ -291,6 +291,8 @@ def evaluate_one(
     main = sets.attainment
     for loaded in sets.attainment_sets:
         band = _decide(point, sets, loaded, figures, start, key, confirmations)
+        if band is None:
+            continue  # the set gives no band here: another point, or not banded
         result.bands[loaded.pk] = band
         if loaded is main:
             attainment_order = band.shown.order
@@ -307,9 +309,9 @@ def evaluate_one(
         )
         result.figures = progress_figures
         for loaded in sets.progress_sets:
-            result.bands[loaded.pk] = _decide(
-                point, sets, loaded, progress_figures, start, key, confirmations
-            )
+            progress = _decide(point, sets, loaded, progress_figures, start, key, confirmations)
+            if progress is not None:
+                result.bands[loaded.pk] = progress
     return result
 
 
@@ -321,8 +323,20 @@ def _decide(
     start: str,
     key: Key,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
-) -> PupilBand:
+) -> PupilBand | None:
+    """The set's band for the pupil, or None where the set gives none.
+
+    A set limited to some assessment points gives no band at the others; a set
+    with a "not banded" outcome gives none to a pupil no rule places (a band a
+    teacher confirmed still stands).
+    """
+    if not loaded.spec.applies_at(point.name):
+        return None
     explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels)
+    if explained.rule is None and loaded.spec.not_banded:
+        held = confirmations.get((key[0], key[1], loaded.pk))
+        if held is None:
+            return None
     confirmation = confirmations.get((key[0], key[1], loaded.pk))
     confirmed = None
     if confirmation is not None:

@@ -106,7 +106,13 @@ def spec_for(
             )
         )
     return BandSetSpec(
-        band_set.name, band_set.kind, tuple(specs), band_set.description, band_set.is_active
+        band_set.name,
+        band_set.kind,
+        tuple(specs),
+        band_set.description,
+        band_set.is_active,
+        points=tuple(band_set.points or ()),
+        not_banded=band_set.not_banded,
     )
 
 
