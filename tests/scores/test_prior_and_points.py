@@ -129,3 +129,17 @@ def test_points_are_off_until_switched_on_with_the_warning(world: World, client_
     assert leader.post(reverse("scores:points"), {"action": "off", "version": 2}).status_code == 302
     assert leader.get(reverse("scores:points-report")).status_code == 404
     assert AuditEntry.objects.filter(action="scores.points.switch").count() == 2
+
+
+def test_pupils_without_a_starting_point_are_flagged_for_leaders(world: World, client_for) -> None:
+    from trackwell.analysis.models import BandRule, StartingPoint
+
+    create_default_bands(world.school)
+    start = StartingPoint.objects.filter(school=world.school).first()
+    assert start is not None
+    rule = BandRule.objects.filter(band__band_set__kind="progress").first()
+    assert rule is not None
+    rule.starting_point = start
+    rule.save()
+    page = client_for(world.users["leader"]).get(reverse("scores:prior-report"))
+    assert "have no starting point in Maths this year" in page.content.decode()

@@ -174,12 +174,26 @@ def school_prior(request: HttpRequest) -> HttpResponse:
         min_size=school.min_group_size,
         suppress=access.suppresses_small_groups(user),
     )
+    # Progress bands keyed by starting point give a pupil without one only the rules for
+    # every starting point: say how many, so a leader can set them rather than miss them.
+    keyed = any(
+        rule.starting_point
+        for loaded in results.sets.progress_sets
+        for band in loaded.spec.bands
+        for rule in band.rules
+    )
+    no_start = (
+        sum(1 for (_, sid), r in results.rows.items() if sid == subject.pk and not r.starting_point)
+        if keyed
+        else 0
+    )
     return render(
         request,
         "scores/prior.html",
         {
             "rows": rows,
             "without": without,
+            "no_start": no_start,
             "point": point,
             "subject": subject,
             "points": points,
