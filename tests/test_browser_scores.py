@@ -98,3 +98,30 @@ def test_pupil_page_shows_the_flight_path_and_the_report_counts(
     page.goto(live_server.url + reverse("scores:targets-report"))
     assert "All pupils" in page.inner_text("main")
     page.screenshot(path=str(SCREENS / "targets-report.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_points_stay_off_until_the_warning_is_read(
+    browser_page,  # noqa: F811
+    live_server,
+) -> None:
+    from trackwell.scores.models import PointsSetting
+
+    world: World = make_world(pupils_per_class=3, objectives=3)
+    make_reading_test(world)
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _login(page, live_server, world, "leader")
+    page.goto(live_server.url + reverse("scores:index"))
+    page.screenshot(path=str(SCREENS / "tests-index.png"))
+    page.goto(live_server.url + reverse("scores:points"))
+    assert "what a points scale hides" in page.inner_text("main")
+    page.screenshot(path=str(SCREENS / "points-warning.png"))
+    page.click(
+        "button:has-text('Switch points on')"
+    )  # the tick box is required: the browser refuses
+    assert not PointsSetting.objects.filter(enabled=True).exists()
+    page.check("input[name=understood]")
+    page.click("button:has-text('Switch points on')")
+    page.wait_for_selector("button:has-text('Switch points off')")
+    assert PointsSetting.objects.get(school=world.school).enabled
