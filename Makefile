@@ -6,7 +6,8 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-export DJANGO_SETTINGS_MODULE := trackwell.settings
+# Development settings (DEBUG on) for run, test and bench; production is trackwell.settings.
+export DJANGO_SETTINGS_MODULE := trackwell.settings_dev
 
 .PHONY: run serve backup loadtest test test-sqlite test-postgres lint typecheck bench setup browser-deps demo clean lock
 

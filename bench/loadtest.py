@@ -16,6 +16,8 @@ Only loopback is ever contacted. `LOADTEST_SECONDS` sets each phase's length
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import random
 import re
@@ -74,6 +76,35 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
 
 
+LEADERS = 5
+# Leaders must use two-step sign-in: each simulated leader has an authenticator of its own
+# (a code is accepted once, so leaders signing in together cannot share one).
+LEADER_KEY = "3132333435363738393031323334353637383930"
+MAKE_LEADERS = f"""
+import django; django.setup()
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from trackwell.accounts.models import Role, User
+head = User.objects.get(username="head")
+for i in range(1, {LEADERS} + 2):  # one more for the baseline
+    user, _ = User.objects.get_or_create(
+        username=f"loadlead{{i}}",
+        defaults=dict(role=Role.LEADER, school=head.school, password=head.password),
+    )
+    TOTPDevice.objects.get_or_create(
+        user=user, name="load test", defaults=dict(key="{LEADER_KEY}", confirmed=True)
+    )
+"""
+
+
+def _totp(key_hex: str) -> str:
+    """The six digits an authenticator app shows now (RFC 6238, as django-otp checks)."""
+    counter = int(time.time()) // 30
+    digest = hmac.new(bytes.fromhex(key_hex), counter.to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    code = (int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF) % 1_000_000
+    return f"{code:06d}"
+
+
 def _prepare(kind: str) -> str:
     """A fresh database with the two-form-entry demo; returns its URL."""
     if kind == "sqlite":
@@ -93,6 +124,7 @@ def _prepare(kind: str) -> str:
     env = _env(url, 0)
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "load_demo", "--forms", "2", "-v0")
+    subprocess.run([sys.executable, "-c", MAKE_LEADERS], env=env, cwd=ROOT, check=True)
     _manage(env, "collectstatic", "--noinput", "-v0")
     return url
 
@@ -124,7 +156,9 @@ def _timed(stats: Stats, kind: str, fn):
     return response
 
 
-def _sign_in(base: str, username: str, stats: Stats) -> requests.Session | None:
+def _sign_in(
+    base: str, username: str, stats: Stats, totp_key: str | None = None
+) -> requests.Session | None:
     session = requests.Session()
     page = _timed(stats, "sign-in page", lambda: session.get(base + "/accounts/login/", timeout=30))
     if page is None or page.status_code != 200:
@@ -143,6 +177,24 @@ def _sign_in(base: str, username: str, stats: Stats) -> requests.Session | None:
     )
     if response is None or response.status_code != 302:
         return None
+    if totp_key:
+        verify = base + "/security/two-step/verify/"
+        second = _timed(
+            stats,
+            "sign-in 2nd step",
+            lambda: session.post(
+                verify,
+                data={
+                    "code": _totp(totp_key),
+                    "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+                },
+                headers={"Referer": verify},
+                timeout=30,
+                allow_redirects=False,
+            ),
+        )
+        if second is None or second.status_code != 302:
+            return None
     return session
 
 
@@ -231,7 +283,7 @@ def _teacher(
 
 
 def _leader(base: str, username: str, stats: Stats, until: float, rng: random.Random) -> None:
-    session = _sign_in(base, username, stats)
+    session = _sign_in(base, username, stats, LEADER_KEY)
     if session is None:
         return
     while time.monotonic() < until:
@@ -351,7 +403,7 @@ def _baseline(base: str, grids: list[tuple[str, str]], leader: str) -> Stats:
         if response is not None and response.status_code == 200:
             cell = response.json().get("cell", response.json())
             cells[(pupil, objective)] = [int(cell["version"]), cell["code"] or ""]
-    lead = _sign_in(base, leader, stats)
+    lead = _sign_in(base, leader, stats, LEADER_KEY)
     if lead is not None:
         for _ in range(5):
             _timed(
@@ -379,13 +431,13 @@ def run_database(kind: str, phases: list[int], seconds: float) -> None:
             except requests.RequestException:
                 time.sleep(0.1)
         grids = _grids(env)
-        baseline = _baseline(base, grids, "head")
+        baseline = _baseline(base, grids, f"loadlead{LEADERS + 1}")
         for users in phases:
             stats = Stats()
             until = time.monotonic() + seconds
             rng = random.Random(users)
             threads = []
-            leaders = max(1, users // 15)
+            leaders = min(LEADERS, max(1, users // 15))
             for i in range(users - leaders):
                 username, grid_url = grids[i % len(grids)]
                 threads.append(
@@ -394,11 +446,11 @@ def run_database(kind: str, phases: list[int], seconds: float) -> None:
                         args=(base, username, grid_url, stats, until, random.Random(rng.random())),
                     )
                 )
-            for _ in range(leaders):
+            for n in range(leaders):
                 threads.append(
                     threading.Thread(
                         target=_leader,
-                        args=(base, "head", stats, until, random.Random(rng.random())),
+                        args=(base, f"loadlead{n + 1}", stats, until, random.Random(rng.random())),
                     )
                 )
             start = time.monotonic()

@@ -1,9 +1,12 @@
 """Django settings for Trackwell, read from the environment.
 
-Development defaults apply only while DEBUG is on; with DEBUG off Trackwell
-refuses to start without a real SECRET_KEY.
+Production unless development is asked for: DEBUG is off by default, and with
+DEBUG off Trackwell refuses to start without a real SECRET_KEY and sends HSTS,
+redirects to HTTPS and marks its cookies secure. Development settings
+(`trackwell.settings_dev`, or DEBUG=true) are what `make run` and the tests use.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,15 @@ from trackwell.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("TRACKWELL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", True)
+DEBUG = envbool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+        "On a development machine ask for the development settings instead: "
+        "DJANGO_SETTINGS_MODULE=trackwell.settings_dev (make run and the tests do)."
     )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
@@ -52,6 +57,12 @@ INSTALLED_APPS = [
     "trackwell.demo",
     "rest_framework",
     "drf_spectacular",
+    # Before axes: our failed-sign-in receiver must run before axes marks a lockout.
+    "trackwell.security",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +72,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trackwell.security.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "trackwell.security.middleware.MFARequiredMiddleware",
+    "trackwell.security.middleware.BadInputMiddleware",
+    # Last, as axes asks: turns a lockout into the "try again later" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trackwell.urls"
@@ -113,9 +130,42 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # At least 12 characters (OWASP ASVS 2.1.1); a passphrase of three words is enough.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "trackwell.security.validators.NotBuiltFromNamesValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins for a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username, or
+# from one address, sign-in is refused for SIGN_IN_COOL_OFF_MINUTES; an admin can unlock
+# their school's accounts sooner. A school behind one shared address: raise the limit.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGN_IN_COOL_OFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "trackwell.security.addresses.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies of our own append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Two-step sign-in (django-otp): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Trackwell")
+
+# Sessions end when the browser closes, after the school's idle timeout (accounts on shared
+# school computers) and at the latest SESSION_ABSOLUTE_HOURS after signing in.
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,14 +208,43 @@ STORAGES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # HTTPS is on wherever DEBUG is off, except when serving on loopback with
-# `make serve` (HTTPS=false), where there is no proxy to end TLS.
+# `make serve` (HTTPS=false), where there is no proxy to end TLS. With it: HTTPS only,
+# for a year (HSTS), cookies never sent in the clear.
 HTTPS = envbool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 # Behind the reverse proxy: it says whether the request came over HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp 4), in development too so a page that breaks it
+# breaks at once. No inline script anywhere: page scripts are files under static/js/,
+# data reaches them through data-* attributes or json_script. Inline styles stay
+# allowed because a school's own band and level colours are style attributes and the
+# server-drawn SVG charts carry a <style> element; neither can run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

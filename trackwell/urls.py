@@ -6,12 +6,13 @@ from django.urls import include, path
 from trackwell.accounts.forms import ResetForm
 from trackwell.assessment import views as assessment_views
 from trackwell.core import views as core_views
+from trackwell.security.views import signin as signin_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", signin_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/", signin_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -69,5 +70,6 @@ urlpatterns = [
     path("family/", include("trackwell.parents.urls")),
     path("api/", include("trackwell.api.urls")),
     path("imports/", include("trackwell.interop.urls")),
+    path("security/", include("trackwell.security.urls")),
     path("", include("trackwell.reports.urls")),
 ]

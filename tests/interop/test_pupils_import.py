@@ -338,3 +338,41 @@ def test_an_unreadable_upload_is_refused_with_the_reason(world: World, client_fo
     assert response.status_code == 400
     assert response.context["errors"]
     assert not PendingImport.objects.exists()
+
+
+def test_uploads_never_confirmed_are_discarded_after_a_week(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def upload(data: bytes) -> PendingImport:
+        staged = pipeline.receive(
+            user=None, school=world.school, kind="pupils", filename="p.csv", data=data, options={}
+        )
+        assert staged.pending is not None
+        return staged.pending
+
+    old = upload(_three())
+    PendingImport.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=8))
+    recent = upload(csv_bytes([sims_row(9, "New", "Upload")]))
+    assert list(PendingImport.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_the_preview_reads_the_same_number_of_queries_for_3_or_60_pupils(
+    world: World, client_for
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.users["admin"])
+
+    def preview_queries(count: int, first: int) -> int:
+        rows = [sims_row(first + i, f"Surname{i}", "Pupil") for i in range(count)]
+        columns = _upload(client, csv_bytes(rows), full="on")["Location"]
+        mapping = {f"column-{i}": name for i, name in enumerate(_sims_fields())}
+        location = client.post(columns, mapping)["Location"]
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(location).status_code == 200
+        return len(ctx.captured_queries)
+
+    assert preview_queries(3, 100) == preview_queries(60, 200)

@@ -177,3 +177,20 @@ def test_other_schools_objects_are_refused(world: World, other_world: World) -> 
         services.move_pupil(
             world.users["admin"], world.school, world.pupils_a[0], other_world.class_a
         )
+
+
+def test_classes_of_a_year_that_has_ended_keep_their_pupils(world: World) -> None:
+    old_year = AcademicYear.objects.create(
+        school=world.school,
+        name="2024/25",
+        start_date=dt.date(2024, 9, 1),
+        end_date=dt.date(2025, 8, 31),
+    )
+    old_class = SchoolClass.objects.create(
+        school=world.school, year=old_year, name="1 Elm", nc_year=1
+    )
+    with pytest.raises(ValidationError) as exc:
+        services.enrol_pupil(world.users["admin"], world.school, world.pupils_a[0], old_class)
+    assert "which has ended" in exc.value.message_dict["school_class"][0]
+    with pytest.raises(ValidationError):
+        services.remove_from_class(world.users["admin"], world.school, world.pupils_a[0], old_class)

@@ -170,6 +170,12 @@ def special_category_pupils(user: User) -> QuerySet[Pupil]:
     return qs.filter(enrolments__school_class_id__in=mine).distinct()
 
 
+# Pupil filters (the grid's and any page's) that select by special-category data.
+SPECIAL_CATEGORY_FILTERS = frozenset(
+    {"disadvantaged", "not-disadvantaged", "fsm", "sen", "sen-support", "ehcp", "looked-after"}
+)
+
+
 def sees_special_category_for_pupil(user: User, pupil: Pupil) -> bool:
     """Whether the user may see this pupil's special-category flags."""
     if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
@@ -355,6 +361,49 @@ def get_pending_import_for_user(user: User, pending_id: int) -> Any:
 
 
 # ---------------------------------------------------------------------------
+# Security and privacy: sign-in help for a school's accounts, the school's security
+# policy (admins change it, leaders read it) and subject access exports (leaders,
+# admins and SENCOs, for any pupil of their school, leavers included).
+
+
+def security_school(user: User, *, edit: bool = False) -> School:
+    """The school whose security settings the user may read (404 off-school, 403 read-only)."""
+    school = school_of(user)
+    if user.role not in WHOLE_SCHOOL_EDIT:
+        raise PermissionDenied("Only admins and senior leaders see the security settings.")
+    if edit and user.role != Role.ADMIN:
+        raise PermissionDenied("Only school admins change the security settings.")
+    return school
+
+
+def get_school_account_for_user(user: User, account_id: int) -> User:
+    """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
+    school = school_of(user)
+    try:
+        account = User.objects.select_related("school").get(pk=account_id, school=school)
+    except User.DoesNotExist:
+        raise Http404("No such account") from None
+    security_school(user, edit=True)
+    return account
+
+
+def can_export_subject_access(user: User) -> bool:
+    return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_READ
+
+
+def get_subject_access_pupil_for_user(user: User, pupil_id: int) -> Pupil:
+    """Any pupil of the user's school for a subject access export (403 for other staff)."""
+    school = school_of(user)
+    try:
+        pupil = Pupil.objects.get(pk=pupil_id, school=school)
+    except Pupil.DoesNotExist:
+        raise Http404("No such pupil") from None
+    if not can_export_subject_access(user):
+        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
+    return pupil
+
+
+# ---------------------------------------------------------------------------
 # People, classes, years and rollover (issue 8): school admins manage them, and
 # senior leaders too where the school's setting allows. Everyone else gets 404
 # on these pages, so the pages are not revealed to them.
@@ -444,10 +493,12 @@ def get_managed_point_for_user(user: User, point_id: int) -> Any:
 def imports_school(user: User, kind: str | None = None) -> School:
     """The school whose imports (of `kind`, if given) the user manages, else 404."""
     if kind is not None:
+        from trackwell.interop.models import PendingImport
         from trackwell.interop.pipeline import REGISTRY, load_kinds
 
         load_kinds()
-        import_kind = REGISTRY.get(kind)
+        # Framework imports keep their own pages under Curriculum (get_pending_import_for_user).
+        import_kind = REGISTRY.get(kind) if kind not in PendingImport.Kind.values else None
         manage = import_kind.manage if import_kind is not None else None
         if import_kind is None or not (manage or can_manage_people)(user):
             raise Http404("No such import")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -118,7 +119,12 @@ def staff_add(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/staff_form.html",
-        {"form": form, "title": "Add a member of staff", "staff": None},
+        {
+            "form": form,
+            "title": "Add a member of staff",
+            "staff": None,
+            "link_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        },
         status=status,
     )
 

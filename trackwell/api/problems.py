@@ -108,15 +108,22 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     return result
 
 
-def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
-    """Any URL under /api/ that is not an endpoint."""
+def problem_response(status_code: int, detail: str) -> JsonResponse:
+    """Problem details outside DRF (middleware, unknown URLs under /api/)."""
     return JsonResponse(
         {
-            "type": PROBLEM_TYPE + "404",
-            "title": TITLES[404],
-            "status": 404,
-            "detail": "No such endpoint. The documentation is at /api/docs/.",
+            "type": PROBLEM_TYPE + str(status_code),
+            "title": TITLES.get(status_code, "Error"),
+            "status": status_code,
+            "detail": detail,
         },
-        status=status.HTTP_404_NOT_FOUND,
+        status=status_code,
         content_type=CONTENT_TYPE,
+    )
+
+
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any URL under /api/ that is not an endpoint."""
+    return problem_response(
+        status.HTTP_404_NOT_FOUND, "No such endpoint. The documentation is at /api/docs/."
     )

@@ -31,11 +31,12 @@ def _user(request: HttpRequest) -> User:
 def _kinds_for(user: User) -> list[pipeline.ImportKind]:
     pipeline.load_kinds()
     framework_kinds = set(PendingImport.Kind.values)  # they have their own page in Curriculum
-    return [
+    kinds = [
         kind
-        for slug, kind in sorted(pipeline.REGISTRY.items())
+        for slug, kind in pipeline.REGISTRY.items()
         if slug not in framework_kinds and (kind.manage or access.can_manage_people)(user)
     ]
+    return sorted(kinds, key=lambda k: (k.order, k.label))
 
 
 class UploadForm(forms.Form):
@@ -206,8 +207,12 @@ def preview(request: HttpRequest, pending_id: int) -> HttpResponse:
         "kind": import_kind,
         "plan": plan,
         "groups": [
-            (pipeline.ACTION_WORDS.get(action, action), action, changes)
-            for action, changes in plan.by_action()
+            (
+                f"{_plural(kind, len(changes))} {pipeline.ACTION_WORDS.get(action, action)}",
+                action,
+                changes,
+            )
+            for action, kind, changes in plan.by_action_and_kind()
         ],
         "digest": plan.digest,
         "errors": errors,
@@ -215,6 +220,13 @@ def preview(request: HttpRequest, pending_id: int) -> HttpResponse:
         "total": len(plan.changes),
     }
     return render(request, "interop/imports_preview.html", context, status=status)
+
+
+def _plural(kind: str, count: int) -> str:
+    """'pupil' or 'pupils', 'class' or 'classes' (staff stays staff)."""
+    if count == 1 or kind.endswith("staff"):
+        return kind
+    return kind + ("es" if kind.endswith("s") else "s")
 
 
 @require_POST

@@ -106,3 +106,33 @@ class ExternalId(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system} {self.record} {self.external_id} → {self.object_id}"
+
+
+class TransitionRecord(models.Model):
+    """An objective-level transition record received for a pupil from their last school.
+
+    Kept whole, read-only, as the sending school wrote it (docs/ctf.md): which
+    objectives the pupil had secured, their gaps and the provision they had.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(
+        "pupils.Pupil", on_delete=models.CASCADE, related_name="transition_records"
+    )
+    source_school = models.CharField(max_length=200)
+    exported_at = models.DateTimeField()
+    sha256 = models.CharField(max_length=64)
+    record = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-exported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["pupil", "sha256"], name="transition_record_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Transition record of pupil {self.pupil_id} from {self.source_school}"

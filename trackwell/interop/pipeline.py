@@ -21,6 +21,7 @@ See docs/imports.md for the API and the "how to add an import" checklist.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import json
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
+from django.utils import timezone
 
 from trackwell.core.models import School
 from trackwell.curriculum.sync import StalePlan as _StalePlan
@@ -73,22 +75,29 @@ class Problem:
     message: str
     row: int | None = None
     column: str | None = None
+    # For files of several parts (a OneRoster bundle): which part.
+    file: str | None = None
 
     def __str__(self) -> str:
+        where = ""
         if self.row is not None and self.column:
-            return f"Row {self.row}, column '{self.column}': {self.message}"
-        if self.row is not None:
-            return f"Row {self.row}: {self.message}"
-        if self.column:
-            return f"Column '{self.column}': {self.message}"
-        return self.message
+            where = f"Row {self.row}, column '{self.column}'"
+        elif self.row is not None:
+            where = f"Row {self.row}"
+        elif self.column:
+            where = f"Column '{self.column}'"
+        if self.file:
+            where = f"{self.file}, {where[0].lower() + where[1:]}" if where else self.file
+        return f"{where}: {self.message}" if where else self.message
 
     def as_json(self) -> dict[str, Any]:
-        return {"message": self.message, "row": self.row, "column": self.column}
+        return {"message": self.message, "row": self.row, "column": self.column, "file": self.file}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Problem:
-        return cls(str(data.get("message", "")), data.get("row"), data.get("column"))
+        return cls(
+            str(data.get("message", "")), data.get("row"), data.get("column"), data.get("file")
+        )
 
 
 def as_problems(messages: Sequence[str | Problem]) -> list[Problem]:
@@ -188,6 +197,13 @@ class Plan:
             counts[change.action] = counts.get(change.action, 0) + 1
         return counts
 
+    def by_action_and_kind(self) -> list[tuple[str, str, list[Change]]]:
+        """Changes grouped by action and kind of record ("create", "pupil"), in file order."""
+        groups: dict[tuple[str, str], list[Change]] = {}
+        for change in self.changes:
+            groups.setdefault((change.action, change.kind), []).append(change)
+        return [(action, kind, changes) for (action, kind), changes in groups.items()]
+
     def by_action(self) -> list[tuple[str, list[Change]]]:
         """Changes grouped by action, for the preview page."""
         groups: dict[str, list[Change]] = {}
@@ -222,6 +238,8 @@ class ImportKind:
     slug: str = ""
     label: str = ""
     help: str = ""
+    # Where the kind is listed on the imports page (lower first).
+    order: int = 100
     # Spreadsheet kinds name their fields here; the pipeline then asks for a mapping step.
     mapping: MappingSpec | None = None
     limits: Limits = DEFAULT_LIMITS
@@ -470,6 +488,10 @@ def _keep(
     sha256: str,
     fields: dict[str, Any],
 ) -> PendingImport | None:
+    # Uploads hold pupils' details: ones never confirmed are not kept for long.
+    PendingImport.objects.filter(
+        school=school, created_at__lt=timezone.now() - KEEP_UPLOADS_FOR
+    ).delete()
     try:
         with transaction.atomic():
             pending, _ = PendingImport.objects.update_or_create(
@@ -482,6 +504,12 @@ def _keep(
     return pending
 
 
+KEEP_UPLOADS_FOR = dt.timedelta(days=7)
+# Defence in depth: kinds check lengths and values first, the database has the last word.
+DATA_REFUSED = (
+    "The database refused a value in this file (one too long or of the wrong kind), so "
+    "nothing was saved. Check the longest names and codes in the file."
+)
 KEEP_FAILED = Problem(
     "The upload could not be kept for its preview (the same file was probably being "
     "uploaded at the same moment); nothing was imported. Upload it again."
@@ -572,8 +600,8 @@ def map_columns(
 ) -> Parsed:
     """Apply the mapping step (column header → field) to a kept spreadsheet and parse its rows.
 
-    The mapping is remembered for the school and kind when `remember` (and
-    differs from what was saved). On success the pending import is ready for its preview.
+    A complete mapping is remembered for the school and kind when `remember`, even
+    if some rows then have problems. On success the pending import is ready for its preview.
     """
     from trackwell.interop.mapping import remember_mapping, resolve
 
@@ -584,13 +612,14 @@ def map_columns(
     columns, problems = resolve(import_kind.mapping, table.headers, mapping)
     if problems:
         return Parsed(errors=problems)
+    if remember:
+        # The choices are right even when some rows are not: keep them for the next file.
+        remember_mapping(pending.school, pending.kind, mapping, user=user)
     options = {**pending.options, "columns": columns}
     parsed = import_kind.parse(table, options)
     if parsed.errors:
         return parsed
     with transaction.atomic():
-        if remember:
-            remember_mapping(pending.school, pending.kind, mapping, user=user)
         pending.options = options
         pending.specs = parsed.data
         pending.warnings = parsed.warnings
@@ -630,6 +659,8 @@ def commit(*, user: User | None, pending: PendingImport, digest: str | None) -> 
             pending.delete()
     except IntegrityError as exc:
         raise ValidationError(import_kind.integrity_message(exc), code="integrity") from exc
+    except DataError as exc:
+        raise ValidationError(DATA_REFUSED, code="data") from exc
     return plan, result
 
 
@@ -716,6 +747,8 @@ def apply_now(
             )
     except IntegrityError as exc:
         raise ValidationError(import_kind.integrity_message(exc), code="integrity") from exc
+    except DataError as exc:
+        raise ValidationError(DATA_REFUSED, code="data") from exc
     return prepared, result
 
 

@@ -158,6 +158,20 @@ def _check_on_roll(pupil: Pupil) -> None:
         )
 
 
+def _check_year_not_over(school_class: SchoolClass | None, field: str = "school_class") -> None:
+    # A year that has ended is kept as it was: its classes' pupils do not change.
+    if school_class is None:
+        return
+    year = school_class.year
+    if not year.is_current and year.end_date < today():
+        raise ValidationError(
+            {
+                field: f"{school_class.name} is a class of {year.name}, which has ended: "
+                "its pupils are kept as they were."
+            }
+        )
+
+
 def _user_or_none(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
 
@@ -198,6 +212,7 @@ def create_pupil(
         partial=False,
     )
     _check_school(school, school_class)
+    _check_year_not_over(school_class)
     when = effective_from or today()
     with transaction.atomic():
         _check_upn_free(school, values["upn"])
@@ -385,6 +400,7 @@ def _enrol(user: Any, school: School, pupil: Pupil, school_class: SchoolClass) -
 def enrol_pupil(user: Any, school: School, pupil: Pupil, school_class: SchoolClass) -> Enrolment:
     """Put a pupil in a class (as well as any others they are in); nothing if already there."""
     _check_school(school, pupil, school_class)
+    _check_year_not_over(school_class)
     with transaction.atomic():
         current = Pupil.objects.select_for_update().get(pk=pupil.pk, school=school)
         _check_on_roll(current)
@@ -411,6 +427,7 @@ def move_pupil(
         raise ValidationError({"to_class": "A pupil moves between classes of the same year."})
     if from_class is not None and from_class.pk == to_class.pk:
         raise ValidationError({"to_class": "Choose a different class to move to."})
+    _check_year_not_over(to_class, "to_class")
     when = moved_on or today()
     with transaction.atomic():
         current = Pupil.objects.select_for_update().get(pk=pupil.pk, school=school)
@@ -454,6 +471,7 @@ def remove_from_class(
 ) -> None:
     """Take a pupil out of one class (kept as a past enrolment), e.g. a set they no longer join."""
     _check_school(school, pupil, school_class)
+    _check_year_not_over(school_class)
     with transaction.atomic():
         enrolment = (
             Enrolment.objects.select_for_update()

@@ -108,6 +108,8 @@ class RolloverPlan:
     unplaced: list[Pupil] = field(default_factory=list)
     framework_moves: list[tuple[Pupil, str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Next year made already on the years page (no classes yet): rolled into, points kept.
+    existing_year: AcademicYear | None = None
 
 
 def current_year_or_error(school: School) -> AcademicYear:
@@ -153,8 +155,14 @@ def plan_rollover(school: School, edits: dict[str, Any] | None = None) -> Rollov
     if leaving is None:
         leaving = LAST_YEAR_OF_PHASE.get(school.phase, 0)
         if not school.phase:
-            top = Pupil.objects.filter(school=school, left_on__isnull=True).order_by("-nc_year")
-            leaving = top.values_list("nc_year", flat=True).first() or 6
+            # No phase recorded: the end of the stage the oldest pupils on roll are in.
+            top = (
+                Pupil.objects.filter(school=school, left_on__isnull=True)
+                .order_by("-nc_year")
+                .values_list("nc_year", flat=True)
+                .first()
+            ) or 0
+            leaving = 6 if top <= 6 else 11 if top <= 11 else 13
     plan = RolloverPlan(
         school=school,
         from_year=year,
@@ -171,6 +179,7 @@ def plan_rollover(school: School, edits: dict[str, Any] | None = None) -> Rollov
         move_frameworks_up=bool(edits.get("move_frameworks_up", True)),
         open_points=[p for p in points if p.state == AssessmentPoint.State.OPEN],
     )
+    _use_existing_year(plan)
     on_roll = list(Pupil.objects.filter(school=school, left_on__isnull=True))
     plan.leavers = sorted(
         (p for p in on_roll if p.nc_year >= plan.leaving_nc_year),
@@ -208,6 +217,33 @@ def plan_rollover(school: School, edits: dict[str, Any] | None = None) -> Rollov
     _plan_frameworks(plan)
     _check_plan(plan)
     return plan
+
+
+def _use_existing_year(plan: RolloverPlan) -> None:
+    """Roll into next year if the admin already made it (and it has no classes yet)."""
+    existing = (
+        AcademicYear.objects.filter(school=plan.school, start_date__gt=plan.from_year.start_date)
+        .order_by("start_date")
+        .first()
+    )
+    if existing is None:
+        return
+    if SchoolClass.objects.filter(year=existing).exists():
+        plan.problems.append(
+            f"{existing.name} already has classes, so the rollover cannot make them: make "
+            f"{existing.name} the current year on the years page instead, or remove its classes."
+        )
+        return
+    plan.existing_year = existing
+    plan.name, plan.start_date, plan.end_date = (
+        existing.name,
+        existing.start_date,
+        existing.end_date,
+    )
+    plan.points = [
+        year_services.PointSpec(p.name, p.date, p.is_baseline)
+        for p in existing.assessment_points.order_by("date")
+    ]
 
 
 def _plan_frameworks(plan: RolloverPlan) -> None:
@@ -298,15 +334,21 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
             ).order_by("date"):
                 analysis_services.close_point(user=user, point=point)
                 closed.append(point.name)
-        new_year = year_services.create_year(
-            user,
-            school,
-            name=plan.name,
-            start_date=plan.start_date,
-            end_date=plan.end_date,
-            points=plan.points,
-            make_current=True,
-        )
+        if plan.existing_year is not None:
+            new_year = AcademicYear.objects.select_for_update().get(pk=plan.existing_year.pk)
+            if SchoolClass.objects.filter(year=new_year).exists():
+                raise ValidationError({"year": f"{new_year.name} has classes now."})
+            year_services.make_current(user, school, new_year)
+        else:
+            new_year = year_services.create_year(
+                user,
+                school,
+                name=plan.name,
+                start_date=plan.start_date,
+                end_date=plan.end_date,
+                points=plan.points,
+                make_current=True,
+            )
         leaver_ids = {p.pk for p in plan.leavers}
         for pupil in plan.leavers:
             pupil_services.mark_left(

@@ -1,4 +1,4 @@
 """The built-in kinds of import; importing this package registers them with the pipeline."""
 
-from trackwell.interop import services  # noqa: F401  (frameworks: CSV and CASE)
-from trackwell.interop.kinds import pupils  # noqa: F401  (MIS pupil lists)
+from trackwell.interop import services, transition  # noqa: F401  (frameworks; transition records)
+from trackwell.interop.kinds import ctf, oneroster, pupils  # noqa: F401  (CTF, OneRoster, MIS)

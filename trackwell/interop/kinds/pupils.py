@@ -138,7 +138,12 @@ def _upn_problem(raw: str, upn: str) -> str | None:
         return None
     if not upn:
         return "the UPN is missing."
-    if len(upn) == 13 and upn[1:12].isdigit() and (upn[12].isdigit() or upn[12].isalpha()):
+    if (
+        len(upn) == 13
+        and upn.isascii()
+        and upn[1:12].isdigit()
+        and (upn[12].isdigit() or upn[12].isalpha())
+    ):
         try:
             expected = check_letter(upn[1:])
         except ValueError:
@@ -178,6 +183,7 @@ class PupilsImport(ImportKind):
     """The pupil list of an MIS, with a mapping step for its columns."""
 
     slug = "pupils"
+    order = 10
     label = "Pupils from your MIS (CSV)"
     help = (
         "Export the pupil list from SIMS, Arbor, Bromcom, ScholarPack or Pupil Asset as CSV, "
@@ -414,13 +420,13 @@ class PupilsImport(ImportKind):
             for change in plan.changes:
                 if change.kind == "class":
                     assert year is not None
-                    school_class = SchoolClass.objects.create(
-                        school=school,
+                    school_class = pupil_services.create_class(
+                        user,
+                        school,
                         year=year,
                         name=change.data["name"],
                         nc_year=change.data["nc_year"],
                     )
-                    _log_class(user, school, school_class)
                     classes[school_class.name.casefold()] = school_class
                 elif change.action == "create":
                     values = dict(change.data["values"])
@@ -465,18 +471,6 @@ class PupilsImport(ImportKind):
                 [where + m + " Nothing was saved." for m in exc.messages]
             ) from exc
         return dict(done)
-
-
-def _log_class(user: User | None, school: School, school_class: SchoolClass) -> None:
-    from trackwell.accounts.models import log_action
-
-    log_action(
-        school=school,
-        user=user,
-        action="class.create",
-        obj=school_class,
-        new={"name": school_class.name, "nc_year": school_class.nc_year, "source": "import"},
-    )
 
 
 register(PupilsImport())

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("analysis", "0002_snapshots_append_only"),
+        ("analysis", "0003_versions_of_band_sets"),
     ]
 
     operations = [
