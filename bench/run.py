@@ -297,6 +297,10 @@ def main() -> None:
     people.run()
     __import__("bench.meetings", fromlist=["run"]).run()
 
+    from bench import scores
+
+    scores.run()
+
 
 if __name__ == "__main__":
     main()

@@ -34,6 +34,12 @@ SCHEMA: dict[str, Any] = {
         "kind": {"enum": ["attainment", "progress"]},
         "description": {"type": "string"},
         "active": {"type": "boolean"},
+        "points": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {"type": "string", "minLength": 1, "maxLength": 60},
+        },
+        "not_banded": {"type": "boolean"},
         "starting_points": {
             "type": "array",
             "items": {
@@ -200,6 +206,8 @@ def spec_from_document(doc: Mapping[str, Any]) -> BandSetSpec:
         bands=tuple(bands),
         description=doc.get("description", ""),
         active=doc.get("active", True),
+        points=tuple(p.strip() for p in doc.get("points", [])),
+        not_banded=doc.get("not_banded", False),
     )
 
 
@@ -222,6 +230,9 @@ def document_from_models(
         "kind": band_set.kind,
         "description": band_set.description,
         "active": band_set.is_active,
+        # Written only when set, so documents of sets without them read as before.
+        **({"points": list(band_set.points)} if band_set.points else {}),
+        **({"not_banded": True} if band_set.not_banded else {}),
         "starting_points": [
             {"key": sp.key, "label": sp.label, "description": sp.description}
             for sp in starting_points

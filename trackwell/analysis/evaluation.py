@@ -8,160 +8,50 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from functools import cached_property
+from datetime import datetime
 from typing import Any
 
 from django.db.models import F
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from trackwell.core.models import AcademicYear, AssessmentPoint
 
-from .figures import Key, Metrics, compute_metrics, pct
+from .figures import FIGURE_PROVIDERS, Key, Metrics, compute_metrics, extra_figures
+from .history import (
+    Earlier,
+    _closures_of,
+    _earlier_many,
+    _last_year_closure,
+    _starting_points_many,
+    earlier_positions,
+    end_of_day,
+    latest_closures,
+    previous_closure,
+    starting_points,
+)
+from .loading import BandSets, LoadedSet, load_band_sets, load_band_sets_for, spec_for
 from .models import (
     Band,
     BandConfirmation,
-    BandRule,
     BandSet,
-    PointClosure,
-    PupilStartingPoint,
     Snapshot,
     SnapshotBand,
-    StartingPoint,
 )
-from .rules import BandSetSpec, BandSpec, Condition, Explanation, RuleSpec
+from .rules import Explanation
 
-
-@dataclass
-class LoadedSet:
-    """A band set with its bands, and the engine's view of it."""
-
-    model: BandSet
-    bands: list[Band]
-    spec: BandSetSpec
-
-    @property
-    def pk(self) -> int:
-        return self.model.pk
-
-    def band_for_key(self, key: str) -> Band:
-        return self.by_key[key]
-
-    @property
-    def by_key(self) -> dict[str, Band]:
-        cached: dict[str, Band] | None = getattr(self, "_by_key", None)
-        if cached is None:
-            cached = {b.key: b for b in self.bands}
-            self._by_key = cached
-        return cached
-
-
-@dataclass
-class BandSets:
-    sets: list[LoadedSet]
-    start_labels: dict[str, str]
-    start_keys: dict[int, str]
-
-    # Worked out once: the engine asks for these for every pupil and subject.
-    @cached_property
-    def active(self) -> list[LoadedSet]:
-        return [s for s in self.sets if s.model.is_active]
-
-    @cached_property
-    def attainment(self) -> LoadedSet | None:
-        """The first active attainment set: progress compares pupils' places in it."""
-        return next((s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT), None)
-
-    @cached_property
-    def progress_sets(self) -> list[LoadedSet]:
-        return [s for s in self.active if s.model.kind == BandSet.Kind.PROGRESS]
-
-    @cached_property
-    def attainment_sets(self) -> list[LoadedSet]:
-        return [s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT]
-
-    def band(self, band_id: int | None) -> Band | None:
-        for s in self.sets:
-            for b in s.bands:
-                if b.pk == band_id:
-                    return b
-        return None
-
-
-def spec_for(
-    band_set: BandSet, bands: list[Band], rules: list[BandRule], start_keys: dict[int, str]
-) -> BandSetSpec:
-    by_band: dict[int, list[BandRule]] = {}
-    for rule in rules:
-        by_band.setdefault(rule.band_id, []).append(rule)
-    specs = []
-    for band in sorted(bands, key=lambda b: b.order):
-        specs.append(
-            BandSpec(
-                key=band.key,
-                label=band.label,
-                order=band.order,
-                colour=band.colour,
-                parent_label=band.parent_label,
-                description=band.description,
-                meets_expectation=band.meets_expectation,
-                next_starting_point=start_keys.get(band.next_starting_point_id or 0, ""),
-                rules=tuple(
-                    RuleSpec(
-                        point=r.point_name,
-                        starting_point=start_keys.get(r.starting_point_id or 0, ""),
-                        conditions=tuple(
-                            Condition(
-                                c["metric"],
-                                c["op"],
-                                float(c["value"][0] if c["op"] == "between" else c["value"]),
-                                float(c["value"][1]) if c["op"] == "between" else None,
-                            )
-                            for c in r.conditions
-                        ),
-                    )
-                    for r in by_band.get(band.pk, [])
-                ),
-            )
-        )
-    return BandSetSpec(
-        band_set.name, band_set.kind, tuple(specs), band_set.description, band_set.is_active
-    )
-
-
-def load_band_sets(school_id: int) -> BandSets:
-    """Every band set of the school with bands, rules and starting points: four queries."""
-    return load_band_sets_for([school_id])[school_id]
-
-
-def load_band_sets_for(school_ids: Collection[int]) -> dict[int, BandSets]:
-    """Each school's band sets with bands, rules and starting points: four queries in all."""
-    ids = list(school_ids)
-    starts: dict[int, list[StartingPoint]] = {i: [] for i in ids}
-    for sp in StartingPoint.objects.filter(school_id__in=ids):
-        starts[sp.school_id].append(sp)
-    sets: dict[int, list[BandSet]] = {i: [] for i in ids}
-    for band_set in BandSet.objects.filter(school_id__in=ids).order_by("order", "pk"):
-        sets[band_set.school_id].append(band_set)
-    bands: dict[int, list[Band]] = {}
-    for band in Band.objects.filter(school_id__in=ids).order_by("band_set_id", "order"):
-        bands.setdefault(band.band_set_id, []).append(band)
-    rules: dict[int, list[BandRule]] = {}
-    for rule in BandRule.objects.filter(school_id__in=ids).order_by("band_id", "order", "pk"):
-        rules.setdefault(rule.band_id, []).append(rule)
-    result: dict[int, BandSets] = {}
-    for school_id in ids:
-        start_keys = {sp.pk: sp.key for sp in starts[school_id]}
-        loaded = []
-        for band_set in sets[school_id]:
-            own = bands.get(band_set.pk, [])
-            own_rules = [r for b in own for r in rules.get(b.pk, [])]
-            loaded.append(LoadedSet(band_set, own, spec_for(band_set, own, own_rules, start_keys)))
-        result[school_id] = BandSets(
-            loaded, {sp.key: sp.label for sp in starts[school_id]}, start_keys
-        )
-    return result
+__all__ = [
+    "BandSets",
+    "Earlier",
+    "LoadedSet",
+    "_last_year_closure",
+    "earlier_positions",
+    "end_of_day",
+    "latest_closures",
+    "load_band_sets",
+    "load_band_sets_for",
+    "previous_closure",
+    "spec_for",
+    "starting_points",
+]
 
 
 @dataclass
@@ -254,167 +144,6 @@ class PointResults:
     live: bool
 
 
-def end_of_day(point: AssessmentPoint) -> datetime:
-    return timezone.make_aware(datetime.combine(point.date, time(23, 59, 59)))
-
-
-def latest_closures(point_ids: Collection[int]) -> dict[int, int]:
-    """The newest closure of each of these points: point id -> closure id (one query)."""
-    result: dict[int, int] = {}
-    for point_id, closure_id in (
-        PointClosure.objects.filter(point_id__in=list(point_ids))
-        .values_list("point_id", "pk")
-        .order_by("point_id", "pk")
-    ):
-        result[point_id] = closure_id
-    return result
-
-
-def previous_closure(point: AssessmentPoint) -> int | None:
-    """The newest closure of the latest closed point before this one (this year or before)."""
-    closure = (
-        PointClosure.objects.filter(school_id=point.school_id, point__date__lt=point.date)
-        .order_by("-point__date", "-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return closure
-
-
-def _last_year_closure(point: AssessmentPoint) -> int | None:
-    return (
-        PointClosure.objects.filter(
-            school_id=point.school_id, point__year__start_date__lt=point.year.start_date
-        )
-        .order_by("-point__year__start_date", "-point__date", "-pk")
-        .values_list("pk", flat=True)
-        .first()
-    )
-
-
-def starting_points(
-    point: AssessmentPoint, sets: BandSets, pupil_ids: Collection[int] | None = None
-) -> dict[Key, str]:
-    """Each pupil's starting point key for the point's year: set by hand, else from last year.
-
-    From last year: the band the pupil ended last year in (the newest closed
-    point of an earlier year, confirmed band first) leads to that band's
-    `next_starting_point`.
-    """
-    closure_id = _last_year_closure(point) if sets.attainment else None
-    return _starting_points_many([(point, sets, closure_id)], pupil_ids)[point.pk]
-
-
-def _starting_points_many(
-    items: list[tuple[AssessmentPoint, BandSets, int | None]],
-    pupil_ids: Collection[int] | None,
-) -> dict[int, dict[Key, str]]:
-    """`starting_points` for several points, each with its last-year closure: two queries."""
-    result: dict[int, dict[Key, str]] = {p.pk: {} for p, _, _ in items}
-    by_closure: dict[int, list[tuple[int, int, dict[int, str]]]] = {}
-    for p, sets, closure_id in items:
-        attainment = sets.attainment
-        if closure_id is None or attainment is None:
-            continue
-        band_start = {
-            b.pk: sets.start_keys.get(b.next_starting_point_id or 0, "")
-            for s in sets.sets
-            for b in s.bands
-        }
-        by_closure.setdefault(closure_id, []).append((p.pk, attainment.pk, band_start))
-    if by_closure:
-        qs = SnapshotBand.objects.filter(
-            snapshot__closure_id__in=list(by_closure),
-            band_set_id__in=list({a for entries in by_closure.values() for _, a, _ in entries}),
-        )
-        if pupil_ids is not None:
-            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
-        for closure_id, set_id, pupil_id, subject_id, shown in qs.annotate(
-            shown=Coalesce("confirmed_id", "suggested_id")
-        ).values_list(
-            "snapshot__closure_id",
-            "band_set_id",
-            "snapshot__pupil_id",
-            "snapshot__subject_id",
-            "shown",
-        ):
-            for point_pk, attainment_pk, band_start in by_closure[closure_id]:
-                key = band_start.get(shown, "")
-                if key and set_id == attainment_pk:
-                    result[point_pk][(pupil_id, subject_id)] = key
-    by_year: dict[int, list[int]] = {}
-    for p, _, _ in items:
-        by_year.setdefault(p.year_id, []).append(p.pk)
-    manual = PupilStartingPoint.objects.filter(year_id__in=list(by_year))
-    if pupil_ids is not None:
-        manual = manual.filter(pupil_id__in=list(pupil_ids))
-    for year_id, pupil_id, subject_id, key in manual.values_list(
-        "year_id", "pupil_id", "subject_id", "starting_point__key"
-    ):
-        for point_pk in by_year[year_id]:
-            result[point_pk][(pupil_id, subject_id)] = key
-    return result
-
-
-@dataclass(frozen=True)
-class Earlier:
-    order: int
-    framework_id: int | None
-    pct_secure_of_year: float | None
-
-
-def earlier_positions(
-    closure_id: int | None, attainment_set_id: int | None, pupil_ids: Collection[int] | None
-) -> dict[Key, Earlier]:
-    """Each pupil's attainment band and % secure at an earlier closure (one query)."""
-    if closure_id is None or attainment_set_id is None:
-        return {}
-    return _earlier_many({0: (closure_id, attainment_set_id)}, pupil_ids)[0]
-
-
-def _earlier_many(
-    wanted: dict[int, tuple[int | None, int | None]], pupil_ids: Collection[int] | None
-) -> dict[int, dict[Key, Earlier]]:
-    """`earlier_positions` for several (closure, attainment set) pairs: one query."""
-    result: dict[int, dict[Key, Earlier]] = {k: {} for k in wanted}
-    pairs: dict[tuple[int, int], list[int]] = {}
-    for k, (closure_id, set_id) in wanted.items():
-        if closure_id is not None and set_id is not None:
-            pairs.setdefault((closure_id, set_id), []).append(k)
-    if not pairs:
-        return result
-    qs = SnapshotBand.objects.filter(
-        snapshot__closure_id__in=list({c for c, _ in pairs}),
-        band_set_id__in=list({s for _, s in pairs}),
-    )
-    if pupil_ids is not None:
-        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
-    rows = qs.annotate(band_order=Coalesce("confirmed_order", "suggested_order")).values_list(
-        "snapshot__closure_id",
-        "band_set_id",
-        "snapshot__pupil_id",
-        "snapshot__subject_id",
-        "band_order",
-        "snapshot__framework_id",
-        "snapshot__secure",
-        "snapshot__objectives",
-    )
-    for closure_id, set_id, p, s, order, fw, sec, objs in rows:
-        for k in pairs.get((closure_id, set_id), ()):
-            result[k][(p, s)] = Earlier(order, fw, pct(sec, objs))
-    return result
-
-
-def _closures_of(school_ids: Collection[int]) -> dict[int, list[tuple[int, date, date]]]:
-    """school -> (closure, point date, year start) for every closure of these schools: one query."""
-    result: dict[int, list[tuple[int, date, date]]] = {}
-    for pk, school_id, point_date, year_start in PointClosure.objects.filter(
-        school_id__in=list(school_ids)
-    ).values_list("pk", "school_id", "point__date", "point__year__start_date"):
-        result.setdefault(school_id, []).append((pk, point_date, year_start))
-    return result
-
-
 def evaluate_live(
     point: AssessmentPoint,
     *,
@@ -503,6 +232,17 @@ def evaluate_live_many(
     for c in conf_qs:
         confirmations[c.point_id][(c.pupil_id, c.subject_id, c.band_set_id)] = c
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
+    extras: dict[int, dict[Key, dict[str, float | None]]] = {}
+    if FIGURE_PROVIDERS:
+        wanted = {
+            c.metric
+            for p in points
+            for loaded in sets_by_school[p.school_id].active
+            for band in loaded.spec.bands
+            for rule in band.rules
+            for c in rule.conditions
+        }
+        extras = extra_figures(points, metrics, wanted)
     for key, m in metrics.items():
         owner = by_school.get(m.school_id)
         if owner is None:
@@ -514,6 +254,7 @@ def evaluate_live_many(
             starts[owner.pk].get(key, ""),
             earlier[owner.pk].get(key),
             confirmations[owner.pk],
+            extras.get(owner.pk, {}).get(key),
         )
     return {
         p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
@@ -527,10 +268,13 @@ def evaluate_one(
     start: str,
     earlier: Earlier | None,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
+    extra: dict[str, float | None] | None = None,
 ) -> PupilResult:
     """Every active set's band for one pupil and subject (no queries)."""
     key = (metrics.pupil_id, metrics.subject_id)
     figures = metrics.figures()
+    if extra:
+        figures.update(extra)
     result = PupilResult(
         pupil_id=metrics.pupil_id,
         subject_id=metrics.subject_id,
@@ -547,6 +291,8 @@ def evaluate_one(
     main = sets.attainment
     for loaded in sets.attainment_sets:
         band = _decide(point, sets, loaded, figures, start, key, confirmations)
+        if band is None:
+            continue  # the set gives no band here: another point, or not banded
         result.bands[loaded.pk] = band
         if loaded is main:
             attainment_order = band.shown.order
@@ -563,9 +309,9 @@ def evaluate_one(
         )
         result.figures = progress_figures
         for loaded in sets.progress_sets:
-            result.bands[loaded.pk] = _decide(
-                point, sets, loaded, progress_figures, start, key, confirmations
-            )
+            progress = _decide(point, sets, loaded, progress_figures, start, key, confirmations)
+            if progress is not None:
+                result.bands[loaded.pk] = progress
     return result
 
 
@@ -577,8 +323,20 @@ def _decide(
     start: str,
     key: Key,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
-) -> PupilBand:
+) -> PupilBand | None:
+    """The set's band for the pupil, or None where the set gives none.
+
+    A set limited to some assessment points gives no band at the others; a set
+    with a "not banded" outcome gives none to a pupil no rule places (a band a
+    teacher confirmed still stands).
+    """
+    if not loaded.spec.applies_at(point.name):
+        return None
     explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels)
+    if explained.rule is None and loaded.spec.not_banded:
+        held = confirmations.get((key[0], key[1], loaded.pk))
+        if held is None:
+            return None
     confirmation = confirmations.get((key[0], key[1], loaded.pk))
     confirmed = None
     if confirmation is not None:

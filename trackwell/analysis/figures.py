@@ -10,7 +10,7 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +61,11 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("prev_secure", "last year's objectives secure", "count"),
         MetricInfo("pct_prev_secure", "% of last year's framework secure", "pct"),
         MetricInfo("pct_prev_greater_depth", "% of last year's framework at greater depth", "pct"),
+        MetricInfo("test_score", "latest test score in the subject", "number"),
+        MetricInfo("target_met", "target at this point met (1) or not yet (0)", "number"),
+        MetricInfo(
+            "prior_attainment", "prior attainment group (1 low, 2 middle, 3 high)", "number"
+        ),
         MetricInfo("band_change", "bands moved since the last point", "steps", progress_only=True),
         MetricInfo(
             "secure_gain",
@@ -332,3 +337,35 @@ def _judgement_rows(
         for row in result.values():
             row.setdefault("beyond", row["assessed"])
     return result
+
+
+# Other apps add figures a rule may test (test scores, targets, prior attainment) by
+# registering a provider here in their AppConfig.ready(): analysis imports no app above it.
+# A provider names the figures it gives; it is asked only when an active band set's rule
+# uses one of them, for all the points being evaluated at once (one per school), and
+# answers extra figures per point and key.
+FigureProvider = Callable[
+    [list[Any], "dict[Key, Metrics]", set[str]], "dict[int, dict[Key, dict[str, float | None]]]"
+]
+FIGURE_PROVIDERS: list[tuple[frozenset[str], FigureProvider]] = []
+
+
+def register_figures(names: Collection[str], provider: FigureProvider) -> None:
+    """Add a provider of the named extra figures (once)."""
+    if all(p is not provider for _, p in FIGURE_PROVIDERS):
+        FIGURE_PROVIDERS.append((frozenset(names), provider))
+
+
+def extra_figures(
+    points: list[Any], metrics: dict[Key, Metrics], wanted: set[str]
+) -> dict[int, dict[Key, dict[str, float | None]]]:
+    """The providers' figures that some rule wants, per point and key."""
+    found: dict[int, dict[Key, dict[str, float | None]]] = {}
+    for names, provider in FIGURE_PROVIDERS:
+        if not names & wanted:
+            continue
+        for point_id, per_key in provider(points, metrics, wanted).items():
+            own = found.setdefault(point_id, {})
+            for key, figures in per_key.items():
+                own.setdefault(key, {}).update(figures)
+    return found

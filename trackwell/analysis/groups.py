@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -288,6 +288,67 @@ def _suppressed(
     return reasons
 
 
+def suppression(
+    placed: Sequence[tuple[int, Hashable]],
+    facts: Mapping[int, PupilFacts],
+    known: Sequence[tuple[str, Callable[[PupilFacts], bool]]],
+    *,
+    min_size: int,
+    part_minimum: Callable[[Hashable], int] | None = None,
+    outer_of: Callable[[Hashable], Hashable] | None = None,
+) -> tuple[set[Hashable], dict[str, str]]:
+    """Which parts are too small to count, and why each group is hidden (see compare_groups).
+
+    `placed` holds one (pupil, part) pair per row compared. Any page that compares
+    groups of pupils (bands, targets, tests) asks this one function, so every page
+    keeps the same protection against small groups and subtraction.
+    """
+    minimum_of = part_minimum or (lambda _part: min_size)
+    sizes = Counter(part for _, part in placed)
+    small = {part for part, n in sizes.items() if n < minimum_of(part)}
+    part_of_pupil = {p: part for p, part in placed if part not in small}
+    everyone = frozenset(part_of_pupil)
+    members = {key: frozenset(p for p in everyone if test(facts[p])) for key, test in known}
+    part_reasons = {
+        part: _suppressed(
+            {key: inside & in_part for key, inside in members.items()},
+            in_part,
+            part_of_pupil,
+            min_size=minimum_of(part),
+            part_reasons=None,
+        )
+        for part in set(part_of_pupil.values())
+        for in_part in [frozenset(p for p in everyone if part_of_pupil[p] == part)]
+    }
+    outer_of_pupil: dict[int, Hashable] | None = None
+    outer_reasons: dict[Hashable, dict[str, str]] | None = None
+    if outer_of is not None:
+        outer_of_pupil = {p: outer_of(part) for p, part in part_of_pupil.items()}
+        outer_reasons = {}
+        for outer in set(outer_of_pupil.values()):
+            in_outer = frozenset(p for p in everyone if outer_of_pupil[p] == outer)
+            first_part = part_of_pupil[next(iter(in_outer))]
+            outer_reasons[outer] = _suppressed(
+                {key: inside & in_outer for key, inside in members.items()},
+                in_outer,
+                part_of_pupil,
+                min_size=minimum_of(first_part),
+                part_reasons={
+                    part: why for part, why in part_reasons.items() if outer_of(part) == outer
+                },
+            )
+    reasons = _suppressed(
+        members,
+        everyone,
+        part_of_pupil,
+        min_size=min_size,
+        part_reasons=part_reasons,
+        outer_of_pupil=outer_of_pupil,
+        outer_reasons=outer_reasons,
+    )
+    return small, reasons
+
+
 def compare_groups(
     rows: list[PupilResult],
     facts: dict[int, PupilFacts],
@@ -329,58 +390,23 @@ def compare_groups(
        Groups are taken in the order listed; one whose sets would give a small
        difference with a group already shown is hidden too.
     """
-    minimum_of = part_minimum or (lambda _part: min_size)
     rows = [r for r in rows if r.pupil_id in facts]
     tests = [(key, label, group_test(key)) for key, label in choices]
     known = [(key, label, test) for key, label, test in tests if test is not None]
     partial = False
     reasons: dict[str, str] = {}
     if suppress:
-        sizes = Counter(part_of(r) for r in rows)
-        small = {part for part, n in sizes.items() if n < minimum_of(part)}
+        small, reasons = suppression(
+            [(r.pupil_id, part_of(r)) for r in rows],
+            facts,
+            [(key, test) for key, _, test in known],
+            min_size=min_size,
+            part_minimum=part_minimum,
+            outer_of=outer_of,
+        )
         if small:
             rows = [r for r in rows if part_of(r) not in small]
             partial = True
-        part_of_pupil = {r.pupil_id: part_of(r) for r in rows}
-        everyone = frozenset(part_of_pupil)
-        members = {key: frozenset(p for p in everyone if test(facts[p])) for key, _, test in known}
-        part_reasons = {
-            part: _suppressed(
-                {key: inside & in_part for key, inside in members.items()},
-                in_part,
-                part_of_pupil,
-                min_size=minimum_of(part),
-                part_reasons=None,
-            )
-            for part in set(part_of_pupil.values())
-            for in_part in [frozenset(p for p in everyone if part_of_pupil[p] == part)]
-        }
-        outer_of_pupil: dict[int, Hashable] | None = None
-        outer_reasons: dict[Hashable, dict[str, str]] | None = None
-        if outer_of is not None:
-            outer_of_pupil = {p: outer_of(part) for p, part in part_of_pupil.items()}
-            outer_reasons = {}
-            for outer in set(outer_of_pupil.values()):
-                in_outer = frozenset(p for p in everyone if outer_of_pupil[p] == outer)
-                first_part = part_of_pupil[next(iter(in_outer))]
-                outer_reasons[outer] = _suppressed(
-                    {key: inside & in_outer for key, inside in members.items()},
-                    in_outer,
-                    part_of_pupil,
-                    min_size=minimum_of(first_part),
-                    part_reasons={
-                        part: why for part, why in part_reasons.items() if outer_of(part) == outer
-                    },
-                )
-        reasons = _suppressed(
-            members,
-            everyone,
-            part_of_pupil,
-            min_size=min_size,
-            part_reasons=part_reasons,
-            outer_of_pupil=outer_of_pupil,
-            outer_reasons=outer_reasons,
-        )
     result = []
     for key, label, test in known:
         inside = [r for r in rows if test(facts[r.pupil_id])]

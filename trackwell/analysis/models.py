@@ -66,6 +66,17 @@ class BandSet(Versioned):
     is_active = models.BooleanField(
         default=True, help_text="Active sets are suggested, confirmed and kept in snapshots."
     )
+    points = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Names of the assessment points the set applies at; empty: every point. "
+        "At other points it gives no band (nobody falls into its lowest band).",
+    )
+    not_banded = models.BooleanField(
+        default=False,
+        help_text="Pupils no rule places are 'not banded' (their progress is personalised) "
+        "instead of falling into the lowest band.",
+    )
 
     class Meta:
         ordering = ["school", "order", "id"]

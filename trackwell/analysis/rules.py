@@ -223,12 +223,18 @@ class BandSetSpec:
     bands: tuple[BandSpec, ...]  # lowest first
     description: str = ""
     active: bool = True
+    points: tuple[str, ...] = ()  # empty: every point
+    not_banded: bool = False  # unmatched pupils get no band rather than the lowest
     _cache: dict[tuple[str, str, str], list[RuleSpec]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
     def band(self, key: str) -> BandSpec | None:
         return next((b for b in self.bands if b.key == key), None)
+
+    def applies_at(self, point_name: str) -> bool:
+        """Whether the set gives bands at this point (names compared ignoring case)."""
+        return not self.points or point_name.casefold() in {p.casefold() for p in self.points}
 
     def evaluate(
         self,

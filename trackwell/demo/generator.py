@@ -29,6 +29,7 @@ from trackwell.curriculum.models import Framework, Objective, RatingLevel, Taugh
 from trackwell.demo.meetings import add_meetings
 from trackwell.demo.people import add_people
 from trackwell.demo.provision import build_provision
+from trackwell.demo.scores import add_scores
 from trackwell.pupils.models import (
     Enrolment,
     Pupil,
@@ -360,6 +361,7 @@ def _school(
     snapshot_closed_points(school=school)
     build_provision(school, options.today, options.seed)
     add_meetings(school, options.seed + index)
+    add_scores(school, today=options.today, ability=ability, seed=options.seed * 100 + index)
     return school, logins
 
 

@@ -1,0 +1,180 @@
+"""Where pupils stood before a point: closures, starting points and earlier positions.
+
+Split out of evaluation.py; these read what the progress bands compare with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from trackwell.core.models import AssessmentPoint
+
+from .figures import Key, pct
+from .loading import BandSets
+from .models import PointClosure, PupilStartingPoint, SnapshotBand
+
+
+def end_of_day(point: AssessmentPoint) -> datetime:
+    return timezone.make_aware(datetime.combine(point.date, time(23, 59, 59)))
+
+
+def latest_closures(point_ids: Collection[int]) -> dict[int, int]:
+    """The newest closure of each of these points: point id -> closure id (one query)."""
+    result: dict[int, int] = {}
+    for point_id, closure_id in (
+        PointClosure.objects.filter(point_id__in=list(point_ids))
+        .values_list("point_id", "pk")
+        .order_by("point_id", "pk")
+    ):
+        result[point_id] = closure_id
+    return result
+
+
+def previous_closure(point: AssessmentPoint) -> int | None:
+    """The newest closure of the latest closed point before this one (this year or before)."""
+    closure = (
+        PointClosure.objects.filter(school_id=point.school_id, point__date__lt=point.date)
+        .order_by("-point__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return closure
+
+
+def _last_year_closure(point: AssessmentPoint) -> int | None:
+    return (
+        PointClosure.objects.filter(
+            school_id=point.school_id, point__year__start_date__lt=point.year.start_date
+        )
+        .order_by("-point__year__start_date", "-point__date", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def starting_points(
+    point: AssessmentPoint, sets: BandSets, pupil_ids: Collection[int] | None = None
+) -> dict[Key, str]:
+    """Each pupil's starting point key for the point's year: set by hand, else from last year.
+
+    From last year: the band the pupil ended last year in (the newest closed
+    point of an earlier year, confirmed band first) leads to that band's
+    `next_starting_point`.
+    """
+    closure_id = _last_year_closure(point) if sets.attainment else None
+    return _starting_points_many([(point, sets, closure_id)], pupil_ids)[point.pk]
+
+
+def _starting_points_many(
+    items: list[tuple[AssessmentPoint, BandSets, int | None]],
+    pupil_ids: Collection[int] | None,
+) -> dict[int, dict[Key, str]]:
+    """`starting_points` for several points, each with its last-year closure: two queries."""
+    result: dict[int, dict[Key, str]] = {p.pk: {} for p, _, _ in items}
+    by_closure: dict[int, list[tuple[int, int, dict[int, str]]]] = {}
+    for p, sets, closure_id in items:
+        attainment = sets.attainment
+        if closure_id is None or attainment is None:
+            continue
+        band_start = {
+            b.pk: sets.start_keys.get(b.next_starting_point_id or 0, "")
+            for s in sets.sets
+            for b in s.bands
+        }
+        by_closure.setdefault(closure_id, []).append((p.pk, attainment.pk, band_start))
+    if by_closure:
+        qs = SnapshotBand.objects.filter(
+            snapshot__closure_id__in=list(by_closure),
+            band_set_id__in=list({a for entries in by_closure.values() for _, a, _ in entries}),
+        )
+        if pupil_ids is not None:
+            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+        for closure_id, set_id, pupil_id, subject_id, shown in qs.annotate(
+            shown=Coalesce("confirmed_id", "suggested_id")
+        ).values_list(
+            "snapshot__closure_id",
+            "band_set_id",
+            "snapshot__pupil_id",
+            "snapshot__subject_id",
+            "shown",
+        ):
+            for point_pk, attainment_pk, band_start in by_closure[closure_id]:
+                key = band_start.get(shown, "")
+                if key and set_id == attainment_pk:
+                    result[point_pk][(pupil_id, subject_id)] = key
+    by_year: dict[int, list[int]] = {}
+    for p, _, _ in items:
+        by_year.setdefault(p.year_id, []).append(p.pk)
+    manual = PupilStartingPoint.objects.filter(year_id__in=list(by_year))
+    if pupil_ids is not None:
+        manual = manual.filter(pupil_id__in=list(pupil_ids))
+    for year_id, pupil_id, subject_id, key in manual.values_list(
+        "year_id", "pupil_id", "subject_id", "starting_point__key"
+    ):
+        for point_pk in by_year[year_id]:
+            result[point_pk][(pupil_id, subject_id)] = key
+    return result
+
+
+@dataclass(frozen=True)
+class Earlier:
+    order: int
+    framework_id: int | None
+    pct_secure_of_year: float | None
+
+
+def earlier_positions(
+    closure_id: int | None, attainment_set_id: int | None, pupil_ids: Collection[int] | None
+) -> dict[Key, Earlier]:
+    """Each pupil's attainment band and % secure at an earlier closure (one query)."""
+    if closure_id is None or attainment_set_id is None:
+        return {}
+    return _earlier_many({0: (closure_id, attainment_set_id)}, pupil_ids)[0]
+
+
+def _earlier_many(
+    wanted: dict[int, tuple[int | None, int | None]], pupil_ids: Collection[int] | None
+) -> dict[int, dict[Key, Earlier]]:
+    """`earlier_positions` for several (closure, attainment set) pairs: one query."""
+    result: dict[int, dict[Key, Earlier]] = {k: {} for k in wanted}
+    pairs: dict[tuple[int, int], list[int]] = {}
+    for k, (closure_id, set_id) in wanted.items():
+        if closure_id is not None and set_id is not None:
+            pairs.setdefault((closure_id, set_id), []).append(k)
+    if not pairs:
+        return result
+    qs = SnapshotBand.objects.filter(
+        snapshot__closure_id__in=list({c for c, _ in pairs}),
+        band_set_id__in=list({s for _, s in pairs}),
+    )
+    if pupil_ids is not None:
+        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    rows = qs.annotate(band_order=Coalesce("confirmed_order", "suggested_order")).values_list(
+        "snapshot__closure_id",
+        "band_set_id",
+        "snapshot__pupil_id",
+        "snapshot__subject_id",
+        "band_order",
+        "snapshot__framework_id",
+        "snapshot__secure",
+        "snapshot__objectives",
+    )
+    for closure_id, set_id, p, s, order, fw, sec, objs in rows:
+        for k in pairs.get((closure_id, set_id), ()):
+            result[k][(p, s)] = Earlier(order, fw, pct(sec, objs))
+    return result
+
+
+def _closures_of(school_ids: Collection[int]) -> dict[int, list[tuple[int, date, date]]]:
+    """school -> (closure, point date, year start) for every closure of these schools: one query."""
+    result: dict[int, list[tuple[int, date, date]]] = {}
+    for pk, school_id, point_date, year_start in PointClosure.objects.filter(
+        school_id__in=list(school_ids)
+    ).values_list("pk", "school_id", "point__date", "point__year__start_date"):
+        result.setdefault(school_id, []).append((pk, point_date, year_start))
+    return result

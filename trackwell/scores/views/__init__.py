@@ -1,0 +1,1 @@
+"""Pages of the scores app, split by feature."""
