@@ -43,5 +43,6 @@ urlpatterns = [
     path("scores/", include("trackwell.scores.urls")),
     path("family/", include("trackwell.parents.urls")),
     path("api/", include("trackwell.api.urls")),
+    path("reports/", include("trackwell.printed.urls")),
     path("", include("trackwell.reports.urls")),
 ]

@@ -18,6 +18,7 @@ class Role(models.TextChoices):
     SENCO = "senco", "SENCO"
     GOVERNOR = "governor", "Governor"
     TRUST_LEADER = "trust_leader", "Trust leader"
+    PARENT = "parent", "Parent or carer"
 
 
 class User(AbstractUser):

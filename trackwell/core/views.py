@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from trackwell.accounts import access
@@ -22,6 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "core/home_trust.html",
             {"trust": access.trust_of(user), "schools": list(access.trust_schools(user))},
         )
+    if access.is_parent(user):
+        return redirect("parents:home")
     if not access.sees_pupils(user):
         return render(request, "core/home_no_pupils.html", {})
     classes = list(
