@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from trackwell.core.models import School
+from trackwell.printed.render import outlined
 from trackwell.reports.views import group_comparison_context, school_overview_context
 
 DISADVANTAGE_KEYS = ("disadvantaged", "fsm")
@@ -39,6 +40,8 @@ def provision_summary(school: School) -> dict[str, Any] | None:
 def governors_pack_context(school: School) -> dict[str, Any]:
     """Everything the pack shows, for its web page and its PDF."""
     context = school_overview_context(school, suppress=True)
+    for table in context["tables"]:
+        table["chart"] = outlined(table["chart"])
     by_subject, partial = group_comparison_context(school, context["point"], "", suppress=True)
     context.update(
         {

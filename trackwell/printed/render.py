@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from trackwell.analysis.evaluation import load_band_sets
 from trackwell.core.models import AssessmentPoint
@@ -21,6 +22,23 @@ from .ks2 import ks2_lines
 from .models import ReportComment, ReportEntry, ReportRound, ReportSettings
 
 PRINT_CSS = "css/print.css"
+
+
+# Outlines keep every band visible on white, and each segment distinct when printed in
+# greyscale, without changing the palette's colours.
+_OUTLINE = (
+    "<style>svg rect.reactive{stroke:#1d2433 !important;stroke-width:0.8px !important;"
+    "stroke-opacity:1 !important}svg text{stroke:none !important}</style>"
+)
+
+
+def outlined(svg: Any) -> Any:
+    """A chart from `reports.charts` with outlined shapes, for print."""
+    if not svg:
+        return svg
+    text = str(svg)
+    end = text.find(">", text.find("<svg")) + 1
+    return mark_safe(text[:end] + _OUTLINE + text[end:])  # noqa: S308 (our own SVG)
 
 
 def report_settings_for(school_id: int) -> ReportSettings:
@@ -66,15 +84,17 @@ def _chart(pupil: Pupil, report_round: ReportRound, summary: Any, parent_setting
             series.append((sub.subject.name, values))
     if not series:
         return None
-    return charts.band_lines(
-        f"{pupil.first_name}'s learning through the year",
-        [p.name for p in points],
-        [band_phrase(b, parent_settings) for b in bands],
-        series,
-        alt=(
-            f"Line chart of {pupil.first_name}'s learning in each subject at each assessment "
-            "point this year; the words beside each subject give the same picture."
-        ),
+    return outlined(
+        charts.band_lines(
+            f"{pupil.first_name}'s learning through the year",
+            [p.name for p in points],
+            [band_phrase(b, parent_settings) for b in bands],
+            series,
+            alt=(
+                f"Line chart of {pupil.first_name}'s learning in each subject at each assessment "
+                "point this year; the words beside each subject give the same picture."
+            ),
+        )
     )
 
 
