@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from trackwell.assessment import views as assessment_views
 from trackwell.core import views as core_views
+from trackwell.interop import archive_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -37,6 +38,7 @@ urlpatterns = [
         assessment_views.cell_history,
         name="grid-history",
     ),
+    path("school/archive/", archive_views.download, name="school-archive"),
     path("curriculum/", include("trackwell.curriculum.urls")),
     path("provision/", include("trackwell.provision.urls")),
     path("meetings/", include("trackwell.meetings.urls")),

@@ -370,11 +370,12 @@ def children_of(user: User) -> QuerySet[Pupil]:
     """The parent's own children (live links only; none for anyone else)."""
     if not is_parent(user):
         return Pupil.objects.none()
+    school_id = school_id_of(user)
     return (
         Pupil.objects.filter(
-            school_id=user.school_id,
+            school_id=school_id,
             family_links__contact__user=user,
-            family_links__contact__school_id=user.school_id,
+            family_links__contact__school_id=school_id,
             family_links__revoked_at__isnull=True,
         )
         .distinct()
@@ -498,4 +499,13 @@ def governors_school(user: User) -> School:
     """The school for the governors' pack: those who see whole-school summaries, else 404."""
     if not sees_aggregates(user):
         raise Http404("No such page")
+    return school_of(user)
+
+
+def archive_school(user: User) -> School:
+    """The school whose whole data archive the user may download: school admins only."""
+    if not sees_pupils(user):
+        raise Http404("No such page")
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("Only the school's admin exports all of its data.")
     return school_of(user)

@@ -134,6 +134,11 @@ class ParentSettings(Versioned):
     def __str__(self) -> str:
         return f"Parent settings of {self.school}"
 
+    @classmethod
+    def flag_label(cls, name: str) -> str:
+        """The words for one of the `show_*` settings."""
+        return str(getattr(cls._meta.get_field(name), "verbose_name", name))
+
 
 class ParentRelease(models.Model):
     """An assessment point whose results and comments the school has shared with parents."""

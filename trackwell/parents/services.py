@@ -291,7 +291,7 @@ def update_settings(
         "welcome": "Welcome text",
         "home_help": "How to help at home",
         "band_words": "Words for parents",
-        **{f: str(ParentSettings._meta.get_field(f).verbose_name).capitalize() for f in flags},
+        **{f: ParentSettings.flag_label(f).capitalize() for f in flags},
     }
     with transaction.atomic():
         found = ParentSettings.objects.filter(school=school).get()

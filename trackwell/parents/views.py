@@ -338,8 +338,7 @@ def _settings_form(school_id: int, settings: ParentSettings, post: Any = None) -
             for b in bands
         ],
         "flags": [
-            (f, ParentSettings._meta.get_field(f).verbose_name, getattr(settings, f))
-            for f in services.SETTINGS_FLAGS
+            (f, ParentSettings.flag_label(f), getattr(settings, f)) for f in services.SETTINGS_FLAGS
         ],
     }
 
