@@ -8,7 +8,7 @@ NODE_STAMP := node_modules/.installed
 
 export DJANGO_SETTINGS_MODULE := trackwell.settings
 
-.PHONY: run test test-sqlite test-postgres lint typecheck bench setup browser-deps demo clean lock
+.PHONY: run serve backup test test-sqlite test-postgres lint typecheck bench setup browser-deps demo clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,23 @@ run: setup
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py demo_logins --port $(PORT)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+## Serve Trackwell with production settings under gunicorn on 127.0.0.1:$(PORT):
+## DEBUG off, static files collected and served by WhiteNoise, a secret key kept in
+## var/secret_key. Plain HTTP on loopback only (HTTPS=false); see docs/deploy.md.
+SERVE_ENV = DEBUG=false HTTPS=false SERVE_COLLECTED_STATIC=true \
+	SECRET_KEY="$$(cat var/secret_key)" ALLOWED_HOSTS=127.0.0.1,localhost
+serve: setup
+	@test -s var/secret_key || (umask 077 && $(BIN)/python -c \
+		"import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/python manage.py load_demo --if-empty
+	$(SERVE_ENV) GUNICORN_BIND=127.0.0.1:$(PORT) $(BIN)/gunicorn -c python:trackwell.gunicorn
+
+## A consistent, checksummed backup under var/backups (see docs/operations.md)
+backup: setup
+	$(BIN)/python manage.py backup
 
 ## Debian's Chromium for the browser tests, installed when missing
 browser-deps:

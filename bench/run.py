@@ -280,6 +280,10 @@ def main() -> None:
 
     analysis.run()
 
+    from bench import backup
+
+    backup.run()
+
 
 if __name__ == "__main__":
     main()

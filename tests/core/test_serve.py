@@ -1,0 +1,89 @@
+"""The production server: gunicorn with production settings, static files from WhiteNoise."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+@pytest.fixture(scope="module")
+def production_server(tmp_path_factory: pytest.TempPathFactory):
+    tmp_path = tmp_path_factory.mktemp("serve")
+    port = _free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))},
+        "DJANGO_SETTINGS_MODULE": "trackwell.settings",
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "SERVE_COLLECTED_STATIC": "true",
+        "SECRET_KEY": "test-only-" + "s" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for args in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
+        subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=120)
+    server = subprocess.Popen(
+        [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                _get(base + "/accounts/login/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_gunicorn_serves_pages_and_hashed_static_files(production_server: str) -> None:
+    status, headers, body = _get(production_server + "/accounts/login/")
+    assert status == 200
+    assert b"Sign in" in body or b"sign in" in body.lower()
+    css = re.search(rb'href="(/static/css/trackwell\.[0-9a-f]{12}\.css)"', body)
+    assert css, "collected static files are referenced by their hashed names"
+    status, headers, _ = _get(production_server + css.group(1).decode())
+    assert status == 200
+    assert "max-age=315360000" in headers.get("Cache-Control", "")
+
+
+def test_debug_is_off_under_the_production_server(production_server: str) -> None:
+    status, _, body = _get(production_server + "/no-such-page/")
+    assert status == 404
+    assert b"URLconf" not in body and b"Traceback" not in body

@@ -1,0 +1,11 @@
+"""Refuse UPDATE and DELETE on append-only rows in the database itself."""
+
+from django.db import migrations
+
+from trackwell.core.append_only import migration_operations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("analysis", "0001_initial")]
+
+    operations = [migration_operations("analysis_snapshot", "analysis_snapshotband")]
