@@ -73,7 +73,7 @@ def grid_table(grid: Any) -> Table:
             ],
         ]
     )
-    return Table(f"{grid.subject.name} {grid.framework.name}", columns, rows)
+    return Table(grid.framework.name, columns, rows)
 
 
 @require_safe

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_trust_leader"),
+        ("accounts", "0003_audit_log_append_only"),
     ]
 
     operations = [
