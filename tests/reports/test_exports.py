@@ -32,9 +32,7 @@ def _sheet(content: bytes, index: int = 0) -> list[list]:
     return rows
 
 
-def test_school_overview_xlsx_holds_the_same_figures_as_the_page(
-    world: World, client_for
-) -> None:
+def test_school_overview_xlsx_holds_the_same_figures_as_the_page(world: World, client_for) -> None:
     _rate(world)
     client = client_for(world.users["leader"])
     page = client.get(reverse("report-school")).content.decode()
@@ -61,7 +59,9 @@ def test_a_governors_export_hides_small_year_groups_as_the_page_does(
     world: World, client_for
 ) -> None:
     _rate(world)
-    small = SchoolClass.objects.create(school=world.school, year=world.year, name="4 Elm", nc_year=4)
+    small = SchoolClass.objects.create(
+        school=world.school, year=world.year, name="4 Elm", nc_year=4
+    )
     y4 = make_framework(world.school, world.maths, world.scale, 4, 3)
     for p in make_pupils(world.school, small, 2):
         judge(world, p, objectives(y4)[0], "2")
@@ -73,9 +73,7 @@ def test_a_governors_export_hides_small_year_groups_as_the_page_does(
     assert year4[1] in (None, "") and "not shown" in year4[-1]
 
 
-def test_class_overview_group_and_gap_exports_match_their_pages(
-    world: World, client_for
-) -> None:
+def test_class_overview_group_and_gap_exports_match_their_pages(world: World, client_for) -> None:
     _rate(world)
     client = client_for(world.users["teacher"])
     rows = _sheet(
