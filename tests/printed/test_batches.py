@@ -39,7 +39,7 @@ def test_a_class_batch_runs_on_the_task_queue_and_gives_every_pdf(
     combined = next(f for f in files if f.pupil_id is None)
     download = teacher.get(reverse("printed:batch-file", args=[batch.pk, combined.pk]))
     assert download.status_code == 200
-    reader = PdfReader(io.BytesIO(b"".join(download.streaming_content)))
+    reader = PdfReader(io.BytesIO(download.content))
     text = " ".join(" ".join((p.extract_text() or "") for p in reader.pages).split())
     for pupil in world.pupils_a:
         assert pupil.full_name in text

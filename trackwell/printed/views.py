@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -387,17 +386,16 @@ def batch_status(request: HttpRequest, batch_id: int) -> JsonResponse:
 
 @require_safe
 @login_required
-def batch_file(request: HttpRequest, batch_id: int, file_id: int) -> FileResponse:
+def batch_file(request: HttpRequest, batch_id: int, file_id: int) -> HttpResponse:
     """One PDF of a batch."""
     found = access.get_report_batch_for_user(_user(request), batch_id)
     record = get_object_or_404(ReportFile, pk=file_id, batch=found)
     try:
-        handle = record.pdf.open("rb")
+        with record.pdf.open("rb") as handle:
+            data = handle.read()
     except FileNotFoundError as exc:
         raise Http404("This file is no longer kept; render the reports again.") from exc
-    return FileResponse(
-        handle, as_attachment=True, filename=record.name, content_type="application/pdf"
-    )
+    return pdf_response(data, record.name.removesuffix(".pdf"))
 
 
 # ---------------------------------------------------------------------------
