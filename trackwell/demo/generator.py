@@ -37,6 +37,8 @@ from trackwell.pupils.models import (
 )
 from trackwell.pupils.upn import make_upn
 
+from .parents import add_demo_families
+
 DEMO_PASSWORD = "trackwell-demo"
 DEMO_SUBJECTS = ["maths", "reading", "writing", "science"]
 SCHOOL_NAMES = [
@@ -354,6 +356,7 @@ def _school(
     progress(f"{name}: bands and snapshots", 0)
     create_default_bands(school)
     snapshot_closed_points(school=school)
+    logins += add_demo_families(school, index, classes_this, DEMO_PASSWORD, options.seed)
     return school, logins
 
 
