@@ -284,6 +284,10 @@ def main() -> None:
 
     backup.run()
 
+    from bench import family
+
+    family.run()
+
 
 if __name__ == "__main__":
     main()
