@@ -4,6 +4,7 @@ import pytest
 
 from tests.factories import World, make_parent
 from tests.printed.conftest import build_reports_world
+from tests.test_browser import browser_page  # noqa: F401 (the browser tests' fixture)
 from trackwell.accounts.models import User
 from trackwell.parents.models import ParentRelease
 from trackwell.printed.models import ReportRound

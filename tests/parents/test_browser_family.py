@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from tests.factories import PASSWORD, make_world
 from tests.printed.conftest import build_reports_world
-from tests.test_browser import CHROMIUM, browser_page  # noqa: F401 (fixture)
+from tests.test_browser import CHROMIUM
 from trackwell.parents import services
 from trackwell.parents.models import ParentRelease
 from trackwell.printed.models import ReportComment
@@ -24,7 +24,9 @@ SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 @pytest.mark.django_db(transaction=True)
 def test_a_parent_signs_in_with_an_invitation_and_sees_only_their_child(
-    browser_page, live_server, settings  # noqa: F811
+    browser_page,
+    live_server,
+    settings,
 ) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     world = make_world(pupils_per_class=4, objectives=5)
@@ -43,7 +45,9 @@ def test_a_parent_signs_in_with_an_invitation_and_sees_only_their_child(
         link=link,
         accept_url_for=lambda token: live_server.url + reverse("parents:accept", args=[token]),
     )
-    url = re.search(r"http\S+/family/invite/\S+/", mail.outbox[0].body).group(0)
+    found = re.search(r"http\S+/family/invite/\S+/", str(mail.outbox[0].body))
+    assert found is not None
+    url = found.group(0)
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(url)
@@ -72,7 +76,8 @@ def test_a_parent_signs_in_with_an_invitation_and_sees_only_their_child(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_teacher_writes_comments_with_the_keyboard_and_they_save_themselves(
-    browser_page, live_server  # noqa: F811
+    browser_page,
+    live_server,
 ) -> None:
     world = make_world(pupils_per_class=3, objectives=5)
     report_round = build_reports_world(world)
@@ -89,7 +94,7 @@ def test_a_teacher_writes_comments_with_the_keyboard_and_they_save_themselves(
     for _ in range(3):
         page.keyboard.press("Tab")  # past the three attendance boxes
     page.keyboard.type("Counts in fives with confidence.")
-    page.wait_for_selector("[data-state-for='subject-%d'].saved" % world.maths.pk)
+    page.wait_for_selector(f"[data-state-for='subject-{world.maths.pk}'].saved")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "report-writing.png"), full_page=False)
     first = page.locator("h1").inner_text()

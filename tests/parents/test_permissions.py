@@ -86,7 +86,7 @@ def test_another_schools_ids_are_404(
 ) -> None:
     theirs = make_parent(other_world.school, [other_world.pupils_a[0]], "p-other")
     link = ChildLink.objects.get(pupil=other_world.pupils_a[0])
-    point = other_world.year.assessment_points.first()
+    point = other_world.year.assessment_points.get()
     for role in ("admin", "leader", "parent"):
         client = client_for(users[role])
         for name, args in [
@@ -113,7 +113,7 @@ def test_wrong_methods(world: World, users: dict, client_for) -> None:
         ("parents:link-revoke", [link.pk]),
         ("parents:link-code", [link.pk]),
         ("parents:link-email", [link.pk]),
-        ("parents:release", [world.year.assessment_points.first().pk]),
+        ("parents:release", [world.year.assessment_points.get().pk]),
     ]:
         assert admin.get(reverse(name, args=args)).status_code == 405
     for name in ("parents:home", "parents:contacts", "parents:releases"):

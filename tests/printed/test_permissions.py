@@ -117,7 +117,7 @@ def test_another_schools_ids_are_404(
         reverse("printed:batch-start", args=[theirs.pk]), {"class": other_world.class_a.pk}
     )
     their_batch = ReportBatch.objects.get(school=other_world.school)
-    their_file = ReportFile.objects.filter(batch=their_batch).first()
+    their_file = ReportFile.objects.filter(batch=their_batch).earliest("pk")
     a, pupil = other_world.class_a.pk, other_world.pupils_a[0].pk
     urls = [
         reverse("printed:round", args=[theirs.pk]),
@@ -152,10 +152,11 @@ def test_wrong_methods(world: World, report_round: ReportRound, client_for) -> N
         admin.get(reverse("printed:save", args=[report_round.pk, world.pupils_a[0].pk])).status_code
         == 405
     )
-    for name, args in [
+    cases: list[tuple[str, list[object]]] = [
         ("printed:governors", []),
         ("printed:round", [report_round.pk]),
         ("school-archive", []),
         ("report-school-export", ["csv"]),
-    ]:
+    ]
+    for name, args in cases:
         assert admin.post(reverse(name, args=args)).status_code == 405
