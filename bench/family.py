@@ -19,13 +19,12 @@ def _seconds(fn: Callable[[], object]) -> float:
 
 
 def _measure(fn: Callable[[], object]) -> tuple[float, int, int]:
-    """(seconds, queries, peak bytes): timed first, queries and memory in separate runs."""
+    """(seconds, queries, peak bytes): timed with its queries, then memory in a second run."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    seconds = _seconds(fn)
     with CaptureQueriesContext(connection) as ctx:
-        fn()
+        seconds = _seconds(fn)
     tracemalloc.start()
     fn()
     peak = tracemalloc.get_traced_memory()[1]
@@ -67,15 +66,23 @@ def run() -> None:
         "SELECT j.objective_id, j.level_id FROM assessment_judgement j WHERE j.pupil_id IN ({})"
     )
     rows: list[tuple[str, float, float, int, int]] = []
+    print(f"\nPrinted reports, governors' pack and archive on {connection.vendor}")
+    print(f"{'case':<56} {'time':>9} {'baseline':>9} {'ratio':>7} {'queries':>8} {'peak MB':>8}")
+
+    def show(row: tuple[str, float, float, int, int]) -> None:
+        rows.append(row)
+        name, t, b, q, p = row
+        ratio = f"{t / b:>6.0f}x" if b > 0 else "     - "
+        print(f"{name:<56} {t * 1000:>7.0f}ms {b * 1000:>7.1f}ms {ratio} {q:>8} {p / 1e6:>8.1f}")
 
     seconds, queries, peak = _measure(lambda: render_pupil_pdf(report_round, one))
     base = _seconds(_sql(judgements.format("%s"), [one.pk]))
-    rows.append(("one pupil's report PDF", seconds, base, queries, peak))
+    show(("one pupil's report PDF", seconds, base, queries, peak))
 
     ids = [p.pk for p in pupils]
     seconds, queries, peak = _measure(lambda: render_many(report_round, pupils))
     base = _seconds(_sql(judgements.format(",".join(["%s"] * len(ids))), ids))
-    rows.append(
+    show(
         (f"a class of {len(pupils)}: each PDF and the combined file", seconds, base, queries, peak)
     )
 
@@ -92,7 +99,7 @@ def run() -> None:
             [school.pk],
         )
     )
-    rows.append(("governors' pack PDF (whole school)", seconds, base, queries, peak))
+    show(("governors' pack PDF (whole school)", seconds, base, queries, peak))
 
     call_command("flush", "--noinput", verbosity=0)
     big = generate(DemoOptions(schools=1, forms=2)).schools[0]
@@ -118,7 +125,7 @@ def run() -> None:
 
     base = _seconds(raw_copy)
     pupil_count = Pupil.objects.filter(school=big).count()
-    rows.append(
+    show(
         (
             f"data archive, {pupil_count}-pupil school ({size / 1e6:.1f} MB zip)",
             seconds,
@@ -127,12 +134,6 @@ def run() -> None:
             peak,
         )
     )
-
-    print(f"\nPrinted reports, governors' pack and archive on {connection.vendor}")
-    print(f"{'case':<56} {'time':>9} {'baseline':>9} {'ratio':>7} {'queries':>8} {'peak MB':>8}")
-    for name, t, b, q, p in rows:
-        ratio = f"{t / b:>6.0f}x" if b > 0 else "     - "
-        print(f"{name:<56} {t * 1000:>7.0f}ms {b * 1000:>7.1f}ms {ratio} {q:>8} {p / 1e6:>8.1f}")
 
 
 if __name__ == "__main__":

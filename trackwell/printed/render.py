@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,6 +23,9 @@ from .ks2 import ks2_lines
 from .models import ReportComment, ReportEntry, ReportRound, ReportSettings
 
 PRINT_CSS = "css/print.css"
+# Each pygal chart names its legend entries alike; in a file of many charts WeasyPrint
+# warns about every repeated anchor. They are not links anyone follows: keep errors only.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 
 # Outlines keep every band visible on white, and each segment distinct when printed in
