@@ -6,9 +6,10 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-export DJANGO_SETTINGS_MODULE := trackwell.settings
+# Development settings (DEBUG on) for run, test and bench; production is trackwell.settings.
+export DJANGO_SETTINGS_MODULE := trackwell.settings_dev
 
-.PHONY: run serve backup test test-sqlite test-postgres lint typecheck bench setup browser-deps pdf-deps demo clean lock
+.PHONY: run serve backup loadtest test test-sqlite test-postgres lint typecheck bench setup browser-deps pdf-deps demo clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +82,11 @@ test-postgres: setup browser-deps pdf-deps
 
 ## Lint, type checks, then every test on SQLite and on PostgreSQL
 test: lint typecheck test-sqlite test-postgres
+
+## Simulated staff (15, then 75) against gunicorn on loopback, SQLite then PostgreSQL:
+## latencies, errors and lost updates beside the same requests one at a time
+loadtest: setup
+	$(BIN)/python -m bench.loadtest
 
 ## Timings with query counts on demo-sized data (see docs/performance.md)
 bench: setup

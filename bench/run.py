@@ -27,8 +27,10 @@ def _setup_django() -> None:
     os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{BENCH_DB}"
     # Production-like settings: no debug query log except where a case captures queries.
     os.environ["DEBUG"] = "false"
+    os.environ["HTTPS"] = "false"  # the test client speaks plain HTTP
     os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
     os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"  # the bench client speaks plain HTTP
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackwell.settings")
     sys.path.insert(0, str(ROOT))
     import django
@@ -276,9 +278,14 @@ def main() -> None:
         if r.note:
             print(f"    {r.note}")
 
+    from bench import api
+
+    api.run()
+
     from bench import analysis
 
     analysis.run()
+    __import__("bench.imports", fromlist=["run"]).run()
 
     from bench import backup
 

@@ -1,13 +1,17 @@
 """Django settings for Trackwell, read from the environment.
 
-Development defaults apply only while DEBUG is on; with DEBUG off Trackwell
-refuses to start without a real SECRET_KEY.
+Production unless development is asked for: DEBUG is off by default, and with
+DEBUG off Trackwell refuses to start without a real SECRET_KEY and sends HSTS,
+redirects to HTTPS and marks its cookies secure. Development settings
+(`trackwell.settings_dev`, or DEBUG=true) are what `make run` and the tests use.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import drf_spectacular_sidecar
 from django.core.exceptions import ImproperlyConfigured
 
 from trackwell.env import envbool, envint, envlist, envstr
@@ -15,13 +19,15 @@ from trackwell.env import envbool, envint, envlist, envstr
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("TRACKWELL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEBUG = envbool("DEBUG", True)
+DEBUG = envbool("DEBUG", False)
 _DEV_SECRET = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = envstr("SECRET_KEY", _DEV_SECRET if DEBUG else "")
 if not DEBUG and (not SECRET_KEY or SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a long random value when DEBUG is off "
-        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))'). "
+        "On a development machine ask for the development settings instead: "
+        "DJANGO_SETTINGS_MODULE=trackwell.settings_dev (make run and the tests do)."
     )
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
@@ -47,10 +53,19 @@ INSTALLED_APPS = [
     "trackwell.parents",
     "trackwell.api",
     "trackwell.home",
+    "trackwell.schoolsetup",
     "trackwell.printed",
     "trackwell.demo",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
+    # Before axes: our failed-sign-in receiver must run before axes marks a lockout.
+    "trackwell.security",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -60,7 +75,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trackwell.security.middleware.SessionLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "trackwell.security.middleware.MFARequiredMiddleware",
+    "trackwell.security.middleware.BadInputMiddleware",
+    # Last, as axes asks: turns a lockout into the "try again later" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "trackwell.urls"
@@ -112,9 +133,42 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # At least 12 characters (OWASP ASVS 2.1.1); a passphrase of three words is enough.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "trackwell.security.validators.NotBuiltFromNamesValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins for a locked-out account or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username, or
+# from one address, sign-in is refused for SIGN_IN_COOL_OFF_MINUTES; an admin can unlock
+# their school's accounts sooner. A school behind one shared address: raise the limit.
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGN_IN_COOL_OFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "trackwell.security.addresses.client_ip"
+AXES_VERBOSE = False
+# How many reverse proxies of our own append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Two-step sign-in (django-otp): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Trackwell")
+
+# Sessions end when the browser closes, after the school's idle timeout (accounts on shared
+# school computers) and at the latest SESSION_ABSOLUTE_HOURS after signing in.
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_HOURS", 10) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -128,9 +182,12 @@ STATIC_URL = "static/"
 # Our own assets, then front-end packages installed from npm by `make setup`
 # (package.json and package-lock.json pin them; node_modules is never committed).
 NODE_MODULES = BASE_DIR / "node_modules"
+_SIDECAR = Path(drf_spectacular_sidecar.__file__).parent / "static" / "drf_spectacular_sidecar"
 STATICFILES_DIRS: list[Any] = [
     BASE_DIR / "static",
     ("vendor/sortablejs", NODE_MODULES / "sortablejs"),
+    # Swagger UI for /api/docs/, from the installed drf-spectacular-sidecar package.
+    ("drf_spectacular_sidecar/swagger-ui-dist", _SIDECAR / "swagger-ui-dist"),
 ]
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # `make serve` collects static files first and sets SERVE_COLLECTED_STATIC: the web
@@ -138,13 +195,14 @@ STATIC_ROOT = Path(envstr("STATIC_ROOT", str(VAR_DIR / "static")))
 # for a year), so production needs no separate static server. Development and tests
 # read them in place.
 SERVE_COLLECTED_STATIC = envbool("SERVE_COLLECTED_STATIC", False)
+STATIC_BROTLI = envbool("STATIC_BROTLI", True)
 if SERVE_COLLECTED_STATIC:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "trackwell.core.storage.CollectedStaticStorage"
             if SERVE_COLLECTED_STATIC
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
@@ -168,18 +226,99 @@ if _task_backend not in _TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 
 # HTTPS is on wherever DEBUG is off, except when serving on loopback with
-# `make serve` (HTTPS=false), where there is no proxy to end TLS.
+# `make serve` (HTTPS=false), where there is no proxy to end TLS. With it: HTTPS only,
+# for a year (HSTS), cookies never sent in the clear.
 HTTPS = envbool("HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 # Behind the reverse proxy: it says whether the request came over HTTPS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content security policy (django-csp 4), in development too so a page that breaks it
+# breaks at once. No inline script anywhere: page scripts are files under static/js/,
+# data reaches them through data-* attributes or json_script. Inline styles stay
+# allowed because a school's own band and level colours are style attributes and the
+# server-drawn SVG charts carry a <style> element; neither can run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+}
+
+# Email: printed to the console in development (`make run`), sent by SMTP from
+# environment variables otherwise; the test runner swaps in the locmem backend.
+EMAIL_BACKEND = envstr(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "Trackwell <trackwell@localhost>")
+# Set-password and reset links work once (the token covers the password and the
+# last sign-in) and expire after this many seconds: three days by default.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
+
+# The REST API (docs/api.md): API keys or a staff session, problem details for errors,
+# cursor pagination, per-key rate limits counted in the database.
+API_RATE_LIMIT = envint("API_RATE_LIMIT", 600)  # requests per key per minute
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "trackwell.api.auth.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["trackwell.api.auth.AreaPermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["trackwell.api.auth.KeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "trackwell.api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "trackwell.api.problems.handle",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Trackwell API",
+    "DESCRIPTION": (
+        "Pupils, classes, curriculum, judgements and analysis of one school (or a trust's "
+        "aggregates), for MIS sync, trust dashboards and test platforms. Authenticate with "
+        "an API key (`Authorization: Bearer tw_...`) created by a school admin. Errors are "
+        "RFC 9457 problem details. See docs/api.md."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES"},
 }

@@ -40,6 +40,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory):
         "DEBUG": "false",
         "HTTPS": "false",
         "SERVE_COLLECTED_STATIC": "true",
+        "STATIC_BROTLI": "false",
         "SECRET_KEY": "test-only-" + "s" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
@@ -50,7 +51,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory):
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     for args in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
-        subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=120)
+        subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=600)
     server = subprocess.Popen(
         [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
         env=env,

@@ -164,7 +164,7 @@ CASES = [
         lambda o: [o.scale],
         "post",
         EDIT,
-        lambda o: {"name": "Depth"},
+        lambda o: {"name": "Depth", "version": 1},  # the version the form carries
         "get",
     ),
     Case(

@@ -28,11 +28,18 @@ def test_edit_an_objective_through_the_form(world: World, client_for) -> None:
     obj = world.objectives[0]
     client = client_for(world.users["leader"])
     url = reverse("curriculum-objective-edit", args=[obj.pk])
-    clash = client.post(url, {"code": world.objectives[1].code, "statement": "x"})
+    seen = obj.version  # the form carries the version the leader saw
+    clash = client.post(url, {"code": world.objectives[1].code, "statement": "x", "version": seen})
     assert clash.status_code == 200 and "already used" in clash.content.decode()
     done = client.post(
         url,
-        {"code": "MA3-X", "statement": "Reworded", "is_key": "on", "tags": "depth objective"},
+        {
+            "code": "MA3-X",
+            "statement": "Reworded",
+            "is_key": "on",
+            "tags": "depth objective",
+            "version": seen,
+        },
     )
     assert done.status_code == 302
     obj.refresh_from_db()

@@ -137,12 +137,23 @@ def test_closing_and_reopening_through_the_points_page(world: World, client_for)
     with_bands(world)
     client = client_for(world.users["leader"])
     autumn = point(world)
-    assert client.post(reverse("report-point-close", args=[autumn.pk])).status_code == 302
+    close = reverse("report-point-close", args=[autumn.pk])
+    # Closing asks first, on its own page.
+    response = client.post(close)
+    assert response["Location"] == reverse("report-point-close-confirm", args=[autumn.pk])
+    autumn.refresh_from_db()
+    assert autumn.state == "open"
+    assert client.post(close, {"confirm": "yes"}).status_code == 302
     autumn.refresh_from_db()
     assert autumn.state == "closed"
     page = client.get(reverse("report-class", args=[world.class_a.pk])).content.decode()
     assert "bands are as kept when it closed" in page
-    assert client.post(reverse("report-point-reopen", args=[autumn.pk])).status_code == 302
+    reopen = reverse("report-point-reopen", args=[autumn.pk])
+    # Reopening needs a reason.
+    assert client.post(reopen).status_code == 302
+    autumn.refresh_from_db()
+    assert autumn.state == "closed"
+    assert client.post(reopen, {"reason": "Late moderation"}).status_code == 302
     autumn.refresh_from_db()
     assert autumn.state == "open"
 

@@ -173,6 +173,12 @@ def special_category_pupils(user: User) -> QuerySet[Pupil]:
     return qs.filter(enrolments__school_class_id__in=mine).distinct()
 
 
+# Pupil filters (the grid's and any page's) that select by special-category data.
+SPECIAL_CATEGORY_FILTERS = frozenset(
+    {"disadvantaged", "not-disadvantaged", "fsm", "sen", "sen-support", "ehcp", "looked-after"}
+)
+
+
 def sees_special_category_for_pupil(user: User, pupil: Pupil) -> bool:
     """Whether the user may see this pupil's special-category flags."""
     if user.role in SPECIAL_CATEGORY_SCHOOL_WIDE:
@@ -509,3 +515,171 @@ def archive_school(user: User) -> School:
     if user.role != Role.ADMIN:
         raise PermissionDenied("Only the school's admin exports all of its data.")
     return school_of(user)
+    pending = _curriculum_object(user, PendingImport, pending_id, edit=True)
+    if pending.kind not in PendingImport.Kind.values:
+        raise Http404("No such framework import")  # other imports have their own pages
+    return pending
+
+
+# ---------------------------------------------------------------------------
+# Security and privacy: sign-in help for a school's accounts, the school's security
+# policy (admins change it, leaders read it) and subject access exports (leaders,
+# admins and SENCOs, for any pupil of their school, leavers included).
+
+
+def security_school(user: User, *, edit: bool = False) -> School:
+    """The school whose security settings the user may read (404 off-school, 403 read-only)."""
+    school = school_of(user)
+    if user.role not in WHOLE_SCHOOL_EDIT:
+        raise PermissionDenied("Only admins and senior leaders see the security settings.")
+    if edit and user.role != Role.ADMIN:
+        raise PermissionDenied("Only school admins change the security settings.")
+    return school
+
+
+def get_school_account_for_user(user: User, account_id: int) -> User:
+    """Another account of the admin's school (404 for any other), for unlocking and MFA reset."""
+    school = school_of(user)
+    try:
+        account = User.objects.select_related("school").get(pk=account_id, school=school)
+    except User.DoesNotExist:
+        raise Http404("No such account") from None
+    security_school(user, edit=True)
+    return account
+
+
+def can_export_subject_access(user: User) -> bool:
+    return user.is_authenticated and user.school_id is not None and user.role in WHOLE_SCHOOL_READ
+
+
+def get_subject_access_pupil_for_user(user: User, pupil_id: int) -> Pupil:
+    """Any pupil of the user's school for a subject access export (403 for other staff)."""
+    school = school_of(user)
+    try:
+        pupil = Pupil.objects.get(pk=pupil_id, school=school)
+    except Pupil.DoesNotExist:
+        raise Http404("No such pupil") from None
+    if not can_export_subject_access(user):
+        raise PermissionDenied("Subject access exports are for leaders, admins and SENCOs.")
+    return pupil
+
+
+# ---------------------------------------------------------------------------
+# People, classes, years and rollover (issue 8): school admins manage them, and
+# senior leaders too where the school's setting allows. Everyone else gets 404
+# on these pages, so the pages are not revealed to them.
+
+
+def can_manage_people(user: User) -> bool:
+    """Whether the user may manage staff, pupils, classes, groups, years and imports."""
+    if not user.is_authenticated or user.school_id is None:
+        return False
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.LEADER:
+        assert user.school is not None
+        return user.school.leaders_manage_people
+    return False
+
+
+def people_school(user: User) -> School:
+    """The user's school for people-management pages, or 404 for everyone who may not."""
+    if not can_manage_people(user):
+        raise Http404("No such page")
+    return school_of(user)
+
+
+def _managed(user: User, model: type["Model"], object_id: int) -> Any:
+    school = people_school(user)
+    try:
+        return model._default_manager.get(pk=object_id, school_id=school.pk)
+    except ObjectDoesNotExist as exc:
+        raise Http404(f"No such {model._meta.verbose_name}") from exc
+
+
+def managed_staff(user: User) -> QuerySet[User]:
+    """Staff accounts of the manager's school (404 for everyone else)."""
+    return User.objects.filter(school_id=people_school(user).pk)
+
+
+def get_staff_for_user(user: User, staff_id: int) -> User:
+    """A staff account of the manager's school, else 404."""
+    try:
+        return managed_staff(user).get(pk=staff_id)
+    except User.DoesNotExist as exc:
+        raise Http404("No such member of staff") from exc
+
+
+def get_managed_pupil_for_user(user: User, pupil_id: int) -> Pupil:
+    """A pupil (on roll or left) of the manager's school, for editing; else 404."""
+    pupil: Pupil = _managed(user, Pupil, pupil_id)
+    return pupil
+
+
+def get_managed_class_for_user(user: User, class_id: int) -> SchoolClass:
+    """A class of the manager's school, for editing its staff and pupils; else 404."""
+    try:
+        return SchoolClass.objects.select_related("year").get(
+            pk=class_id, school_id=people_school(user).pk
+        )
+    except SchoolClass.DoesNotExist as exc:
+        raise Http404("No such class") from exc
+
+
+def get_managed_group_for_user(user: User, group_id: int) -> Any:
+    """A school-defined pupil group of the manager's school; else 404."""
+    from trackwell.pupils.models import PupilGroup
+
+    return _managed(user, PupilGroup, group_id)
+
+
+def get_managed_year_for_user(user: User, year_id: int) -> Any:
+    """An academic year of the manager's school; else 404."""
+    from trackwell.core.models import AcademicYear
+
+    return _managed(user, AcademicYear, year_id)
+
+
+def get_managed_point_for_user(user: User, point_id: int) -> Any:
+    """An assessment point of the manager's school; else 404."""
+    from trackwell.core.models import AssessmentPoint
+
+    return _managed(user, AssessmentPoint, point_id)
+
+
+# --- Imports (MIS pupils, OneRoster, CTF and every kind on the import pipeline) ------------
+# People managers (school admins, and leaders where the school allows) manage imports.
+
+
+def imports_school(user: User, kind: str | None = None) -> School:
+    """The school whose imports (of `kind`, if given) the user manages, else 404."""
+    if kind is not None:
+        from trackwell.interop.models import PendingImport
+        from trackwell.interop.pipeline import REGISTRY, load_kinds
+
+        load_kinds()
+        # Framework imports keep their own pages under Curriculum (get_pending_import_for_user).
+        import_kind = REGISTRY.get(kind) if kind not in PendingImport.Kind.values else None
+        manage = import_kind.manage if import_kind is not None else None
+        if import_kind is None or not (manage or can_manage_people)(user):
+            raise Http404("No such import")
+        return school_of(user)
+    if not can_manage_people(user):
+        raise Http404("No imports here")
+    return school_of(user)
+
+
+def get_import_for_user(user: User, pending_id: int) -> Any:
+    """A pending import of the user's school of a kind they manage, else 404."""
+    from trackwell.interop.models import PendingImport
+
+    if not user.is_authenticated or user.school_id is None:
+        raise Http404("No such import")
+    try:
+        pending = PendingImport.objects.select_related("school").get(
+            pk=pending_id, school_id=user.school_id
+        )
+    except PendingImport.DoesNotExist as exc:
+        raise Http404("No such import") from exc
+    imports_school(user, pending.kind)
+    return pending

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from trackwell.core.models import School, Trust
+from trackwell.core.versioning import Versioned
 
 
 class Role(models.TextChoices):
@@ -21,7 +22,7 @@ class Role(models.TextChoices):
     PARENT = "parent", "Parent or carer"
 
 
-class User(AbstractUser):
+class User(Versioned, AbstractUser):
     """A person who signs in to Trackwell; staff belong to one school, trust leaders to a trust."""
 
     school = models.ForeignKey(

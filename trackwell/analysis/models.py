@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
+from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
 
@@ -49,7 +50,7 @@ class StartingPoint(models.Model):
         return self.label
 
 
-class BandSet(models.Model):
+class BandSet(Versioned):
     """A school's set of bands (attainment or progress) and the rules that assign them."""
 
     class Kind(models.TextChoices):

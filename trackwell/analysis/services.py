@@ -292,7 +292,9 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
 
 
 def reopen_point(*, user: Any, point: AssessmentPoint, reason: str = "") -> None:
-    """Open a closed point again; its snapshots stay, and closing again takes new ones."""
+    """Open a closed point again, saying why; its snapshots stay, closing again keeps new ones."""
+    if not reason.strip():
+        raise PointStateError("Say why the point is being reopened.")
     with transaction.atomic():
         locked = AssessmentPoint.objects.select_for_update().get(pk=point.pk)
         if locked.state != AssessmentPoint.State.CLOSED:

@@ -1,7 +1,52 @@
-"""URLs of the api app."""
+"""URLs of the API: version 1 under /api/v1/, the schema and its documentation."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from trackwell.api import web_views
+from trackwell.api.problems import not_found
+from trackwell.api.views import analysis, curriculum, judgements, people
 
 app_name = "api"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+router = SimpleRouter(trailing_slash=True, use_regex_path=False)
+router.register("pupils", people.PupilViewSet, basename="pupil")
+router.register("classes", people.ClassViewSet, basename="class")
+router.register("enrolments", people.EnrolmentViewSet, basename="enrolment")
+router.register("groups", people.GroupViewSet, basename="group")
+router.register("staff", people.StaffViewSet, basename="staff")
+router.register("years", people.YearViewSet, basename="year")
+router.register("points", people.PointViewSet, basename="point")
+router.register("subjects", curriculum.SubjectViewSet, basename="subject")
+router.register("scales", curriculum.ScaleViewSet, basename="scale")
+router.register("frameworks", curriculum.FrameworkViewSet, basename="framework")
+router.register("strands", curriculum.StrandViewSet, basename="strand")
+router.register("objectives", curriculum.ObjectiveViewSet, basename="objective")
+router.register("judgements", judgements.JudgementViewSet, basename="judgement")
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # The API's shape is public (no data in it), so a developer can read it before a key.
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], throttle_classes=[]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", permission_classes=[AllowAny], throttle_classes=[]
+        ),
+        name="docs",
+    ),
+    path("keys/", web_views.key_list, name="keys"),
+    path("keys/<int:key_id>/revoke/", web_views.key_revoke, name="key-revoke"),
+    path("v1/school/", people.school, name="school"),
+    path("v1/figures/", analysis.figures, name="figures"),
+    path("v1/figures/summary/", analysis.summary, name="figures-summary"),
+    path("v1/gaps/", analysis.gaps, name="gaps"),
+    path("v1/trust/overview/", analysis.trust_overview, name="trust-overview"),
+    path("v1/", include((router.urls, "v1"), namespace=None)),
+    re_path(r"^(?P<path>.*)$", not_found, name="not-found"),
+]

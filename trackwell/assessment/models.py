@@ -43,6 +43,7 @@ class JudgementHistory(models.Model):
         GRID = "grid", "Grid"
         BULK = "bulk", "Bulk entry"
         IMPORT = "import", "Import"
+        API = "api", "API"
         DEMO = "demo", "Demo data"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")

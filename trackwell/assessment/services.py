@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from trackwell.accounts.models import User
@@ -296,3 +297,193 @@ def set_column(
         JudgementHistory.objects.bulk_create(history)
         existing.update({j.pupil_id: j for j in to_create})
     return [_state(existing[pid], pid, objective.pk) for pid in sorted(wanted)]
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    """One cell of a many-cell write: the rating to set and the version the writer saw."""
+
+    pupil_id: int
+    objective_id: int
+    code: str | None
+    expected_version: int
+    note: str | None = None
+
+
+class OutOfScope(Exception):
+    """Cells naming pupils or objectives the writer may not change (answered as not found)."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        super().__init__("Some cells name pupils or objectives you cannot change.")
+        self.indexes = indexes
+
+
+def set_cells(
+    *,
+    user: User,
+    editable_pupil_ids: Iterable[int],
+    cells: list[CellWrite],
+    source: str = JudgementHistory.Source.IMPORT,
+) -> list[CellState]:
+    """Set many cells across pupils and objectives, all or nothing, in a fixed number of queries.
+
+    `editable_pupil_ids` is what the access layer lets the writer change. Every
+    cell is validated (objective current and of the school, code on its
+    framework's scale, note length) and every version checked before anything is
+    written; any cell that moved on stops the whole write with StaleEdit naming
+    those cells, and nothing is saved.
+    """
+    allowed = set(editable_pupil_ids)
+    school_id = user.school_id
+    if school_id is None:
+        raise OutOfScope(list(range(len(cells))))
+    objectives = {
+        o.pk: o
+        for o in Objective.objects.filter(
+            pk__in={c.objective_id for c in cells},
+            archived_at__isnull=True,
+            school_id=school_id,
+        ).select_related("framework__scale")
+    }
+    outside = [
+        i
+        for i, c in enumerate(cells)
+        if c.pupil_id not in allowed or c.objective_id not in objectives
+    ]
+    if outside:
+        raise OutOfScope(outside)
+    seen: set[tuple[int, int]] = set()
+    scales = {o.framework.scale_id for o in objectives.values()}
+    levels_by_scale: dict[int, dict[str, RatingLevel]] = {sid: {} for sid in scales}
+    for lv in RatingLevel.objects.filter(scale_id__in=scales):
+        levels_by_scale[lv.scale_id][lv.code.upper()] = lv
+    errors: dict[str, str] = {}
+    wanted: list[tuple[CellWrite, RatingLevel | None]] = []
+    for i, cell in enumerate(cells):
+        pair = (cell.pupil_id, cell.objective_id)
+        if pair in seen:
+            errors[f"cells[{i}]"] = "The same pupil and objective appear twice."
+            continue
+        seen.add(pair)
+        framework = objectives[cell.objective_id].framework
+        level: RatingLevel | None = None
+        if cell.code not in (None, ""):
+            level = levels_by_scale[framework.scale_id].get(str(cell.code).strip().upper())
+            if level is None:
+                allowed_codes = ", ".join(
+                    lv.code for lv in levels_by_scale[framework.scale_id].values()
+                )
+                errors[f"cells[{i}].code"] = (
+                    f"Unknown rating code {cell.code!r}: the {framework.scale.name} scale "
+                    f"uses {allowed_codes}."
+                )
+                continue
+        if cell.note is not None and len(cell.note) > NOTE_MAX_LENGTH:
+            errors[f"cells[{i}].note"] = f"Notes are limited to {NOTE_MAX_LENGTH} characters."
+            continue
+        wanted.append((cell, level))
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        existing = {
+            (j.pupil_id, j.objective_id): j
+            for j in Judgement.objects.select_for_update(of=("self",))
+            .select_related("level", "updated_by")
+            .filter(
+                pupil_id__in={c.pupil_id for c, _ in wanted},
+                objective_id__in={c.objective_id for c, _ in wanted},
+            )
+            if (j.pupil_id, j.objective_id) in seen
+        }
+        stale = [
+            _state(existing.get((c.pupil_id, c.objective_id)), c.pupil_id, c.objective_id)
+            for c, _ in wanted
+            if (
+                existing[(c.pupil_id, c.objective_id)].version
+                if (c.pupil_id, c.objective_id) in existing
+                else 0
+            )
+            != c.expected_version
+        ]
+        if stale:
+            raise StaleEdit(stale)
+        to_create: list[Judgement] = []
+        to_update: list[Judgement] = []
+        olds: dict[tuple[int, int], tuple[RatingLevel | None, str]] = {}
+        for cell, level in wanted:
+            pair = (cell.pupil_id, cell.objective_id)
+            judgement = existing.get(pair)
+            new_note = (
+                (judgement.note if judgement else "") if cell.note is None else (cell.note.strip())
+            )
+            if judgement is None:
+                if level is None and not new_note:
+                    continue
+                judgement = Judgement(
+                    school_id=school_id,
+                    pupil_id=cell.pupil_id,
+                    objective_id=cell.objective_id,
+                    level=level,
+                    note=new_note,
+                    version=1,
+                    updated_by=user,
+                    updated_at=now,
+                )
+                olds[pair] = (None, "")
+                to_create.append(judgement)
+                existing[pair] = judgement
+            elif judgement.level_id != (level.pk if level else None) or judgement.note != new_note:
+                olds[pair] = (judgement.level, judgement.note)
+                judgement.level = level
+                judgement.note = new_note
+                judgement.version += 1
+                judgement.updated_by = user
+                judgement.updated_at = now
+                to_update.append(judgement)
+        Judgement.objects.bulk_create(to_create, batch_size=1000)
+        # One UPDATE per distinct new state (usually a handful of ratings), not Django's
+        # bulk_update, whose CASE per row grows with the square of the batch on SQLite.
+        groups: dict[tuple[int | None, str], list[int]] = {}
+        for j in to_update:
+            groups.setdefault((j.level_id, j.note), []).append(j.pk)
+        for (level_id, note), pks in groups.items():
+            Judgement.objects.filter(pk__in=pks).update(
+                level_id=level_id,
+                note=note,
+                version=F("version") + 1,
+                updated_by=user,
+                updated_at=now,
+            )
+        if to_create and to_create[0].pk is None:
+            ids = {
+                (p, o): pk
+                for p, o, pk in Judgement.objects.filter(
+                    pupil_id__in={j.pupil_id for j in to_create},
+                    objective_id__in={j.objective_id for j in to_create},
+                ).values_list("pupil_id", "objective_id", "id")
+            }
+            for j in to_create:
+                j.pk = ids[(j.pupil_id, j.objective_id)]
+        JudgementHistory.objects.bulk_create(
+            [
+                JudgementHistory(
+                    school_id=school_id,
+                    judgement=j,
+                    old_level=olds[(j.pupil_id, j.objective_id)][0],
+                    new_level=j.level,
+                    old_note=olds[(j.pupil_id, j.objective_id)][1],
+                    new_note=j.note,
+                    version=j.version,
+                    changed_by=user,
+                    changed_at=now,
+                    source=source,
+                )
+                for j in [*to_create, *to_update]
+            ],
+            batch_size=1000,
+        )
+    return [
+        _state(existing.get((c.pupil_id, c.objective_id)), c.pupil_id, c.objective_id)
+        for c, _ in wanted
+    ]

@@ -80,19 +80,30 @@ def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse
     sort_key = request.GET.get("sort", "name")
     if sort_key not in SORTS:
         sort_key = "name"
+    # SEN, pupil premium, FSM and looked-after flags, and filters on them, only for those
+    # who need them: a teacher reading another class's grid can neither see nor filter.
+    special = access.sees_special_category(user, school_class)
+    filter_key = request.GET.get("filter", "")
+    if not special and filter_key in access.SPECIAL_CATEGORY_FILTERS:
+        filter_key = ""
     data = load_grid(
         school_class,
         subject,
         framework_id=framework_id,
-        filter_key=request.GET.get("filter", ""),
+        filter_key=filter_key,
         sort_key=sort_key,
         descending=request.GET.get("dir") == "desc",
     )
+    if not special:
+        data.filters = {
+            k: v for k, v in data.filters.items() if k not in access.SPECIAL_CATEGORY_FILTERS
+        }
     return render(
         request,
         "assessment/grid.html",
         {
             "grid": data,
+            "special": special,
             "subjects": subjects,
             "can_edit": access.can_edit_class(user, school_class),
             "sorts": SORTS,

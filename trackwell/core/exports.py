@@ -151,3 +151,10 @@ def export_response(tables: Table | Sequence[Table], fmt: str, filename: str) ->
         response = HttpResponse(xlsx_bytes(tables), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{safe_name}.{fmt}"'
     return response
+
+
+def restore_text(value: str) -> str:
+    """Undo `safe_text` when reading back a file we wrote (an apostrophe before a formula)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value

@@ -3,6 +3,8 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from trackwell.core.versioning import Versioned
+
 
 class Trust(models.Model):
     """A group of schools that may share frameworks and settings."""
@@ -21,6 +23,24 @@ class School(models.Model):
     )
     name = models.CharField(max_length=200)
     urn = models.CharField("URN", max_length=10, blank=True)
+    la_code = models.CharField("LA number", max_length=3, blank=True)
+    establishment_number = models.CharField(max_length=4, blank=True)
+    phase = models.CharField(
+        max_length=20,
+        blank=True,
+        choices=[
+            ("nursery", "Nursery"),
+            ("primary", "Primary"),
+            ("middle", "Middle"),
+            ("secondary", "Secondary"),
+            ("all_through", "All-through"),
+            ("special", "Special"),
+        ],
+    )
+    leaders_manage_people = models.BooleanField(
+        default=False,
+        help_text="Senior leaders may manage staff, pupils, classes and years (not only admins).",
+    )
     teachers_see_other_classes = models.BooleanField(
         default=True, help_text="Teachers may view (not edit) the school's other classes."
     )
@@ -32,7 +52,7 @@ class School(models.Model):
         return self.name
 
 
-class AcademicYear(models.Model):
+class AcademicYear(Versioned):
     """A school's academic year, e.g. 2026/27."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="years")
@@ -60,7 +80,7 @@ class AcademicYear(models.Model):
             raise ValidationError("An academic year must end after it starts.")
 
 
-class AssessmentPoint(models.Model):
+class AssessmentPoint(Versioned):
     """A moment in the year when teachers confirm summative judgements (2-6 a year)."""
 
     MAX_PER_YEAR = 6

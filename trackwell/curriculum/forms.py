@@ -39,6 +39,10 @@ class SubjectForm(forms.Form):
 
 
 class FrameworkForm(forms.Form):
+    # The version the editor saw (edits only): a moved-on framework is a conflict.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     name = forms.CharField(max_length=150, required=False, help_text="Blank: subject and year.")
     year = YearPhaseField()
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
@@ -64,6 +68,10 @@ class StrandForm(forms.Form):
 
 
 class ObjectiveForm(forms.Form):
+    # The version the editor saw (edits only): a moved-on objective is a conflict.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     code = forms.CharField(max_length=60)
     statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
     is_key = forms.BooleanField(required=False, label="Key objective")
@@ -154,6 +162,10 @@ class NewScaleForm(forms.Form):
 
 
 class ScaleForm(forms.Form):
+    # The version the editor saw: a scale changed meanwhile is a conflict.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=0, max_value=2**31 - 1
+    )
     name = forms.CharField(max_length=100)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     secure_from: forms.ModelChoiceField[RatingLevel] = forms.ModelChoiceField(

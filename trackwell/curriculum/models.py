@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from trackwell.core.models import School, Trust
+from trackwell.core.versioning import Versioned
 from trackwell.pupils.models import NC_YEAR_CHOICES, SchoolClass, nc_year_label
 
 
@@ -55,7 +56,7 @@ class Subject(models.Model):
         return self.name
 
 
-class RatingScale(models.Model):
+class RatingScale(Versioned):
     """An ordered set of levels a school uses to judge objectives."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="rating_scales")
@@ -169,7 +170,7 @@ class SharedFrameworkVersion(models.Model):
         return f"{self.shared} v{self.version}"
 
 
-class Framework(models.Model):
+class Framework(Versioned):
     """A subject's objectives for one NC year (or a phase of several), judged on one scale."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="frameworks")
@@ -237,7 +238,7 @@ class Strand(models.Model):
         return self.name
 
 
-class Objective(models.Model):
+class Objective(Versioned):
     """One thing pupils should learn; archived rather than deleted once judged."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")

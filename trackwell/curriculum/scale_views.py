@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
+from trackwell.core.versioning import EditConflict
 from trackwell.curriculum import restructure, scales
 from trackwell.curriculum.forms import (
     LevelForm,
@@ -77,6 +78,7 @@ def scale_detail(request: HttpRequest, scale_id: int) -> HttpResponse:
             "scale_form": ScaleForm(
                 scale=scale,
                 initial={
+                    "version": scale.version,
                     "name": scale.name,
                     "description": scale.description,
                     "secure_from": secure.pk if secure else None,
@@ -99,8 +101,24 @@ def scale_edit(request: HttpRequest, scale_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.warning(request, "Check the scale's name and levels.")
         return HttpResponseRedirect(back)
+    data = dict(form.cleaned_data)
+    expected = data.pop("version")
     try:
-        scales.update_scale(user=user, scale=scale, **form.cleaned_data)
+        scales.update_scale(user=user, scale=scale, expected_version=expected, **data)
+    except EditConflict as exc:
+        fresh = request.POST.copy()
+        fresh["version"] = str(exc.current_version)
+        return render(
+            request,
+            "curriculum/form.html",
+            {
+                "form": ScaleForm(fresh, scale=scale),
+                "title": f"Edit {scale.name}",
+                "back": back,
+                "conflict": exc,
+            },
+            status=409,
+        )
     except ValidationError as exc:
         return refuse(request, exc, back)
     messages.success(request, f"Saved {scale.name}.")

@@ -5,6 +5,7 @@ every change is logged.
 """
 
 from dataclasses import dataclass
+from types import EllipsisType
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db.models import Max, Q
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
+from trackwell.core.versioning import locked_for_edit, save_versioned
 from trackwell.curriculum.defaults import DEPTH_SCALE
 from trackwell.curriculum.models import (
     PALETTE,
@@ -117,8 +119,12 @@ def update_scale(
     description: str,
     secure_from: RatingLevel | None,
     greater_depth_from: RatingLevel | None,
+    expected_version: int | EllipsisType | None = ...,
 ) -> RatingScale:
-    """Rename a scale and choose the lowest level that counts as secure and as greater depth."""
+    """Rename a scale and choose the lowest level that counts as secure and as greater depth.
+
+    With `expected_version` (the edit form's), a scale changed since is an EditConflict.
+    """
     name = " ".join(name.split())
     if not name:
         raise ValidationError("Give the scale a name.")
@@ -136,14 +142,23 @@ def update_scale(
     if greater_depth_from is not None and secure_from is None:
         raise ValidationError("Choose where secure starts before greater depth.")
     with transaction.atomic():
+        locked = locked_for_edit(
+            RatingScale.objects.filter(school_id=scale.school_id),
+            scale.pk,
+            scale.version if expected_version is ... else expected_version,
+            yours={"name": name, "description": description},
+            labels={"name": "Name", "description": "Description"},
+            what=f"The scale {scale.name}",
+        )
         levels = list(RatingLevel.objects.select_for_update().filter(scale=scale))
         old = {
-            "name": scale.name,
-            "description": scale.description,
+            "name": locked.name,
+            "description": locked.description,
             "levels": [_state(lv) for lv in levels],
         }
         scale.name, scale.description = name, description
-        scale.save(update_fields=["name", "description"])
+        scale.version = locked.version
+        save_versioned(scale, ["name", "description"])
         for level in levels:
             level.counts_as_secure = secure_from is not None and level.value >= secure_from.value
             level.is_greater_depth = (

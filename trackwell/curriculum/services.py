@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Iterable
+from types import EllipsisType
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.text import slugify
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
+from trackwell.core.versioning import locked_for_edit
 from trackwell.curriculum.defaults import (
     LIBRARY_DIR,
     LIBRARY_SUBJECTS,
@@ -218,22 +220,41 @@ def create_framework(
 
 
 def update_framework(
-    *, user: User, framework: Framework, name: str, year: YearPhase, description: str
+    *,
+    user: User,
+    framework: Framework,
+    name: str,
+    year: YearPhase,
+    description: str,
+    expected_version: int | EllipsisType | None = ...,
 ) -> Framework:
-    """Rename a framework or change the year or phase it covers."""
+    """Rename a framework or change the year or phase it covers.
+
+    With `expected_version` (the edit form's), a framework changed since is an EditConflict.
+    """
     _check_framework_slot(framework.subject, year, exclude=framework.pk)
-    old = {
-        "name": framework.name,
-        "year": framework.year_label,
-        "description": framework.description,
-    }
     with transaction.atomic():
+        locked = locked_for_edit(
+            Framework.objects.filter(school_id=framework.school_id),
+            framework.pk,
+            framework.version if expected_version is ... else expected_version,
+            yours={"name": name.strip() or framework.name, "description": description},
+            labels={"name": "Name", "description": "Description"},
+            what=f"The framework {framework.name}",
+        )
+        framework.version = locked.version
+        old = {
+            "name": locked.name,
+            "year": locked.year_label,
+            "description": locked.description,
+        }
         framework.name = name.strip() or framework.name
         framework.nc_year = year.nc_year
         framework.last_nc_year = year.last_nc_year
         framework.phase = year.phase
         framework.description = description
         framework.save()
+        _bump(framework)
         new = {
             "name": framework.name,
             "year": framework.year_label,
@@ -404,8 +425,12 @@ def update_objective(
     is_key: bool,
     tags: Iterable[str],
     strand: Strand | None = None,
+    expected_version: int | EllipsisType | None = ...,
 ) -> Objective:
-    """Change an objective's code, statement, key flag, tags or strand."""
+    """Change an objective's code, statement, key flag, tags or strand.
+
+    With `expected_version` (the edit form's), an objective changed since is an EditConflict.
+    """
     framework = objective.framework
     code = _check_code(framework, code, exclude=objective.pk)
     statement = statement.strip()
@@ -413,8 +438,17 @@ def update_objective(
         raise ValidationError("Write the objective's statement.", code="statement_missing")
     if strand is not None and strand.framework_id != framework.pk:
         raise ValidationError("That strand belongs to another framework.")
-    old = _objective_state(objective)
     with transaction.atomic():
+        locked = locked_for_edit(
+            Objective.objects.filter(school_id=objective.school_id),
+            objective.pk,
+            objective.version if expected_version is ... else expected_version,
+            yours={"code": code, "statement": statement, "is_key": is_key},
+            labels={"code": "Code", "statement": "Statement", "is_key": "Key objective"},
+            what=f"The objective {objective.code}",
+        )
+        old = _objective_state(locked)
+        objective.version = locked.version
         objective.code = code
         objective.statement = statement
         objective.is_key = is_key
@@ -425,6 +459,7 @@ def update_objective(
         if new == old:
             return objective
         objective.save(update_fields=["code", "statement", "is_key", "tags", "strand"])
+        _bump(objective)
         log_action(
             school=framework.school,
             user=user,
@@ -434,6 +469,12 @@ def update_objective(
             new=new,
         )
     return objective
+
+
+def _bump(obj: Framework | Objective) -> None:
+    """Raise the row's version after an edit (in SQL, so two edits never share one)."""
+    type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
+    obj.refresh_from_db(fields=["version"])
 
 
 def _current_layout(framework: Framework) -> list[Objective]:

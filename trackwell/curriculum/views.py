@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import AuditEntry, User
+from trackwell.core.versioning import EditConflict
 from trackwell.curriculum import restructure, services
 from trackwell.curriculum.forms import (
     FrameworkForm,
@@ -199,8 +200,10 @@ def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
             "name": framework.name,
             "year": framework.phase or str(framework.nc_year),
             "description": framework.description,
+            "version": framework.version,
         },
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -210,7 +213,11 @@ def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
                 name=data["name"],
                 year=data["year"],
                 description=data["description"],
+                expected_version=data["version"],
             )
+        except EditConflict as exc:
+            conflict = exc
+            form = with_version(FrameworkForm, request.POST, exc.current_version)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -218,7 +225,13 @@ def framework_edit(request: HttpRequest, framework_id: int) -> HttpResponse:
     return render(
         request,
         "curriculum/form.html",
-        {"form": form, "title": f"Edit {framework.name}", "back": framework_url(framework)},
+        {
+            "form": form,
+            "title": f"Edit {framework.name}",
+            "back": framework_url(framework),
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )
 
 
@@ -372,9 +385,11 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
             "is_key": objective.is_key,
             "tags": ", ".join(objective.tags or []),
             "strand": objective.strand_id,
+            "version": objective.version,
         },
     )
     back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
+    conflict = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -386,6 +401,15 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
                 is_key=data["is_key"],
                 tags=services.clean_tags(data["tags"]),
                 strand=data["strand"],
+                expected_version=data["version"],
+            )
+        except EditConflict as exc:
+            conflict = exc
+            form = with_version(
+                ObjectiveForm,
+                request.POST,
+                exc.current_version,
+                framework_id=objective.framework_id,
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -394,8 +418,21 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     return render(
         request,
         "curriculum/form.html",
-        {"form": form, "title": f"Edit objective {objective.code}", "back": back},
+        {
+            "form": form,
+            "title": f"Edit objective {objective.code}",
+            "back": back,
+            "conflict": conflict,
+        },
+        status=409 if conflict else 200,
     )
+
+
+def with_version(form_class: Any, data: Any, version: int, **kwargs: Any) -> Any:
+    """The user's own values again, now carrying the saved version: saving again is a choice."""
+    fresh = data.copy()
+    fresh["version"] = str(version)
+    return form_class(fresh, **kwargs)
 
 
 @require_POST

@@ -79,7 +79,7 @@ def _ref(value: Any) -> list[str]:
 def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts 2 before 10 (and '1.' before 'a.')."""
     parts = re.findall(r"\d+|[^\d\W]+", text.lower())
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts)
+    return tuple((0, int(p)) if p.isdecimal() else (1, p) for p in parts)
 
 
 def _seq(value: Any) -> float:

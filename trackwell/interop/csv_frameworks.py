@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+from trackwell.core.exports import Table, restore_text, write_csv
 from trackwell.curriculum.models import Framework, Objective
 from trackwell.curriculum.phases import YearPhase, parse_year_phase
 from trackwell.curriculum.sync import FrameworkSpec, ObjectiveSpec, StrandSpec, check_spec
@@ -199,6 +201,7 @@ def parse_csv(data: bytes | str) -> ParseResult:
                 break
             if not any(c.strip() for c in cells):
                 continue
+            cells = [restore_text(c) for c in cells]
             row = _parse_row(number, cells, columns, len(raw_header), result.errors)
             if row is not None:
                 rows.append(row)
@@ -258,10 +261,17 @@ def _specs(rows: Iterable[_Row]) -> list[FrameworkSpec]:
 
 
 def export_csv(frameworks: Iterable[Framework]) -> str:
-    """Every current objective of the frameworks, one row each, in teaching order."""
+    """Every current objective of the frameworks, one row each, in teaching order.
+
+    Written by the one export writer, so a statement starting with "=" opens in a
+    spreadsheet as text; `parse_csv` reads such a cell back as it was typed.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    write_csv(Table("Objectives", COLUMNS, _export_rows(frameworks)), out)
+    return out.getvalue()
+
+
+def _export_rows(frameworks: Iterable[Framework]) -> Iterator[list[Any]]:
     for framework in frameworks:
         year = YearPhase(framework.nc_year, framework.last_nc_year, framework.phase)
         objectives = (
@@ -271,18 +281,15 @@ def export_csv(frameworks: Iterable[Framework]) -> str:
         )
         for position, obj in enumerate(objectives, start=1):
             parent = obj.parent if obj.parent and obj.parent.archived_at is None else None
-            writer.writerow(
-                [
-                    framework.subject.name,
-                    year.key,
-                    obj.strand.name,
-                    obj.code,
-                    obj.statement,
-                    "yes" if obj.is_key else "no",
-                    "; ".join(obj.tags or []),
-                    position,
-                    obj.identifier,
-                    parent.code if parent else "",
-                ]
-            )
-    return out.getvalue()
+            yield [
+                framework.subject.name,
+                year.key,
+                obj.strand.name,
+                obj.code,
+                obj.statement,
+                "yes" if obj.is_key else "no",
+                "; ".join(obj.tags or []),
+                position,
+                obj.identifier,
+                parent.code if parent else "",
+            ]

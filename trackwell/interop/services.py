@@ -1,14 +1,13 @@
-"""Framework imports: parse and keep an upload, preview it, then commit it all or nothing."""
+"""Framework imports (CSV and CASE) on the import pipeline: stage, preview, commit."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from trackwell.accounts.models import User
 from trackwell.core.models import School
@@ -18,10 +17,10 @@ from trackwell.curriculum.phases import parse_year_phase
 from trackwell.curriculum.sync import (
     FrameworkPlan,
     FrameworkSpec,
-    StalePlan,
     apply_spec,
     plan_framework,
 )
+from trackwell.interop import pipeline
 from trackwell.interop.case import parse_case
 from trackwell.interop.csv_frameworks import ParseResult, parse_csv
 from trackwell.interop.models import PendingImport
@@ -73,6 +72,76 @@ def integrity_message(exc: IntegrityError) -> str:
     )
 
 
+class FrameworkImport(pipeline.ImportKind):
+    """Frameworks from a CSV or CASE file, on the one import pipeline."""
+
+    limits = pipeline.Limits(max_bytes=20_000_000, max_rows=20_000, max_cell=10_000)
+
+    def __init__(self, slug: str, label: str) -> None:
+        self.slug = slug
+        self.label = label
+        self.manage = access_can_manage_curriculum
+
+    def parse(self, data: Any, options: dict[str, Any]) -> pipeline.Parsed:
+        result = parse_file(self.slug, data, options)
+        return pipeline.Parsed(
+            data=[spec.as_json() for spec in result.specs],
+            errors=pipeline.as_problems(result.errors),
+            warnings=result.warnings,
+        )
+
+    def plan(self, school: School, data: Any, options: dict[str, Any]) -> pipeline.Plan:
+        target = _target_for(school, options)
+        plans = [
+            plan_framework(school, FrameworkSpec.from_json(spec), framework=target)
+            for spec in data or []
+        ]
+        return pipeline.Plan(
+            changes=[
+                pipeline.Change(
+                    action=c.action, kind=c.kind, key=c.label, label=c.label, notes=c.details
+                )
+                for p in plans
+                for c in p.changes
+            ],
+            errors=pipeline.as_problems([e for p in plans for e in p.errors]),
+            context={"plans": plans},
+            fingerprint=combined_digest(plans),
+        )
+
+    def apply(
+        self, *, user: User | None, school: School, plan: pipeline.Plan, options: dict[str, Any]
+    ) -> list[tuple[Framework, FrameworkPlan]]:
+        scale = _scale_for(school, options)
+        target = _target_for(school, options)
+        return [
+            apply_spec(
+                user=user,
+                school=school,
+                spec=framework_plan.spec,
+                scale=scale,
+                framework=target,
+                source=f"{self.slug}:{options.get('filename', '')}",
+            )
+            for framework_plan in plan.context["plans"]
+        ]
+
+    def integrity_message(self, exc: IntegrityError) -> str:
+        return integrity_message(exc)
+
+    stale_message = "The curriculum has changed since this preview; look at the new preview first."
+
+
+def access_can_manage_curriculum(user: User) -> bool:
+    from trackwell.accounts.access import can_manage_curriculum
+
+    return can_manage_curriculum(user)
+
+
+pipeline.register(FrameworkImport(PendingImport.Kind.CSV, "Frameworks (CSV)"))
+pipeline.register(FrameworkImport(PendingImport.Kind.CASE, "Frameworks (CASE JSON)"))
+
+
 def stage_import(
     *,
     user: User,
@@ -83,69 +152,45 @@ def stage_import(
     options: dict[str, Any],
 ) -> Staged:
     """Parse an upload and keep it for its preview; the same file and choices share one row."""
-    result = parse_file(kind, data, options)
-    if result.errors:
-        return Staged(None, result.errors, result.warnings)
-    digest = hashlib.sha256(
-        kind.encode() + json.dumps(options, sort_keys=True).encode() + b"\0" + data
-    ).hexdigest()
-    try:
-        with transaction.atomic():
-            pending, _ = PendingImport.objects.update_or_create(
-                school=school,
-                sha256=digest,
-                defaults={
-                    "user": user,
-                    "kind": kind,
-                    "filename": filename[:255],
-                    "options": options,
-                    "specs": [spec.as_json() for spec in result.specs],
-                    "warnings": result.warnings,
-                },
-            )
-    except IntegrityError:
-        return Staged(
-            None,
-            [
-                "The upload could not be kept for its preview (the same file was probably "
-                "being uploaded at the same moment); nothing was imported. Upload it again."
-            ],
-            result.warnings,
-        )
-    return Staged(pending, [], result.warnings)
+    staged = pipeline.stage(
+        user=user,
+        school=school,
+        kind=kind,
+        filename=filename,
+        data=data,
+        options={**options, "filename": filename[:255]},
+    )
+    return Staged(staged.pending, [str(e) for e in staged.errors], staged.warnings)
 
 
-def _target(pending: PendingImport) -> Framework | None:
-    framework_id = pending.options.get("framework_id")
+def _target_for(school: School, options: dict[str, Any]) -> Framework | None:
+    framework_id = options.get("framework_id")
     if not framework_id:
         return None
     try:
-        return Framework.objects.get(pk=framework_id, school_id=pending.school_id)
+        return Framework.objects.get(pk=framework_id, school_id=school.pk)
     except Framework.DoesNotExist as exc:
         raise ValidationError("The framework chosen for this import no longer exists.") from exc
 
 
+def _scale_for(school: School, options: dict[str, Any]) -> RatingScale:
+    scale_id = options.get("scale_id")
+    if scale_id:
+        scale = RatingScale.objects.filter(pk=scale_id, school_id=school.pk).first()
+        if scale is not None:
+            return scale
+    existing = RatingScale.objects.filter(school_id=school.pk).order_by("pk").first()
+    return existing or create_depth_scale(school)
+
+
 def plans_for(pending: PendingImport) -> list[FrameworkPlan]:
     """What committing the upload would do, planned against the curriculum as it is now."""
-    target = _target(pending)
-    return [
-        plan_framework(pending.school, FrameworkSpec.from_json(data), framework=target)
-        for data in pending.specs
-    ]
+    plans: list[FrameworkPlan] = pipeline.plan_for(pending).context.get("plans", [])
+    return plans
 
 
 def combined_digest(plans: list[FrameworkPlan]) -> str:
     return hashlib.sha256("".join(p.digest for p in plans).encode()).hexdigest()
-
-
-def _scale(pending: PendingImport) -> RatingScale:
-    scale_id = pending.options.get("scale_id")
-    if scale_id:
-        scale = RatingScale.objects.filter(pk=scale_id, school_id=pending.school_id).first()
-        if scale is not None:
-            return scale
-    existing = RatingScale.objects.filter(school_id=pending.school_id).order_by("pk").first()
-    return existing or create_depth_scale(pending.school)
 
 
 def commit_import(
@@ -158,30 +203,5 @@ def commit_import(
     Should the database still refuse a write (a clash the plan did not foresee),
     everything is rolled back and a ValidationError says so; the upload stays.
     """
-    try:
-        with transaction.atomic():
-            plans = plans_for(pending)
-            errors = [e for p in plans for e in p.errors]
-            if errors:
-                raise ValidationError(errors)
-            if digest is not None and combined_digest(plans) != digest:
-                raise StalePlan(
-                    "The curriculum has changed since this preview; look at the new preview first."
-                )
-            scale = _scale(pending)
-            target = _target(pending)
-            done = [
-                apply_spec(
-                    user=user,
-                    school=pending.school,
-                    spec=plan.spec,
-                    scale=scale,
-                    framework=target,
-                    source=f"{pending.kind}:{pending.filename}",
-                )
-                for plan in plans
-            ]
-            pending.delete()
-    except IntegrityError as exc:
-        raise ValidationError(integrity_message(exc), code="integrity") from exc
+    _, done = pipeline.commit(user=user, pending=pending, digest=digest)
     return done

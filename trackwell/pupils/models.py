@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from trackwell.core.models import AcademicYear, School
+from trackwell.core.versioning import Versioned
 
 # National curriculum year groups: Reception is 0.
 NC_YEAR_CHOICES = [(0, "Reception")] + [(n, f"Year {n}") for n in range(1, 14)]
@@ -29,7 +30,7 @@ class SenStatus(models.TextChoices):
     EHCP = "E", "EHC plan"
 
 
-class PupilGroup(models.Model):
+class PupilGroup(Versioned):
     """A school-defined group of pupils (e.g. 'Young carers', 'Forces families')."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pupil_groups")
@@ -46,8 +47,8 @@ class PupilGroup(models.Model):
         return self.name
 
 
-class Pupil(models.Model):
-    """A pupil on roll at a school."""
+class Pupil(Versioned):
+    """A pupil at a school; a pupil who leaves keeps their record, read-only (never deleted)."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="pupils")
     upn = models.CharField("UPN", max_length=13)
@@ -64,6 +65,10 @@ class Pupil(models.Model):
     eal = models.BooleanField("EAL", default=False)
     looked_after = models.BooleanField(default=False)
     groups = models.ManyToManyField(PupilGroup, blank=True, related_name="pupils")
+    left_on = models.DateField(
+        "left on", null=True, blank=True, help_text="The day the pupil left the school."
+    )
+    leaving_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -78,8 +83,38 @@ class Pupil(models.Model):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def has_left(self) -> bool:
+        return self.left_on is not None
 
-class SchoolClass(models.Model):
+
+class PupilAttributeChange(models.Model):
+    """One dated change of a pupil's contextual attribute (SEN, pupil premium, FSM, ...).
+
+    Kept so that a pupil's SEN status or pupil premium on any day of the year can
+    be read back; the pupil row holds only the latest value.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="attribute_changes")
+    field = models.CharField(max_length=30)
+    old_value = models.CharField(max_length=30, blank=True)
+    new_value = models.CharField(max_length=30)
+    effective_from = models.DateField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pupil", "field", "effective_from", "pk"]
+        indexes = [models.Index(fields=["pupil", "field", "effective_from"])]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} {self.field}: {self.old_value} to {self.new_value}"
+
+
+class SchoolClass(Versioned):
     """A class for one academic year (may mix NC years)."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="classes")
@@ -121,6 +156,27 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil} in {self.school_class}"
+
+
+class PastEnrolment(models.Model):
+    """A class a pupil was in until they moved class or left during the year (kept, read-only)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="past_enrolments")
+    school_class = models.ForeignKey(
+        SchoolClass, on_delete=models.CASCADE, related_name="past_enrolments"
+    )
+    ended_on = models.DateField()
+    reason = models.CharField(max_length=20, choices=[("moved", "Moved class"), ("left", "Left")])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["ended_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} was in {self.school_class} until {self.ended_on}"
 
 
 class StaffAssignment(models.Model):

@@ -16,7 +16,10 @@ def check_letter(body: str) -> str:
 
 def is_valid_upn(upn: str) -> bool:
     """Whether `upn` is 13 characters with the right check letter."""
-    if len(upn) != 13 or upn[0] not in CHECK_LETTERS or not upn[1:12].isdigit():
+    # ASCII only: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if len(upn) != 13 or not upn.isascii() or upn[0] not in CHECK_LETTERS:
+        return False
+    if not upn[1:12].isdigit():
         return False
     last = upn[12]
     if not (last.isdigit() or last in CHECK_LETTERS):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
@@ -13,6 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
@@ -30,6 +30,7 @@ from trackwell.analysis.evaluation import (
 from trackwell.analysis.figures import METRICS
 from trackwell.analysis.models import BandConfirmation, BandSet, StartingPoint
 from trackwell.analysis.rules import parse_conditions
+from trackwell.core.limits import JsonLimits, LimitExceeded, load_json
 from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import PALETTE, Subject
 from trackwell.pupils.models import Pupil
@@ -37,6 +38,9 @@ from trackwell.pupils.models import Pupil
 from .views import framework_words
 
 MAX_BANDS: int = SCHEMA["properties"]["bands"]["maxItems"]
+# A band set document nests eight levels at most (set, bands, band, rules, rule,
+# conditions, condition, range); see docs/security.md for every import's limits.
+BAND_IMPORT = JsonLimits(max_bytes=1_000_000, max_depth=12, max_values=50_000, max_string=5_000)
 
 
 def _user(request: HttpRequest) -> User:
@@ -248,9 +252,17 @@ def band_import(request: HttpRequest) -> HttpResponse:
     """Create or replace a band set from an uploaded JSON document, all or nothing."""
     user = _manager(request)
     upload = request.FILES.get("file")
+    if upload is not None and upload.size is not None and upload.size > BAND_IMPORT.max_bytes:
+        return _import_errors(
+            request,
+            [f"(document): the file is {upload.size:,} bytes; at most "
+             f"{BAND_IMPORT.max_bytes:,} are allowed."],
+        )  # fmt: skip
     raw = upload.read() if upload else request.POST.get("document", "").encode()
     try:
-        doc = json.loads(raw)
+        doc = load_json(raw, BAND_IMPORT)
+    except LimitExceeded as exc:
+        return _import_errors(request, [f"(document): {exc}"])
     except (ValueError, UnicodeDecodeError) as exc:
         return _import_errors(request, [f"(document): not valid JSON: {exc}"])
     try:
@@ -650,6 +662,7 @@ def points(request: HttpRequest) -> HttpResponse:
             .select_related("year")
             .order_by("-year__start_date", "date"),
             "has_bands": BandSet.objects.filter(school=school).exists(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -659,6 +672,9 @@ def points(request: HttpRequest) -> HttpResponse:
 def close_point(request: HttpRequest, point_id: int) -> HttpResponse:
     user = _manager(request)
     point = _point_for(user, point_id)
+    if request.POST.get("confirm") != "yes":
+        # Closing is asked for on its own page first: the date, and bands still unconfirmed.
+        return HttpResponseRedirect(reverse("report-point-close-confirm", args=[point.pk]))
     try:
         summary = services.close_point(user=user, point=point)
     except ValidationError as exc:
@@ -677,8 +693,15 @@ def close_point(request: HttpRequest, point_id: int) -> HttpResponse:
 def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
     user = _manager(request)
     point = _point_for(user, point_id)
+    reason = request.POST.get("reason", "").strip()[:200]
+    if not reason:
+        messages.warning(
+            request,
+            f"Say why {point.name} {point.year.name} is being reopened: the reason is kept.",
+        )
+        return HttpResponseRedirect(reverse("report-points"))
     try:
-        services.reopen_point(user=user, point=point, reason=request.POST.get("reason", "")[:200])
+        services.reopen_point(user=user, point=point, reason=reason)
     except ValidationError as exc:
         messages.warning(request, " ".join(exc.messages))
     else:

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import band_views, exports, trust_views, views
+from . import band_views, exports, point_views, trust_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("school/overview/", views.school_overview, name="report-school"),
@@ -44,6 +44,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("pupils/<int:pupil_id>/tracking/", views.pupil_tracking, name="report-pupil-tracking"),
     path("points/", band_views.points, name="report-points"),
     path("points/<int:point_id>/close/", band_views.close_point, name="report-point-close"),
+    path(
+        "points/<int:point_id>/close/confirm/",
+        point_views.close_confirm,
+        name="report-point-close-confirm",
+    ),
     path("points/<int:point_id>/reopen/", band_views.reopen_point, name="report-point-reopen"),
     path(
         "points/<int:point_id>/differences/",

@@ -10,7 +10,7 @@ def find_school(value: str) -> School:
     """A school by id or exact name."""
     school = (
         School.objects.filter(pk=int(value)).first()
-        if value.isdigit()
+        if value.isascii() and value.isdigit()
         else School.objects.filter(name=value).first()
     )
     if school is None:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_audit_log_append_only"),
+        ("accounts", "0004_merge_audit_and_staff_versions"),
     ]
 
     operations = [

@@ -1,0 +1,1 @@
+"""The permission matrix: every URL pattern, every role, GET and POST, another school's ids."""

@@ -1,0 +1,54 @@
+"""Permission matrix: the tracking grid (class A: `teacher` teaches it, `ta` assists)."""
+
+from typing import Any
+
+from tests.factories import World
+from tests.permissions.matrix import NOT_ALLOWED, Entry, expect, only
+
+VIEW = only(200, "admin", "leader", "teacher", "other_teacher", "ta", "senco")
+EDIT = expect(404, admin=200, leader=200, teacher=200, other_teacher=403, ta=403, senco=403)
+
+
+def _grid(w: World) -> dict[str, Any]:
+    return {"class_id": w.class_a.pk, "subject_slug": "maths"}
+
+
+def _cell(w: World) -> dict[str, Any]:
+    return {
+        "framework": w.framework.pk,
+        "pupil": w.pupils_a[0].pk,
+        "objective": w.objectives[0].pk,
+        "code": "2",
+        "version": 0,
+    }
+
+
+def _bulk(w: World) -> dict[str, Any]:
+    return {
+        "framework": w.framework.pk,
+        "objective": w.objectives[0].pk,
+        "code": "2",
+        "pupils": [w.pupils_a[0].pk],
+    }
+
+
+JSON = {"Accept": "application/json"}
+
+CASES = {
+    "grid": Entry(get=VIEW, post=NOT_ALLOWED, kwargs=_grid),
+    "grid-cell": Entry(get=NOT_ALLOWED, post=EDIT, kwargs=_grid, data=_cell, headers=JSON),
+    "grid-bulk": Entry(get=NOT_ALLOWED, post=EDIT, kwargs=_grid, data=_bulk, headers=JSON),
+    "grid-taught": Entry(
+        get=NOT_ALLOWED,
+        post=EDIT,
+        kwargs=_grid,
+        data=lambda w: {"framework": w.framework.pk, "mark": f"{w.objectives[0].pk}:1"},
+        headers=JSON,
+    ),
+    "grid-history": Entry(
+        get=VIEW,
+        post=NOT_ALLOWED,
+        kwargs=_grid,
+        data=lambda w: {"pupil": w.pupils_a[0].pk, "objective": w.objectives[0].pk},
+    ),
+}

@@ -1,0 +1,47 @@
+"""Import a OneRoster 1.1 CSV bundle (a folder or a zip) into a school, all or nothing."""
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from trackwell.interop.kinds.oneroster import bundle_from_folder
+from trackwell.interop.management.commands._common import find_school, find_user
+from trackwell.interop.management.commands._pipeline import read_file, run_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a OneRoster 1.1 CSV bundle (a folder or a zip of manifest, orgs, "
+        "academicSessions, courses, classes, users, enrollments, demographics) into a "
+        "school's classes, pupils, staff and enrolments. Nothing is written unless the whole "
+        "bundle is good; importing it again changes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="A folder of CSV files, or a zip.")
+        parser.add_argument("--school", required=True, help="School id or exact name.")
+        parser.add_argument("--org", help="The school's sourcedId in orgs.csv (if several).")
+        parser.add_argument("--user", help="Username to name in the audit log.")
+        parser.add_argument("--dry-run", action="store_true", help="Preview only; write nothing.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["path"]
+        school = find_school(options["school"])
+        user = find_user(school, options["user"])
+        if path.is_dir():
+            data = bundle_from_folder(path)
+        elif path.is_file():
+            data = read_file(path)
+        else:
+            raise CommandError(f"No folder or zip {path}.")
+        run_import(
+            self,
+            kind="oneroster",
+            school=school,
+            user=user,
+            data=data,
+            name=path.name,
+            options={"org": options["org"] or ""},
+            dry_run=options["dry_run"],
+        )

@@ -1,0 +1,1 @@
+"""Management pages for pupils, classes and groups (school admins; leaders where allowed)."""

@@ -1,0 +1,1 @@
+"""Pages of the security app: sign-in, two-step sign-in, sign-in help, settings, subject access."""

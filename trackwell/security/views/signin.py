@@ -1,0 +1,35 @@
+"""Signing in and changing a password, both recorded in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
+
+from trackwell.accounts.models import User
+from trackwell.security import sessions
+from trackwell.security.audit import log_user_event
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in page; a success goes to the audit log (failures come by signal)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        if isinstance(user, User):
+            second = self.request.session.get(sessions.MFA_STATE, "")
+            log_user_event(self.request, user, "auth.signed_in", second_step=second or "none")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Changing one's password ends every other session at once (Django's session hash)."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        if isinstance(user, User):
+            log_user_event(self.request, user, "auth.password_changed")
+        return response
