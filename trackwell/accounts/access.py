@@ -357,7 +357,10 @@ def get_pending_import_for_user(user: User, pending_id: int) -> Any:
     """An uploaded framework file of the user's school awaiting confirmation (managers only)."""
     from trackwell.interop.models import PendingImport
 
-    return _curriculum_object(user, PendingImport, pending_id, edit=True)
+    pending = _curriculum_object(user, PendingImport, pending_id, edit=True)
+    if pending.kind not in PendingImport.Kind.values:
+        raise Http404("No such framework import")  # other imports have their own pages
+    return pending
 
 
 # ---------------------------------------------------------------------------
@@ -515,10 +518,6 @@ def archive_school(user: User) -> School:
     if user.role != Role.ADMIN:
         raise PermissionDenied("Only the school's admin exports all of its data.")
     return school_of(user)
-    pending = _curriculum_object(user, PendingImport, pending_id, edit=True)
-    if pending.kind not in PendingImport.Kind.values:
-        raise Http404("No such framework import")  # other imports have their own pages
-    return pending
 
 
 # ---------------------------------------------------------------------------
