@@ -52,12 +52,11 @@ class Expect:
                 return self.anonymous
             return 405 if self.default == 405 else LOGIN
         if role == "parent" and role not in self.roles:
-            # Parents reach no school or trust page: they answer as to a trust leader,
-            # except pages made for trust leaders, which are 404 to parents.
-            named = self.roles.get("trust_leader")
-            if named is not None and named < 400:
-                return 404
-            return self.status("trust_leader")
+            # Parents reach no school or trust page: pages open to every account answer
+            # them as the default says; any page naming who may use it is 404 to them.
+            if self.default == 405:
+                return 405
+            return 404 if self.roles or self.default not in (200, 302) else self.default
         return self.roles.get(role, self.default)
 
 

@@ -38,8 +38,9 @@ NO_STAFF_PAGES = AGGREGATES_ONLY | {Role.PARENT}
 
 
 def school_of(user: User) -> School:
-    """Return the user's school, or 404 for accounts without one."""
-    if not user.is_authenticated or user.school_id is None:
+    """Return the user's school for a staff page, or 404 (no school, or a parent)."""
+    # Parents reach their children through the family pages only (`children_of`).
+    if not user.is_authenticated or user.school_id is None or user.role == Role.PARENT:
         raise Http404("No school")
     assert user.school is not None
     return user.school

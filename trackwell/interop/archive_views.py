@@ -3,7 +3,7 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -15,7 +15,7 @@ from .archive import FORMAT_VERSION, write_archive
 
 @require_safe
 @login_required
-def download(request: HttpRequest) -> FileResponse:
+def download(request: HttpRequest) -> HttpResponse:
     """Every table of the school as CSV files in one ZIP, with a manifest."""
     user = request.user
     assert isinstance(user, User)
@@ -32,9 +32,8 @@ def download(request: HttpRequest) -> FileResponse:
         new={"tables": len(tables), "rows": sum(t.rows for t in tables), "v": FORMAT_VERSION},
     )
     stamp = timezone.localtime().strftime("%Y-%m-%d")
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=f"trackwell-{school.pk}-{stamp}.zip",
-        content_type="application/zip",
-    )
+    with spool:
+        data = spool.read()
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="trackwell-{school.pk}-{stamp}.zip"'
+    return response

@@ -47,10 +47,11 @@ def home(request: HttpRequest) -> HttpResponse:
     if not access.is_parent(user):
         raise Http404("No such page")
     children = list(access.children_of(user))
+    assert user.school is not None  # a parent always has a school (`is_parent`)
     return render(
         request,
         "parents/home.html",
-        {"children": children, "settings": services.settings_for(access.school_of(user))},
+        {"children": children, "settings": services.settings_for(user.school)},
     )
 
 
@@ -403,8 +404,8 @@ def releases(request: HttpRequest) -> HttpResponse:
 def release(request: HttpRequest, point_id: int) -> HttpResponse:
     """Share a point with parents, or stop sharing it (`withdraw`)."""
     user = _user(request)
-    school = access.family_school(user)
-    point = get_object_or_404(AssessmentPoint, pk=point_id, school=school)
+    point = get_object_or_404(AssessmentPoint, pk=point_id, school_id=access.school_id_of(user))
+    access.family_school(user)  # after the lookup: another school's point is 404
     if "withdraw" in request.POST:
         services.withdraw_release(user=user, point=point)
         messages.success(request, f"{point} is no longer shown to parents.")
