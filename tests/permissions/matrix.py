@@ -52,11 +52,12 @@ class Expect:
                 return self.anonymous
             return 405 if self.default == 405 else LOGIN
         if role == "parent" and role not in self.roles:
-            # Parents reach no school or trust page: pages open to every account answer
-            # them as the default says; any page naming who may use it is 404 to them.
-            if self.default == 405:
-                return 405
-            return 404 if self.roles or self.default not in (200, 302) else self.default
+            # Parents reach no school or trust page: pages open to every account (one's
+            # own password and two-step sign-in) answer them as the default says; any
+            # page naming who may use it is 404 to them.
+            if self.default == 405 or not self.roles:
+                return self.default
+            return 404
         return self.roles.get(role, self.default)
 
 
