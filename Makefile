@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 # Development settings (DEBUG on) for run, test and bench; production is trackwell.settings.
 export DJANGO_SETTINGS_MODULE := trackwell.settings_dev
 
-.PHONY: run serve backup loadtest test test-sqlite test-postgres lint typecheck bench setup browser-deps demo clean lock
+.PHONY: run serve backup loadtest test test-sqlite test-postgres lint typecheck bench setup browser-deps pdf-deps demo clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,12 +25,15 @@ $(NODE_STAMP): package.json package-lock.json
 setup: $(STAMP) $(NODE_STAMP)
 	mkdir -p var
 
-## Serve Trackwell on SQLite with the demo school at http://127.0.0.1:$(PORT)
-run: setup
+## Serve Trackwell on SQLite with the demo school at http://127.0.0.1:$(PORT); a task
+## worker beside it renders report PDFs in the background (stopped with the server).
+run: setup pdf-deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py demo_logins --port $(PORT)
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py db_worker --interval 1 --verbosity 0 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## Serve Trackwell with production settings under gunicorn on 127.0.0.1:$(PORT):
 ## DEBUG off, static files collected and served by WhiteNoise, a secret key kept in
@@ -51,6 +54,12 @@ serve: setup
 backup: setup
 	$(BIN)/python manage.py backup
 
+## Debian's Pango and fonts for WeasyPrint (report PDFs), installed when missing
+pdf-deps:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 && fc-list 2>/dev/null | grep -qi dejavu || \
+		(apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+			libharfbuzz-subset0 fonts-dejavu-core fonts-liberation fontconfig)
+
 ## Debian's Chromium for the browser tests, installed when missing
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
@@ -63,10 +72,10 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy trackwell tests bench
 
-test-sqlite: setup browser-deps
+test-sqlite: setup browser-deps pdf-deps
 	DATABASE_URL= $(BIN)/pytest -n 2 -p no:cacheprovider
 
-test-postgres: setup browser-deps
+test-postgres: setup browser-deps pdf-deps
 	@$(BIN)/python scripts/check_postgres.py; rc=$$?; \
 	if [ $$rc -eq 3 ]; then echo "PostgreSQL run SKIPPED: server not reachable."; exit 0; fi; \
 	test $$rc -eq 0 || exit $$rc; \

@@ -301,6 +301,10 @@ def main() -> None:
 
     scores.run()
 
+    from bench import family
+
+    family.run()
+
 
 if __name__ == "__main__":
     main()

@@ -158,10 +158,24 @@ def make_trust_leader(trust: Trust, username: str = "trust-leader") -> User:
     return make_user(None, username, Role.TRUST_LEADER, trust=trust)
 
 
+def make_parent(school: School, pupils: list[Pupil], username: str = "parent") -> User:
+    """A parent or carer who has signed up, linked to `pupils` (their own children)."""
+    from trackwell.parents.models import ChildLink, Contact
+
+    user = make_user(school, username, Role.PARENT)
+    contact = Contact.objects.create(
+        school=school, first_name=user.first_name, last_name="Test", email="", user=user
+    )
+    for pupil in pupils:
+        ChildLink.objects.create(school=school, contact=contact, pupil=pupil, relationship="Parent")
+    return user
+
+
 __all__ = [
     "PASSWORD",
     "SenStatus",
     "World",
+    "make_parent",
     "make_pupils",
     "make_trust_leader",
     "make_user",

@@ -54,7 +54,10 @@ INSTALLED_APPS = [
     "trackwell.api",
     "trackwell.home",
     "trackwell.schoolsetup",
+    "trackwell.printed",
     "trackwell.demo",
+    "django_tasks",
+    "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
     # Before axes: our failed-sign-in receiver must run before axes marks a lockout.
@@ -210,6 +213,21 @@ STORAGES = {
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Rendered report PDFs; never served as static files (downloads go through the access layer).
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# Background work (report batches) with django-tasks. The default queues tasks in the
+# database and `manage.py db_worker` runs them (`make run` starts one beside the web
+# server); TASKS_BACKEND=immediate runs them in the request (the tests do). See
+# docs/reports.md for production.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_task_backend = envstr("TASKS_BACKEND", "database")
+if _task_backend not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_task_backend]}}
 
 # HTTPS is on wherever DEBUG is off, except when serving on loopback with
 # `make serve` (HTTPS=false), where there is no proxy to end TLS. With it: HTTPS only,

@@ -6,6 +6,7 @@ from django.urls import include, path
 from trackwell.accounts.forms import ResetForm
 from trackwell.assessment import views as assessment_views
 from trackwell.home import views as home_views
+from trackwell.interop import archive_views
 from trackwell.security.views import signin as signin_views
 
 urlpatterns = [
@@ -66,12 +67,14 @@ urlpatterns = [
     ),
     path("grid/cursor/", assessment_views.set_cursor, name="grid-cursor"),
     path("grid/settings/", assessment_views.grid_settings, name="grid-settings"),
+    path("school/archive/", archive_views.download, name="school-archive"),
     path("curriculum/", include("trackwell.curriculum.urls")),
     path("provision/", include("trackwell.provision.urls")),
     path("meetings/", include("trackwell.meetings.urls")),
     path("scores/", include("trackwell.scores.urls")),
     path("family/", include("trackwell.parents.urls")),
     path("api/", include("trackwell.api.urls")),
+    path("reports/", include("trackwell.printed.urls")),
     path("imports/", include("trackwell.interop.urls")),
     path("security/", include("trackwell.security.urls")),
     path("", include("trackwell.reports.urls")),

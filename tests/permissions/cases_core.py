@@ -6,7 +6,7 @@ SIGNED_IN = expect(200)
 EVERYONE = expect(200, anonymous=200)
 
 CASES = {
-    "home": Entry(get=SIGNED_IN, post=NOT_ALLOWED),
+    "home": Entry(get=expect(200, parent=302), post=NOT_ALLOWED),  # parents: to their children
     "login": Entry(get=expect(200, anonymous=200), post=expect(200, anonymous=200)),
     "logout": Entry(get=NOT_ALLOWED, post=expect(302, anonymous=302)),
     "password_change": Entry(get=SIGNED_IN, post=SIGNED_IN),  # POST without data: the form again

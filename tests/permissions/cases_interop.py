@@ -155,3 +155,13 @@ CASES = {
     ),
     "imports:transition-received": Entry(get=managers(200), post=NOT_ALLOWED, kwargs=_received),
 }
+
+# The school's data archive (issue 12): school admins only.
+CASES.update(
+    {
+        "school-archive": Entry(
+            get=expect(403, admin=200, governor=404, trust_leader=404, parent=404),
+            post=NOT_ALLOWED,
+        ),
+    }
+)

@@ -107,3 +107,42 @@ CASES = {
     "report-band-set-delete": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
     "report-band-set-active": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
 }
+
+# Exports of every table (issue 12): each as its page, GET only.
+CASES.update(
+    {
+        "grid-export": Entry(
+            get=CLASS_VIEW,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"class_id": w.class_a.pk, "subject_slug": "maths", "fmt": "csv"},
+        ),
+        "report-class-export": Entry(
+            get=CLASS_VIEW,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"class_id": w.class_a.pk, "fmt": "csv"},
+        ),
+        "report-class-gaps-export": Entry(
+            get=CLASS_VIEW,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"class_id": w.class_a.pk, "subject_slug": "maths", "fmt": "xlsx"},
+        ),
+        "report-school-export": Entry(
+            get=AGGREGATE,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"fmt": "csv"},
+            foreign=False,
+        ),
+        "report-groups-export": Entry(
+            get=AGGREGATE,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"fmt": "xlsx"},
+            foreign=False,
+        ),
+        "report-year-gaps-export": Entry(
+            get=CLASS_VIEW,
+            post=NOT_ALLOWED,
+            kwargs=lambda w: {"nc_year": 3, "subject_slug": "maths", "fmt": "csv"},
+            foreign=False,
+        ),
+    }
+)

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import World, make_trust_leader
+from tests.factories import World, make_parent, make_trust_leader
 from trackwell.accounts.models import User
 
 # Every role the matrix checks. Adding a role is one line here: a function from the world
@@ -30,6 +30,8 @@ ROLES: dict[str, Callable[[World], User | None]] = {
     "senco": lambda w: w.users["senco"],
     "governor": lambda w: w.users["governor"],
     "trust_leader": lambda w: make_trust_leader(w.school.trust, f"tl-{w.school.pk}"),  # type: ignore[arg-type]
+    # A parent of class A's first pupil (issue 12): like a trust leader, no staff page.
+    "parent": lambda w: make_parent(w.school, [w.pupils_a[0]], f"parent-{w.school.pk}"),
     "anonymous": lambda w: None,
 }
 
@@ -49,6 +51,13 @@ class Expect:
             if self.anonymous is not None:
                 return self.anonymous
             return 405 if self.default == 405 else LOGIN
+        if role == "parent" and role not in self.roles:
+            # Parents reach no school or trust page: pages open to every account (one's
+            # own password and two-step sign-in) answer them as the default says; any
+            # page naming who may use it is 404 to them.
+            if self.default == 405 or not self.roles:
+                return self.default
+            return 404
         return self.roles.get(role, self.default)
 
 

@@ -32,11 +32,15 @@ WHOLE_SCHOOL_EDIT = {Role.ADMIN, Role.LEADER}
 WHOLE_SCHOOL_READ = {Role.ADMIN, Role.LEADER, Role.SENCO}
 # Roles that see aggregates only, never a pupil, a class or a grid.
 AGGREGATES_ONLY = {Role.GOVERNOR, Role.TRUST_LEADER}
+# Roles that never open a staff page: aggregates-only roles and parents, who see their own
+# children through the family pages only (`get_child_for_parent` below).
+NO_STAFF_PAGES = AGGREGATES_ONLY | {Role.PARENT}
 
 
 def school_of(user: User) -> School:
-    """Return the user's school, or 404 for accounts without one."""
-    if not user.is_authenticated or user.school_id is None:
+    """Return the user's school for a staff page, or 404 (no school, or a parent)."""
+    # Parents reach their children through the family pages only (`children_of`).
+    if not user.is_authenticated or user.school_id is None or user.role == Role.PARENT:
         raise Http404("No school")
     assert user.school is not None
     return user.school
@@ -51,7 +55,7 @@ def school_id_of(user: User) -> int:
 
 def sees_pupils(user: User) -> bool:
     """Whether the user may open any pupil-level page."""
-    return user.is_authenticated and user.school_id is not None and user.role not in AGGREGATES_ONLY
+    return user.is_authenticated and user.school_id is not None and user.role not in NO_STAFF_PAGES
 
 
 def visible_classes(user: User) -> QuerySet[SchoolClass]:
@@ -261,7 +265,7 @@ def get_trust_framework_for_user(user: User, framework_id: int) -> "Framework":
 
 def sees_curriculum(user: User) -> bool:
     """Whether the user may read the school's frameworks and rating scales."""
-    return user.is_authenticated and user.school_id is not None and user.role not in AGGREGATES_ONLY
+    return user.is_authenticated and user.school_id is not None and user.role not in NO_STAFF_PAGES
 
 
 def can_manage_curriculum(user: User) -> bool:
@@ -558,6 +562,163 @@ def provision_school(user: User, *, manage: bool = False) -> School:
     return school_of(user)
 
 
+# Parents and carers (issue 12): a parent sees only the children linked to their
+# contact rows by a live (unrevoked) link, through the family pages. Every staff
+# page is 404 for them (`NO_STAFF_PAGES`). Staff manage families' contacts and
+# invitations when they lead or run the school.
+
+
+def is_parent(user: User) -> bool:
+    """Whether the user is a parent or carer of the school."""
+    return user.is_authenticated and user.role == Role.PARENT and user.school_id is not None
+
+
+def children_of(user: User) -> QuerySet[Pupil]:
+    """The parent's own children (live links only; none for anyone else)."""
+    if not is_parent(user):
+        return Pupil.objects.none()
+    school_id = school_id_of(user)
+    return (
+        Pupil.objects.filter(
+            school_id=school_id,
+            family_links__contact__user=user,
+            family_links__contact__school_id=school_id,
+            family_links__revoked_at__isnull=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+def get_child_for_parent(user: User, pupil_id: int) -> Pupil:
+    """One of the parent's own children, else 404 (another child, or a revoked link)."""
+    try:
+        return children_of(user).get(pk=pupil_id)
+    except Pupil.DoesNotExist as exc:
+        raise Http404("No such page") from exc
+
+
+def can_manage_families(user: User) -> bool:
+    """Whether the user may add contacts, invite parents, revoke links and set parent pages."""
+    return sees_pupils(user) and user.role in WHOLE_SCHOOL_EDIT
+
+
+def family_school(user: User) -> School:
+    """The school for family settings pages: 404 for non-staff, 403 for staff who may not."""
+    if not sees_pupils(user):
+        raise Http404("No such page")
+    if not can_manage_families(user):
+        raise PermissionDenied("Only school leaders and admins manage families' access.")
+    return school_of(user)
+
+
+def get_pupil_for_family_admin(user: User, pupil_id: int) -> Pupil:
+    """A pupil whose family contacts the user may manage (404 unseen, 403 read-only)."""
+    pupil = get_pupil_for_user(user, pupil_id)
+    family_school(user)
+    return pupil
+
+
+def get_contact_for_user(user: User, contact_id: int) -> Any:
+    """A contact of the user's school that the user may manage (404 otherwise, 403 read-only)."""
+    from trackwell.parents.models import Contact
+
+    if not sees_pupils(user):
+        raise Http404("No such contact")
+    try:
+        contact = Contact.objects.get(pk=contact_id, school_id=school_id_of(user))
+    except Contact.DoesNotExist as exc:
+        raise Http404("No such contact") from exc
+    family_school(user)
+    return contact
+
+
+def get_child_link_for_user(user: User, link_id: int) -> Any:
+    """A parent-child link of the user's school that the user may manage."""
+    from trackwell.parents.models import ChildLink
+
+    if not sees_pupils(user):
+        raise Http404("No such link")
+    try:
+        link = ChildLink.objects.select_related("contact", "pupil").get(
+            pk=link_id, school_id=school_id_of(user)
+        )
+    except ChildLink.DoesNotExist as exc:
+        raise Http404("No such link") from exc
+    family_school(user)
+    return link
+
+
+# ---------------------------------------------------------------------------
+# Printed reports and the governors' pack (issue 12). Comments are written by
+# whoever may edit the class's grid; reports are read by whoever may see the
+# pupil; whole-school batches and report settings belong to leaders and admins.
+# The governors' pack is an aggregate page: those who see the school overview.
+
+
+def get_report_round_for_user(user: User, round_id: int, *, manage: bool = False) -> Any:
+    """A report round of the user's school (404 for others and non-staff; 403 `manage`)."""
+    from trackwell.printed.models import ReportRound
+
+    if not sees_pupils(user):
+        raise Http404("No such report")
+    try:
+        found = ReportRound.objects.select_related("point", "year").get(
+            pk=round_id, school_id=school_id_of(user)
+        )
+    except ReportRound.DoesNotExist as exc:
+        raise Http404("No such report") from exc
+    if manage and user.role not in WHOLE_SCHOOL_EDIT:
+        raise PermissionDenied("Only school leaders and admins change report rounds.")
+    return found
+
+
+def reports_school(user: User, *, manage: bool = False) -> School:
+    """The school for report pages: 404 for non-staff, 403 when `manage` and not a leader."""
+    if not sees_pupils(user):
+        raise Http404("No such page")
+    if manage and user.role not in WHOLE_SCHOOL_EDIT:
+        raise PermissionDenied("Only school leaders and admins change report settings.")
+    return school_of(user)
+
+
+def get_report_batch_for_user(user: User, batch_id: int) -> Any:
+    """A batch of the user's school whose class (or whole school) the user may see."""
+    from trackwell.printed.models import ReportBatch
+
+    if not sees_pupils(user):
+        raise Http404("No such batch")
+    try:
+        batch = ReportBatch.objects.select_related("round", "school_class").get(
+            pk=batch_id, school_id=school_id_of(user)
+        )
+    except ReportBatch.DoesNotExist as exc:
+        raise Http404("No such batch") from exc
+    if batch.school_class_id is None:
+        if user.role not in WHOLE_SCHOOL_READ:
+            raise Http404("No such batch")
+    elif not visible_classes(user).filter(pk=batch.school_class_id).exists():
+        raise Http404("No such batch")
+    return batch
+
+
+def governors_school(user: User) -> School:
+    """The school for the governors' pack: those who see whole-school summaries, else 404."""
+    if not sees_aggregates(user):
+        raise Http404("No such page")
+    return school_of(user)
+
+
+def archive_school(user: User) -> School:
+    """The school whose whole data archive the user may download: school admins only."""
+    if not sees_pupils(user):
+        raise Http404("No such page")
+    if user.role != Role.ADMIN:
+        raise PermissionDenied("Only the school's admin exports all of its data.")
+    return school_of(user)
+
+
+# ---------------------------------------------------------------------------
 # Security and privacy: sign-in help for a school's accounts, the school's security
 # policy (admins change it, leaders read it) and subject access exports (leaders,
 # admins and SENCOs, for any pupil of their school, leavers included).

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     SENCO = "senco", "SENCO"
     GOVERNOR = "governor", "Governor"
     TRUST_LEADER = "trust_leader", "Trust leader"
+    PARENT = "parent", "Parent or carer"
 
 
 class User(Versioned, AbstractUser):

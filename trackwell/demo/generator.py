@@ -41,6 +41,8 @@ from trackwell.pupils.models import (
 )
 from trackwell.pupils.upn import make_upn
 
+from .parents import add_demo_families
+
 DEMO_PASSWORD = "trackwell-demo"
 DEMO_SUBJECTS = ["maths", "reading", "writing", "science"]
 SCHOOL_NAMES = [
@@ -362,6 +364,7 @@ def _school(
     build_provision(school, options.today, options.seed)
     add_meetings(school, options.seed + index)
     add_scores(school, today=options.today, ability=ability, seed=options.seed * 100 + index)
+    logins += add_demo_families(school, index, classes_this, DEMO_PASSWORD, options.seed)
     return school, logins
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -45,6 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "home/trust.html",
             {"trust": access.trust_of(user), "schools": list(access.trust_schools(user))},
         )
+    if access.is_parent(user):
+        return redirect("parents:home")
     if user.school_id is None:
         # An account made with createsuperuser, before anyone gives it a school.
         return render(request, "home/no_school.html", {})

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import band_views, point_views, trust_views, views
+from . import band_views, exports, point_views, trust_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("school/overview/", views.school_overview, name="report-school"),
@@ -56,6 +56,33 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="report-point-differences",
     ),
     path("bands/", band_views.band_sets, name="report-band-sets"),
+    # Exports of every table (issue 12): the same figures as the page, as CSV or XLSX.
+    path(
+        "classes/<int:class_id>/grid/<slug:subject_slug>/export/<str:fmt>/",
+        exports.grid_export,
+        name="grid-export",
+    ),
+    path(
+        "classes/<int:class_id>/overview/export/<str:fmt>/",
+        exports.class_overview_export,
+        name="report-class-export",
+    ),
+    path(
+        "classes/<int:class_id>/gaps/<slug:subject_slug>/export/<str:fmt>/",
+        exports.class_gaps_export,
+        name="report-class-gaps-export",
+    ),
+    path(
+        "school/overview/export/<str:fmt>/",
+        exports.school_overview_export,
+        name="report-school-export",
+    ),
+    path("school/groups/export/<str:fmt>/", exports.groups_export, name="report-groups-export"),
+    path(
+        "school/gaps/<int:nc_year>/<slug:subject_slug>/export/<str:fmt>/",
+        exports.year_gaps_export,
+        name="report-year-gaps-export",
+    ),
     path("bands/defaults/", band_views.band_defaults, name="report-band-defaults"),
     path("bands/import/", band_views.band_import, name="report-band-import"),
     path("bands/new/", band_views.band_set_new, name="report-band-set-new"),

@@ -76,6 +76,13 @@ def class_overview(request: HttpRequest, class_id: int) -> HttpResponse:
     """Each pupil's bands per subject, with gaps and the trend since the last point."""
     user = _user(request)
     school_class = access.get_class_for_user(user, class_id)
+    context = class_overview_context(school_class)
+    context["can_edit"] = access.can_edit_class(user, school_class)
+    return render(request, "reports/class_overview.html", context)
+
+
+def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
+    """What the class overview shows: each pupil's bands per subject at the class's point."""
     year, point = _year_and_point(school_class.school_id)
     if school_class.year_id != year.pk:
         point = (
@@ -116,24 +123,19 @@ def class_overview(request: HttpRequest, class_id: int) -> HttpResponse:
                 }
             )
         rows.append({"pupil": pupil, "cells": cells})
-    return render(
-        request,
-        "reports/class_overview.html",
-        {
-            "school_class": school_class,
-            "point": point,
-            "subjects": subjects,
-            "rows": rows,
-            "sets": sets,
-            "can_edit": access.can_edit_class(user, school_class),
-            # Gaps pages exist only for subjects with a framework for the class's year.
-            "gap_subjects": set(
-                Framework.objects.filter(
-                    subject__in=subjects, nc_year=school_class.nc_year
-                ).values_list("subject_id", flat=True)
-            ),
-        },
-    )
+    return {
+        "school_class": school_class,
+        "point": point,
+        "subjects": subjects,
+        "rows": rows,
+        "sets": sets,
+        # Gaps pages exist only for subjects with a framework for the class's year.
+        "gap_subjects": set(
+            Framework.objects.filter(
+                subject__in=subjects, nc_year=school_class.nc_year
+            ).values_list("subject_id", flat=True)
+        ),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -320,27 +322,8 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
         set(SchoolClass.objects.filter(year=point.year).values_list("nc_year", flat=True))
     )
     nc_filter = request.GET.get("year", "")
-    sets = load_band_sets(school.pk)
-    results = point_results(point, sets=sets)
-    rows = list(results.rows.values())
-    if nc_filter.isdigit():
-        rows = [r for r in rows if r.nc_year == int(nc_filter)]
-    subjects = list(Subject.objects.filter(school=school))
-    facts = pupil_facts({r.pupil_id for r in rows})
-    choices = group_choices(PupilGroup.objects.filter(school=school))
     suppress = access.suppresses_small_groups(user)
-    by_subject = []
-    partial = False
-    for subject in subjects:
-        subject_rows = [r for r in rows if r.subject_id == subject.pk]
-        if not subject_rows:
-            continue
-        # Parts are year groups: see compare_groups and docs/analysis.md.
-        comparisons = compare_groups(
-            subject_rows, facts, choices, min_size=school.min_group_size, suppress=suppress
-        )
-        partial = partial or any(c.partial for c in comparisons)
-        by_subject.append({"subject": subject, "comparisons": comparisons})
+    by_subject, partial = group_comparison_context(school, point, nc_filter, suppress=suppress)
     return render(
         request,
         "reports/groups.html",
@@ -355,6 +338,33 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
             "partial": partial,
         },
     )
+
+
+def group_comparison_context(
+    school: School, point: AssessmentPoint, nc_filter: str, *, suppress: bool
+) -> tuple[list[dict[str, Any]], bool]:
+    """Each subject's group comparisons as the group page shows them, and whether partial."""
+    sets = load_band_sets(school.pk)
+    results = point_results(point, sets=sets)
+    rows = list(results.rows.values())
+    if nc_filter.isdigit():
+        rows = [r for r in rows if r.nc_year == int(nc_filter)]
+    subjects = list(Subject.objects.filter(school=school))
+    facts = pupil_facts({r.pupil_id for r in rows})
+    choices = group_choices(PupilGroup.objects.filter(school=school))
+    by_subject = []
+    partial = False
+    for subject in subjects:
+        subject_rows = [r for r in rows if r.subject_id == subject.pk]
+        if not subject_rows:
+            continue
+        # Parts are year groups: see compare_groups and docs/analysis.md.
+        comparisons = compare_groups(
+            subject_rows, facts, choices, min_size=school.min_group_size, suppress=suppress
+        )
+        partial = partial or any(c.partial for c in comparisons)
+        by_subject.append({"subject": subject, "comparisons": comparisons})
+    return by_subject, partial
 
 
 # ---------------------------------------------------------------------------

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('analysis', '0004_band_set_points_and_not_banded'),
-        ('analysis', '0004_readable_band_colours'),
+        ("analysis", "0004_band_set_points_and_not_banded"),
+        ("analysis", "0004_readable_band_colours"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -27,6 +27,9 @@ UPDATED_SINCE = OpenApiParameter(
 def user_of(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)
+    if access.is_parent(user):
+        # Parents have family pages only; the API is for staff and systems (issue 12).
+        raise Http404("No such endpoint")
     return user
 
 

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 
 from trackwell.accounts.models import Role, User
 from trackwell.demo.generator import DEMO_PASSWORD
+from trackwell.parents.models import ChildLink
 from trackwell.pupils.models import StaffAssignment
 
 ORDER = [
@@ -18,6 +19,7 @@ ORDER = [
     Role.TEACHER,
     Role.TA,
     Role.GOVERNOR,
+    Role.PARENT,
 ]
 
 
@@ -45,6 +47,13 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD})"))
         for u in users:
             classes = ", ".join(a.school_class.name for a in u.assignments.all())
+            if u.role == Role.PARENT:
+                classes = "parent of " + ", ".join(
+                    f"{link.pupil.first_name} ({link.pupil.get_nc_year_display()})"
+                    for link in ChildLink.objects.filter(
+                        contact__user=u, revoked_at__isnull=True
+                    ).select_related("pupil")
+                )
             self.stdout.write(f"  {u.username:<12} {Role(u.role).label:<20} {classes}".rstrip())
         self.stdout.write(
             f"\nOpen http://127.0.0.1:{options['port']}/ and sign in, "

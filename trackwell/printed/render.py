@@ -1,0 +1,184 @@
+"""Pupil reports and the governors' pack as PDF: HTML templates rendered by WeasyPrint."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from trackwell.analysis.evaluation import load_band_sets
+from trackwell.core.models import AssessmentPoint
+from trackwell.parents.services import settings_for as parent_settings_for
+from trackwell.parents.summary import band_phrase, summarise
+from trackwell.pupils.models import Pupil
+from trackwell.reports import charts
+from trackwell.reports.queries import pupil_trend
+
+from .ks2 import ks2_lines
+from .models import ReportComment, ReportEntry, ReportRound, ReportSettings
+
+PRINT_CSS = "css/print.css"
+# Each pygal chart names its legend entries alike; in a file of many charts WeasyPrint
+# warns about every repeated anchor. They are not links anyone follows: keep errors only.
+logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+
+# Outlines keep every band visible on white, and each segment distinct when printed in
+# greyscale, without changing the palette's colours.
+_OUTLINE = (
+    "<style>svg rect.reactive{stroke:#1d2433 !important;stroke-width:0.8px !important;"
+    "stroke-opacity:1 !important}svg text{stroke:none !important}</style>"
+)
+
+
+def outlined(svg: Any) -> Any:
+    """A chart from `reports.charts` with outlined shapes, for print."""
+    if not svg:
+        return svg
+    text = str(svg)
+    end = text.find(">", text.find("<svg")) + 1
+    return mark_safe(text[:end] + _OUTLINE + text[end:])
+
+
+def report_settings_for(school_id: int) -> ReportSettings:
+    """The school's report template, created with the defaults when missing."""
+    found, _ = ReportSettings.objects.get_or_create(school_id=school_id)
+    return found
+
+
+def _attendance(entry: ReportEntry | None) -> dict[str, Any] | None:
+    if entry is None or not entry.sessions_possible:
+        return None
+    unauthorised = entry.unauthorised_absences or 0
+    return {
+        "possible": entry.sessions_possible,
+        "attended": entry.sessions_attended,
+        "unauthorised": unauthorised,
+        # The law asks for unauthorised absence as a percentage of possible sessions.
+        "unauthorised_percent": round(100 * unauthorised / entry.sessions_possible, 1),
+    }
+
+
+def _chart(pupil: Pupil, report_round: ReportRound, summary: Any, parent_settings: Any) -> Any:
+    """The pupil's band at each point of the year, with the school's words for parents."""
+    sets = load_band_sets(pupil.school_id)
+    attainment = sets.attainment
+    if attainment is None:
+        return None
+    points = list(
+        AssessmentPoint.objects.filter(
+            year_id=report_round.year_id, date__lte=report_round.point.date
+        ).order_by("date")
+    )
+    trend = pupil_trend(pupil.pk, points, attainment)
+    bands = sorted(attainment.bands, key=lambda b: b.order)
+    series = []
+    for sub in summary.subjects:
+        history = trend.get(sub.subject.pk, {})
+        values: list[int | None] = [history[p.pk][0] if p.pk in history else None for p in points]
+        if values and values[-1] is None and sub.band is not None:
+            # The report's own point is still open: its band is today's (as on the page).
+            values[-1] = sub.band.order
+        if any(v is not None for v in values):
+            series.append((sub.subject.name, values))
+    if not series:
+        return None
+    return outlined(
+        charts.band_lines(
+            f"{pupil.first_name}'s learning through the year",
+            [p.name for p in points],
+            [band_phrase(b, parent_settings) for b in bands],
+            series,
+            alt=(
+                f"Line chart of {pupil.first_name}'s learning in each subject at each assessment "
+                "point this year; the words beside each subject give the same picture."
+            ),
+        )
+    )
+
+
+def report_context(report_round: ReportRound, pupil: Pupil) -> dict[str, Any]:
+    """Everything one pupil's report shows."""
+    settings = report_settings_for(pupil.school_id)
+    parent_settings = parent_settings_for(pupil.school)
+    summary = summarise(pupil, report_round.point, parent_settings)
+    comments = dict(
+        ReportComment.objects.filter(round=report_round, pupil=pupil).values_list(
+            "subject_id", "text"
+        )
+    )
+    entry = ReportEntry.objects.filter(round=report_round, pupil=pupil).first()
+    return {
+        "round": report_round,
+        "pupil": pupil,
+        "school": pupil.school,
+        "settings": settings,
+        "summary": summary,
+        "subjects": [(s, comments.get(s.subject.pk, "")) for s in summary.subjects],
+        "general": entry.general if entry else "",
+        "attendance": _attendance(entry),
+        "ks2": ks2_lines(pupil) if pupil.nc_year == 6 else [],
+        "chart": _chart(pupil, report_round, summary, parent_settings)
+        if settings.show_chart
+        else None,
+    }
+
+
+def _html_document(template: str, context: dict[str, Any]) -> Any:
+    from weasyprint import CSS, HTML
+
+    html = render_to_string(template, context)
+    css_path = finders.find(PRINT_CSS)
+    stylesheets = [CSS(filename=str(css_path))] if css_path else []
+    return HTML(string=html, base_url=".").render(stylesheets=stylesheets)
+
+
+def render_pupil_document(report_round: ReportRound, pupil: Pupil) -> Any:
+    """The rendered (not yet written) WeasyPrint document of one pupil's report."""
+    return _html_document("printed/report_pdf.html", report_context(report_round, pupil))
+
+
+def render_pupil_pdf(report_round: ReportRound, pupil: Pupil) -> bytes:
+    """One pupil's report as PDF."""
+    pdf: bytes = render_pupil_document(report_round, pupil).write_pdf()
+    return pdf
+
+
+def render_many(
+    report_round: ReportRound,
+    pupils: Sequence[Pupil],
+    progress: Callable[[Pupil, bytes], None] = lambda _p, _b: None,
+) -> bytes:
+    """Each pupil's report (passed to `progress` as it is done) and the combined file."""
+    documents = []
+    for pupil in pupils:
+        document = render_pupil_document(report_round, pupil)
+        progress(pupil, document.write_pdf())
+        documents.append(document)
+    if not documents:
+        return b""
+    pages = [page for document in documents for page in document.pages]
+    combined: bytes = documents[0].copy(pages).write_pdf()
+    return combined
+
+
+def render_html_pdf(template: str, context: dict[str, Any]) -> bytes:
+    """Any print template as PDF (the governors' pack)."""
+    pdf: bytes = _html_document(template, context).write_pdf()
+    return pdf
+
+
+def pdf_response(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF download."""
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-") or "report"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{safe}.pdf"'
+    return response
