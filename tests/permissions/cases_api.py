@@ -16,12 +16,13 @@ from trackwell.pupils.models import Enrolment, PupilGroup
 API_ANON = 401
 # Lists answer 200 for every signed-in member of a school (scoped to what they may see,
 # often nothing); a trust leader's session has no school.
-LIST = expect(200, anonymous=API_ANON)
-SCHOOL_LIST = expect(200, anonymous=API_ANON, trust_leader=404)
+# Parents reach no staff page, the API included: 404 whatever they ask.
+LIST = expect(200, anonymous=API_ANON, parent=404)
+SCHOOL_LIST = expect(200, anonymous=API_ANON, trust_leader=404, parent=404)
 READ_ONLY_POST = expect(405, anonymous=API_ANON)
 PUPIL_ROLES = ("admin", "leader", "teacher", "other_teacher", "ta", "senco")
 PUPIL_DETAIL = only(200, *PUPIL_ROLES, anonymous=API_ANON)
-SCHOOL_DETAIL = expect(200, anonymous=API_ANON, trust_leader=404)
+SCHOOL_DETAIL = expect(200, anonymous=API_ANON, trust_leader=404, parent=404)
 CURRICULUM_DETAIL = only(200, *PUPIL_ROLES, anonymous=API_ANON)
 
 
@@ -72,7 +73,7 @@ CASES = {
     "api:figures": _read(SCHOOL_LIST),
     "api:figures-summary": _read(SCHOOL_LIST),
     # Without ?pupil= the request is refused naming the missing parameter.
-    "api:gaps": _read(expect(400, anonymous=API_ANON)),
+    "api:gaps": _read(expect(400, anonymous=API_ANON, parent=404)),
     "api:trust-overview": _read(only(200, "trust_leader", anonymous=API_ANON)),
     "api:v1:pupil-list": _read(LIST),
     "api:v1:pupil-detail": _read(kwargs=lambda w: _pk(w.pupils_a[0])),

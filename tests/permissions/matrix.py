@@ -29,9 +29,15 @@ ROLES: dict[str, Callable[[World], User | None]] = {
     "ta": lambda w: w.users["ta"],  # class A's teaching assistant
     "senco": lambda w: w.users["senco"],
     "governor": lambda w: w.users["governor"],
-    "trust_leader": lambda w: make_trust_leader(w.school.trust, f"tl-{w.school.pk}"),  # type: ignore[arg-type]
+    "trust_leader": lambda w: (
+        User.objects.filter(username=f"tl-{w.school.pk}").first()
+        or make_trust_leader(w.school.trust, f"tl-{w.school.pk}")  # type: ignore[arg-type]
+    ),
     # A parent of class A's first pupil (issue 12): like a trust leader, no staff page.
-    "parent": lambda w: make_parent(w.school, [w.pupils_a[0]], f"parent-{w.school.pk}"),
+    "parent": lambda w: (
+        User.objects.filter(username=f"parent-{w.school.pk}").first()
+        or make_parent(w.school, [w.pupils_a[0]], f"parent-{w.school.pk}")
+    ),
     "anonymous": lambda w: None,
 }
 

@@ -898,7 +898,7 @@ def get_import_for_user(user: User, pending_id: int) -> Any:
 
 def sees_tests(user: User) -> bool:
     """Whether the user may read the school's tests, tables and thresholds."""
-    return user.is_authenticated and user.school_id is not None and user.role not in AGGREGATES_ONLY
+    return user.is_authenticated and user.school_id is not None and user.role not in NO_STAFF_PAGES
 
 
 def can_manage_tests(user: User) -> bool:
