@@ -75,7 +75,14 @@ def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> Non
             users.append(user)
     roles = {u.role for u in users}
     assert roles == {
-        "admin", "leader", "teacher", "ta", "senco", "governor", "trust_leader", "parent"
+        "admin",
+        "leader",
+        "teacher",
+        "ta",
+        "senco",
+        "governor",
+        "trust_leader",
+        "parent",
     }
     assert "teacherr" in {u.username for u in users}
     broken = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_add_parent_role'),
-        ('accounts', '0005_user_grid_cursor'),
+        ("accounts", "0005_add_parent_role"),
+        ("accounts", "0005_user_grid_cursor"),
     ]
 
-    operations = [
-    ]
+    operations = []
