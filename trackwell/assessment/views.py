@@ -431,6 +431,8 @@ def mark_taught(request: HttpRequest, class_id: int, subject_slug: str) -> HttpR
 def set_cursor(request: HttpRequest) -> HttpResponse:
     """Remember where the grid's cursor goes after a rating: down or right."""
     user = _user(request)
+    if access.is_parent(user):
+        raise Http404("No such page")  # parents reach no staff page
     choice = request.POST.get("grid_cursor", "")
     if choice not in {"down", "right"}:
         return _error(request, "Choose down or right.", 400, reverse("home"))

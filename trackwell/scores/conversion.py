@@ -247,19 +247,19 @@ PRESETS: dict[str, tuple[str, list[BandSpec]]] = {
     "standardised": (
         "Standardised scores (publishers' bands)",
         [
-            BandSpec("Well below average", 0, False, "#f0f0f0"),
-            BandSpec("Below average", 85, False, "#deebf7"),
-            BandSpec("Average", 95, True, "#c6dbef"),
-            BandSpec("Above average", 105, True, "#9ecae1"),
-            BandSpec("Well above average", 115, True, "#6baed6"),
+            BandSpec("Well below average", 0, False, "#848fa3"),
+            BandSpec("Below average", 85, False, "#5a8fc4"),
+            BandSpec("Average", 95, True, "#3b78b5"),
+            BandSpec("Above average", 105, True, "#2a5f96"),
+            BandSpec("Well above average", 115, True, "#173f73"),
         ],
     ),
     "ks2-scaled": (
         "KS2 scaled scores",
         [
-            BandSpec("Not yet at the expected standard", 0, False, "#deebf7"),
-            BandSpec("Expected standard", 100, True, "#c6dbef"),
-            BandSpec("High score", 110, True, "#6baed6"),
+            BandSpec("Not yet at the expected standard", 0, False, "#848fa3"),
+            BandSpec("Expected standard", 100, True, "#3b78b5"),
+            BandSpec("High score", 110, True, "#173f73"),
         ],
     ),
 }

@@ -149,7 +149,7 @@ class ScoreBand(models.Model):
     label = models.CharField(max_length=80)
     min_score = models.PositiveSmallIntegerField()
     meets_expectation = models.BooleanField(default=False)
-    colour = models.CharField(max_length=7, default="#c6dbef")
+    colour = models.CharField(max_length=7, default="#5a8fc4")  # 3:1 or more on white
 
     class Meta:
         ordering = ["threshold_set", "min_score"]
