@@ -424,6 +424,12 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
     # Provision: interventions these pupils take part in, and those ending around the point.
     link = get_link()
     interventions = link.for_pupils(school_id, ids)
+    if interventions:
+        # Link only the interventions this user may open (a teacher sees their classes').
+        from dataclasses import replace
+
+        opens = set(access.visible_interventions(user).values_list("pk", flat=True))
+        interventions = [i if i.ref in opens else replace(i, url="") for i in interventions]
     for info in interventions:
         for pupil_id in info.pupil_ids:
             if pupil_id in items:

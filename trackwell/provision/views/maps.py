@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.core.exports import FORMATS, export_response
-from trackwell.curriculum.models import Subject
+from trackwell.curriculum.models import Framework, Subject
 from trackwell.provision.impact import Impact, by_area, impact_of
 from trackwell.provision.layout import map_table
 from trackwell.provision.models import (
@@ -161,6 +161,11 @@ def class_map(request: HttpRequest, class_id: int) -> HttpResponse:
     pupils = list(school_class.pupils.order_by("last_name", "first_name"))
     can_plan = access.can_plan_provision_for_class(user, school_class)
     subjects = list(Subject.objects.filter(school_id=school_class.school_id))
+    with_framework = set(
+        Framework.objects.filter(subject__in=subjects, nc_year=school_class.nc_year).values_list(
+            "subject_id", flat=True
+        )
+    )
     return _render_map(
         request,
         user,
@@ -175,8 +180,11 @@ def class_map(request: HttpRequest, class_id: int) -> HttpResponse:
             "class_pupils": pupils,
             "can_strategy": can_plan,
             "can_plan_class": can_plan,
+            # Gaps exist only for subjects with a framework for the class's year.
             "gap_links": [
-                (s, reverse("provision:from-gap", args=[school_class.pk, s.slug])) for s in subjects
+                (s, reverse("provision:from-gap", args=[school_class.pk, s.slug]))
+                for s in subjects
+                if s.pk in with_framework
             ],
             "areas_for_strategy": AreaOfNeed.choices,
         },
