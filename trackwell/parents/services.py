@@ -61,6 +61,8 @@ def add_contact(
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
     if not first_name or not last_name:
         raise ValidationError("Give the parent or carer's first and last names.")
+    if len(email) > 254:
+        raise ValidationError("An email address is at most 254 characters.")
     with transaction.atomic():
         contact = None
         if email:
