@@ -55,6 +55,15 @@ def int_param(request: Request, name: str) -> int | None:
     return value
 
 
+def bool_param(request: Request, name: str) -> bool:
+    raw = str(request.query_params.get(name, "")).strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise exceptions.ValidationError({name: "Expected true or false."})
+
+
 def since_param(request: Request) -> dt.datetime | None:
     raw = request.query_params.get("updated_since")
     if raw in (None, ""):
