@@ -508,13 +508,14 @@ def apply_results(
         }
         history = []
         to_update = []
+        to_create = []
         for pid, raw in marks.items():
             score, age = scores[pid]
             result = existing.get(pid)
             if result is None:
                 if raw is None:
                     continue
-                result = TestResult.objects.create(
+                result = TestResult(
                     school_id=test.school_id,
                     test=test,
                     pupil_id=pid,
@@ -525,6 +526,7 @@ def apply_results(
                     updated_by=user,
                     updated_at=now,
                 )
+                to_create.append(result)
                 old_raw, old_score = None, None
             elif result.raw_mark == raw:
                 continue
@@ -549,6 +551,8 @@ def apply_results(
                     source=source,
                 )
             )
+        # New results in one INSERT (their ids come back for the history rows).
+        TestResult.objects.bulk_create(to_create)
         TestResult.objects.bulk_update(
             to_update, ["raw_mark", "score", "age_months", "version", "updated_by", "updated_at"]
         )
