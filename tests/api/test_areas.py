@@ -105,6 +105,7 @@ def _bands(world: World) -> list[Band]:
 def test_targets_are_set_versioned_cleared_and_the_clearing_reported(world: World, api) -> None:
     bands = _bands(world)
     point = world.year.assessment_points.first()
+    assert point is not None
     client = api(["tests:write", "people:read"])
     body = {
         "class_id": world.class_a.pk,

@@ -28,8 +28,12 @@ class InterventionSerializer(serializers.ModelSerializer[Intervention]):
     """An intervention's plan; `funding` (which reveals pupil premium) is null for those
     who may not see special-category data."""
 
-    objectives = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    measures = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    objectives: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    measures: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     staff = serializers.SerializerMethodField(help_text="Staff ids, or names of outside adults.")
     funding = serializers.SerializerMethodField(help_text="Percent of the cost per source.")
 

@@ -23,7 +23,7 @@ MAX_CELL = 1000  # as the import's limit on a spreadsheet cell
         "nullable": True,
     }
 )
-class CellField(serializers.Field):  # type: ignore[type-arg]
+class CellField(serializers.Field):
     """A value as an MIS writes it: text, a number or true/false; null is blank.
 
     Read exactly as the CSV import reads the same cell (dates as yyyy-mm-dd or

@@ -261,8 +261,6 @@ def _staff_values(data: dict[str, Any], current: User | None = None) -> StaffVal
 class StaffWrites:
     """Create and change staff through the staff pages' services (people:write)."""
 
-    request: Request
-
     @extend_schema(
         request=ps.StaffCreateSerializer,
         responses={201: s.StaffSerializer},
