@@ -121,6 +121,15 @@ def test_records_must_send_the_same_fields_and_only_known_ones(world: World, api
     response = client.post(SYNC, {"pupils": [_new(6, surname="X")]})
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "pupils[0].surname"
+    # Required fields, as the mapping step requires their columns.
+    response = client.post(SYNC, {"pupils": [{"upn": "A123", "first_name": "Ann"}]})
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "pupils[0].last_name",
+        "pupils[0].date_of_birth",
+        "pupils[0].sex",
+        "pupils[0].nc_year",
+    }
 
 
 def test_a_full_roll_marks_missing_pupils_as_left_and_lists_report_them(world: World, api) -> None:

@@ -131,6 +131,15 @@ def sync_pupils(
         return SyncResult(None, shape)
     kind = get_kind(KIND)
     table, columns = table_of(records)
+    # As the mapping step insists on a column for every required field.
+    required = [f for f in (kind.mapping.fields if kind.mapping else ()) if f.required]
+    missing = [
+        {"field": f"pupils[0].{f.name}", "reason": f"Every record needs {f.name} ({f.label})."}
+        for f in required
+        if f.name not in columns
+    ]
+    if missing:
+        return SyncResult(None, missing)
     options: dict[str, Any] = {"full": full_roll, "left_on": left_on, "columns": columns}
     parsed = kind.parse(table, options)
     if parsed.errors:
