@@ -233,3 +233,15 @@ def test_another_schools_staff_are_not_found(world: World, other_world: World, a
     client = api(["people:write"])
     other = other_world.users["teacher"]
     assert client.patch(f"/api/v1/staff/{other.pk}/", {"version": 1}).status_code == 404
+
+
+def test_updated_since_takes_any_offset_in_utc(world: World, api) -> None:
+    client = api(["people:read"])
+    # A valid ISO 8601 offset PostgreSQL would refuse as it stands: read in UTC.
+    assert (
+        client.get("/api/v1/pupils/", updated_since="1009-08-31T03:36:12+22:55").status_code == 200
+    )
+    assert (
+        client.get("/api/v1/deletions/", updated_since="0001-01-01T00:00:00+23:59").status_code
+        == 400
+    )

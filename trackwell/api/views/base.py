@@ -78,7 +78,13 @@ def since_param(request: Request) -> dt.datetime | None:
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond its range (+22:55 is valid ISO 8601).
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError(
+            {"updated_since": "That date and time is out of range."}
+        ) from None
 
 
 def point_param(request: Request, school: School) -> AssessmentPoint:
