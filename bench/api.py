@@ -1,8 +1,11 @@
-"""The API: 1,000 cells in one bulk request, and a full paginated read of the judgements.
+"""The API: 1,000 cells in one bulk request, a full paginated read of the judgements,
+a bulk write of a test's raw marks, and an MIS sync of 420 pupils.
 
 Called from `bench.run.main()` on the 1-form-entry demo it loaded. Baselines in
-the same run: one executemany UPDATE of the same 1,000 rows, and one SELECT of
-every judgement of the school.
+the same run: one executemany UPDATE of the same 1,000 rows, one SELECT of
+every judgement of the school, the results import's service on the same marks, and
+the CSV import (`pipeline.apply_now`) of the same 420 pupils into another new
+school (the ratio says what the API adds to the import it runs).
 """
 
 import json
@@ -118,3 +121,156 @@ def run() -> None:
             f"{seconds / baseline_read:>7.1f}x {per_page:>7.1f}/page"
         )
     assert rows == total
+    _results_bulk(client, admin)
+    _mis_sync()
+
+
+def _post(client, url: str, body: object, headers: dict[str, str]):
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    data = json.dumps(body)
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        start = time.perf_counter()
+        response = client.post(url, data, content_type="application/json", headers=headers)
+        seconds = time.perf_counter() - start
+    assert response.status_code == 200, response.content[:300]
+    return seconds, len(ctx.captured_queries), response.json()
+
+
+def _results_bulk(client, admin) -> None:
+    """Raw marks of a year group's test in one request, for half and all of the pupils."""
+    from datetime import date
+
+    from trackwell.api.services import create_key
+    from trackwell.curriculum.models import Subject
+    from trackwell.pupils.models import Pupil
+    from trackwell.scores import services
+    from trackwell.scores.models import ScoreKind, TestResult
+
+    school = admin.school
+    reading, _ = Subject.objects.get_or_create(
+        school=school, slug="bench-reading", defaults={"name": "Bench reading"}
+    )
+    table = services.install_builtin_table(None, school, "ks2-2024-reading")
+    test = services.create_test(
+        admin,
+        school,
+        services.TestInput(
+            name="Bench reading test",
+            publisher="Bench",
+            subject=reading,
+            nc_year=4,
+            taken_on=date(2026, 11, 20),
+            max_raw_mark=50,
+            score_kind=ScoreKind.SCALED,
+            table=table,
+            thresholds=None,
+        ),
+    )
+    _, secret = create_key(by=admin, name="bench tests", scopes=["tests:write"])
+    headers = {"Authorization": f"Bearer {secret}"}
+    pupils = list(
+        Pupil.objects.filter(school=school, nc_year=4, left_on__isnull=True).order_by("pk")
+    )
+    rows = []
+    for count in (len(pupils) // 2, len(pupils)):
+        marks = {p.pk: 10 + i % 40 for i, p in enumerate(pupils[:count])}
+        body = {
+            "test": test.pk,
+            "results": [{"pupil": pk, "raw_mark": raw, "version": 0} for pk, raw in marks.items()],
+        }
+        TestResult.objects.filter(test=test).delete()
+        seconds, queries, _ = _post(client, "/api/v1/results/bulk/", body, headers)
+        # Baseline: the same marks through the service the results import uses.
+        TestResult.objects.filter(test=test).delete()
+        start = time.perf_counter()
+        services.apply_results(user=admin, test=test, marks=marks)
+        baseline = time.perf_counter() - start
+        rows.append((count, seconds, baseline, queries))
+    for count, seconds, baseline, queries in rows:
+        name = f"results bulk write, {count} raw marks"
+        print(
+            f"{name:<48} {seconds * 1000:>8.0f}ms {baseline * 1000:>8.1f}ms "
+            f"{seconds / baseline:>7.1f}x {queries:>8}"
+        )
+    print("    baseline: scores.services.apply_results (the results import) on the same marks")
+
+
+def _mis_sync() -> None:
+    """420 pupils into 14 new classes: through the API, and as a CSV import, in one run."""
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.imports import PUPILS, _mis_file, _people, _school
+    from trackwell.accounts.models import Role, User
+    from trackwell.api.services import create_key
+    from trackwell.interop import pipeline
+
+    people = _people(11)
+    records = [
+        {
+            "upn": p["upn"],
+            "last_name": p["last"],
+            "first_name": p["first"],
+            "date_of_birth": p["dob"].strftime("%d/%m/%Y"),
+            "sex": p["sex"],
+            "nc_year": "R" if p["nc_year"] == 0 else f"Year {p['nc_year']}",
+            "class_name": p["class"],
+            "fsm": p["fsm"],
+            "sen_status": p["sen"],
+        }
+        for p in people
+    ]
+    csv_school = _school("Bench API CSV Primary")
+    data = _mis_file(people)
+
+    def timed(fn) -> tuple[float, int, object]:
+        # Timed as the API requests are (no memory tracing), so the ratio is fair.
+        reset_queries()  # the query log keeps 9,000 at most; count from an empty one
+        with CaptureQueriesContext(connection) as ctx:
+            start = time.perf_counter()
+            result = fn()
+            seconds = time.perf_counter() - start
+        return seconds, len(ctx.captured_queries), result
+
+    def csv_plan():
+        return pipeline.prepare(school=csv_school, kind="pupils", data=data, options={})
+
+    def csv_import():
+        return pipeline.apply_now(
+            user=None, school=csv_school, kind="pupils", data=data, options={}
+        )[0]
+
+    csv_dry_s, csv_dry_q, _ = timed(csv_plan)
+    csv_s, csv_q, prepared = timed(csv_import)
+    assert not prepared.problems, prepared.problems[:3]  # type: ignore[attr-defined]
+    csv_again_s, csv_again_q, _ = timed(csv_import)
+
+    school = _school("Bench API sync Primary")
+    admin = User.objects.create(username="bench-sync-admin", school=school, role=Role.ADMIN)
+    _, secret = create_key(by=admin, name="bench MIS", scopes=["people:write"])
+    headers = {"Authorization": f"Bearer {secret}"}
+    client = Client()
+    body = {"pupils": records}
+    dry_s, dry_q, plan = _post(client, "/api/v1/pupils/sync/", {**body, "dry_run": True}, headers)
+    assert plan["summary"] == {"create": PUPILS + 14}, plan["summary"]
+    sync_s, sync_q, done = _post(client, "/api/v1/pupils/sync/", body, headers)
+    assert done["done"]["create pupil"] == PUPILS
+    again_s, again_q, again = _post(client, "/api/v1/pupils/sync/", body, headers)
+    assert again["summary"] == {}
+    for name, seconds, baseline, queries in (
+        (f"MIS sync, {PUPILS} pupils, dry run (plan)", dry_s, csv_dry_s, dry_q),
+        (f"MIS sync, {PUPILS} pupils, 14 new classes", sync_s, csv_s, sync_q),
+        ("MIS sync again, nothing changed", again_s, csv_again_s, again_q),
+    ):
+        print(
+            f"{name:<48} {seconds * 1000:>8.0f}ms {baseline * 1000:>8.1f}ms "
+            f"{seconds / baseline:>7.1f}x {queries:>8}"
+        )
+    print(
+        f"    baselines: the CSV import of the same pupils in the same run, its plan "
+        f"(prepare, {csv_dry_q} queries), import ({csv_q}) and unchanged again ({csv_again_q})"
+    )

@@ -324,5 +324,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES",
+        "RoleEnum": "trackwell.accounts.models.Role",
+        "StaffRoleEnum": "trackwell.accounts.services.STAFF_ROLES",
+        "MeasureKindEnum": "trackwell.provision.models.MeasureKind",
+        "ScoreKindEnum": "trackwell.scores.models.ScoreKind",
+        "TargetKindEnum": "trackwell.scores.models.Target.Kind",
+        "DecisionKindEnum": "trackwell.meetings.models.Decision.Kind",
+    },
 }

@@ -24,8 +24,16 @@ class ApiClient:
     def get(self, url: str, **params: Any):
         return self.client.get(url, params, headers=self.headers)
 
-    def post(self, url: str, data: object):
-        return self.client.post(url, data, content_type="application/json", headers=self.headers)
+    def post(self, url: str, data: object, **headers: str):
+        return self.client.post(
+            url, data, content_type="application/json", headers={**self.headers, **headers}
+        )
+
+    def patch(self, url: str, data: object):
+        return self.client.patch(url, data, content_type="application/json", headers=self.headers)
+
+    def delete(self, url: str, data: object | None = None):
+        return self.client.delete(url, data, content_type="application/json", headers=self.headers)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from tests.factories import World
+from trackwell.api.models import Area
 from trackwell.api.services import create_key
 from trackwell.wsgi import application
 
@@ -32,7 +33,7 @@ def key(world: World) -> str:
     _, secret = create_key(
         by=world.users["admin"],
         name="Fuzz",
-        scopes=[f"{a}:write" for a in ("people", "curriculum", "judgements", "analysis")],
+        scopes=[f"{a}:write" for a in Area.values],
     )
     return secret
 

@@ -27,6 +27,25 @@ LISTS = {
     "/api/v1/judgements/": Area.JUDGEMENTS,
     "/api/v1/figures/": Area.ANALYSIS,
     "/api/v1/figures/summary/": Area.ANALYSIS,
+    "/api/v1/interventions/": Area.PROVISION,
+    "/api/v1/participants/": Area.PROVISION,
+    "/api/v1/measures/": Area.PROVISION,
+    "/api/v1/meetings/": Area.PROVISION,
+    "/api/v1/decisions/": Area.PROVISION,
+    "/api/v1/actions/": Area.PROVISION,
+    "/api/v1/tests/": Area.TESTS,
+    "/api/v1/conversion-tables/": Area.TESTS,
+    "/api/v1/results/": Area.TESTS,
+    "/api/v1/targets/": Area.TESTS,
+}
+# Writes: each needs its area's write scope (a read scope answers 403 before the body).
+WRITES = {
+    "/api/v1/pupils/sync/": Area.PEOPLE,
+    "/api/v1/staff/": Area.PEOPLE,
+    "/api/v1/judgements/bulk/": Area.JUDGEMENTS,
+    "/api/v1/interventions/": Area.PROVISION,
+    "/api/v1/results/bulk/": Area.TESTS,
+    "/api/v1/targets/bulk/": Area.TESTS,
 }
 DETAILS = {
     "pupils": lambda w: w.pupils_a[0].pk,
@@ -81,6 +100,24 @@ def test_the_matrix_covers_every_route() -> None:
         "api/v1/judgements/bulk/",
         "api/v1/gaps/",
         "api/v1/trust/overview/",
+        "api/v1/pupils/sync/",
+        "api/v1/deletions/",
+        "api/v1/interventions/<int:pk>/",
+        "api/v1/interventions/<int:pk>/participants/",
+        "api/v1/participants/<int:pk>/",
+        "api/v1/participants/<int:pk>/outcome/",
+        "api/v1/participants/<int:pk>/remove/",
+        "api/v1/measures/<int:pk>/",
+        "api/v1/tests/<int:pk>/",
+        "api/v1/conversion-tables/<int:pk>/",
+        "api/v1/results/<int:pk>/",
+        "api/v1/results/bulk/",
+        "api/v1/targets/<int:pk>/",
+        "api/v1/targets/bulk/",
+        "api/v1/meetings/<int:pk>/",
+        "api/v1/meetings/<int:pk>/agenda/",
+        "api/v1/decisions/<int:pk>/",
+        "api/v1/actions/<int:pk>/",
     }
     assert _api_routes() <= covered, sorted(_api_routes() - covered)
 
@@ -131,6 +168,40 @@ def test_writes_need_the_write_scope(world: World, api) -> None:
         api(["judgements:write"]).post("/api/v1/judgements/bulk/", {"cells": [cell]}).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(("url", "area"), WRITES.items())
+def test_each_write_needs_its_areas_write_scope(world: World, api, url: str, area: str) -> None:
+    response = api([f"{a}:read" for a in Area.values]).post(url, {})
+    assert response.status_code == 403, response.content
+    assert area in response.json()["detail"]
+    # With the write scope the same empty body is refused for what it lacks, not the scope.
+    assert api([f"{area}:write"]).post(url, {}).status_code == 400
+
+
+def test_another_schools_ids_are_not_found_in_the_new_areas(
+    world: World, other_world: World, api
+) -> None:
+    from tests.permissions.cases_api import _action, _decision, _meeting, _result, _target
+    from tests.permissions.cases_provision import _group, _participant
+    from tests.scores.conftest import make_reading_test
+
+    def urls(w: World) -> list[str]:
+        return [
+            f"/api/v1/interventions/{_group(w).pk}/",
+            f"/api/v1/participants/{_participant(w).pk}/",
+            f"/api/v1/tests/{make_reading_test(w).pk}/",
+            f"/api/v1/results/{_result(w)['pk']}/",
+            f"/api/v1/targets/{_target(w)['pk']}/",
+            f"/api/v1/meetings/{_meeting(w).pk}/agenda/",
+            f"/api/v1/decisions/{_decision(w)['pk']}/",
+            f"/api/v1/actions/{_action(w)['pk']}/",
+        ]
+
+    client = api(ALL_READ)
+    for mine, theirs in zip(urls(world), urls(other_world), strict=True):
+        assert client.get(mine).status_code == 200, mine
+        assert client.get(theirs).status_code == 404, theirs
 
 
 def test_read_endpoints_refuse_writes(world: World, api) -> None:

@@ -5,13 +5,19 @@ every route is checked with each role's signed-in session, as the browser would 
 Signed out, every endpoint answers 401 (problem details, `WWW-Authenticate: Bearer`).
 """
 
+from datetime import date
 from typing import Any
 
 from tests.factories import World
+from tests.permissions.cases_provision import _group as _intervention_of
+from tests.permissions.cases_provision import _participant as _participant_of
 from tests.permissions.matrix import Entry, Expect, expect, only
+from tests.scores.conftest import make_reading_test
 from trackwell.api.services import create_key
 from trackwell.assessment.models import Judgement
+from trackwell.meetings.models import Action, Decision, Meeting
 from trackwell.pupils.models import Enrolment, PupilGroup
+from trackwell.scores.models import Target, TestResult
 
 API_ANON = 401
 # Lists answer 200 for every signed-in member of a school (scoped to what they may see,
@@ -54,6 +60,78 @@ def _read(detail: Expect = PUPIL_DETAIL, **kwargs: Any) -> Entry:
     return Entry(get=detail, post=READ_ONLY_POST, **kwargs)
 
 
+def _result(w: World) -> dict[str, Any]:
+    test = make_reading_test(w)
+    result, _ = TestResult.objects.get_or_create(
+        school=w.school, test=test, pupil=w.pupils_a[0], defaults={"raw_mark": 20, "version": 1}
+    )
+    return _pk(result)
+
+
+def _target(w: World) -> dict[str, Any]:
+    target, _ = Target.objects.get_or_create(
+        school=w.school,
+        pupil=w.pupils_a[0],
+        subject=w.maths,
+        point=w.year.assessment_points.first(),
+        defaults={"kind": Target.Kind.PCT_SECURE, "value": 80},
+    )
+    return _pk(target)
+
+
+def _meeting(w: World) -> Meeting:
+    meeting, _ = Meeting.objects.get_or_create(
+        school=w.school,
+        point=w.year.assessment_points.first(),
+        school_class=w.class_a,
+        defaults={"date": date(2026, 12, 14)},
+    )
+    return meeting
+
+
+def _decision(w: World) -> dict[str, Any]:
+    meeting = _meeting(w)
+    decision, _ = Decision.objects.get_or_create(
+        school=w.school,
+        meeting=meeting,
+        pupil=w.pupils_a[0],
+        kind=Decision.Kind.CLASSROOM,
+        defaults={"text": "Word banks on tables"},
+    )
+    return _pk(decision)
+
+
+def _action(w: World) -> dict[str, Any]:
+    meeting = _meeting(w)
+    action, _ = Action.objects.get_or_create(
+        school=w.school,
+        meeting=meeting,
+        pupil=w.pupils_a[0],
+        description="Check reading book level",
+        defaults={"due": date(2027, 1, 10), "owner": w.users["teacher"]},
+    )
+    return _pk(action)
+
+
+# Writes: who may make them is checked before the body is read, so a form post (not
+# JSON) answers 415 to those who may, and 403 or 404 to the rest.
+PEOPLE_WRITE = only(415, "admin", anonymous=API_ANON)  # leaders too where the school lets them
+PROVISION_PLAN = expect(
+    403, admin=415, leader=415, senco=415, governor=404, trust_leader=404, anonymous=API_ANON
+)
+# Group A: planned by the SENCO, delivered by class A's assistant, class A's pupils.
+GROUP_VIEW = only(200, "admin", "leader", "senco", "teacher", "ta", anonymous=API_ANON)
+GROUP_EDIT = expect(404, admin=415, leader=415, senco=415, teacher=403, ta=403, anonymous=API_ANON)
+GROUP_RECORD = expect(
+    404, admin=415, leader=415, senco=415, ta=415, teacher=403, anonymous=API_ANON
+)
+# Class A's meeting: whole-school readers and class A's teacher.
+MEETING_VIEW = only(200, "admin", "leader", "senco", "teacher", anonymous=API_ANON)
+# Bulk writes read the body first (what each may write is checked row by row).
+BULK = Entry(get=expect(405, anonymous=API_ANON), post=expect(415, anonymous=API_ANON, parent=404))
+NO_GET = expect(405, anonymous=API_ANON)
+
+
 CASES = {
     # The shape of the API is public; its docs load Swagger UI from static files.
     "api:schema": Entry(get=expect(200, anonymous=200), post=expect(405, anonymous=405)),
@@ -85,7 +163,7 @@ CASES = {
     ),
     "api:v1:group-list": _read(LIST),
     "api:v1:group-detail": _read(kwargs=_group),
-    "api:v1:staff-list": _read(LIST),
+    "api:v1:staff-list": Entry(get=LIST, post=PEOPLE_WRITE),
     "api:v1:staff-detail": _read(
         only(200, "admin", "leader", anonymous=API_ANON),
         kwargs=lambda w: _pk(w.users["teacher"]),
@@ -114,4 +192,41 @@ CASES = {
     "api:v1:judgement-bulk": Entry(
         get=expect(405, anonymous=API_ANON), post=expect(415, anonymous=API_ANON)
     ),
+    # MIS sync, deletions, and the areas that landed last session.
+    "api:pupil-sync": Entry(get=NO_GET, post=PEOPLE_WRITE),
+    "api:deletions": _read(SCHOOL_LIST),
+    "api:v1:intervention-list": Entry(get=LIST, post=PROVISION_PLAN),
+    "api:v1:intervention-detail": _read(GROUP_VIEW, kwargs=lambda w: _pk(_intervention_of(w))),
+    "api:v1:intervention-participants": Entry(
+        get=NO_GET, post=GROUP_EDIT, kwargs=lambda w: _pk(_intervention_of(w))
+    ),
+    "api:v1:participant-list": _read(LIST),
+    "api:v1:participant-detail": _read(GROUP_VIEW, kwargs=lambda w: _pk(_participant_of(w))),
+    "api:v1:participant-outcome": Entry(
+        get=NO_GET, post=GROUP_RECORD, kwargs=lambda w: _pk(_participant_of(w))
+    ),
+    "api:v1:participant-remove": Entry(
+        get=NO_GET, post=GROUP_EDIT, kwargs=lambda w: _pk(_participant_of(w))
+    ),
+    "api:v1:measure-list": _read(LIST),
+    "api:v1:measure-detail": _read(
+        kwargs=lambda w: _pk(_intervention_of(w).measures.order_by("pk").first())
+    ),
+    "api:v1:test-list": _read(LIST),
+    "api:v1:test-detail": _read(kwargs=lambda w: _pk(make_reading_test(w))),
+    "api:v1:conversion-table-list": _read(LIST),
+    "api:v1:conversion-table-detail": _read(kwargs=lambda w: _pk(make_reading_test(w).table)),
+    "api:v1:result-list": _read(LIST),
+    "api:v1:result-detail": _read(kwargs=_result),
+    "api:v1:result-bulk": BULK,
+    "api:v1:target-list": _read(LIST),
+    "api:v1:target-detail": _read(kwargs=_target),
+    "api:v1:target-bulk": BULK,
+    "api:v1:meeting-list": _read(LIST),
+    "api:v1:meeting-detail": _read(MEETING_VIEW, kwargs=lambda w: _pk(_meeting(w))),
+    "api:v1:meeting-agenda": _read(MEETING_VIEW, kwargs=lambda w: _pk(_meeting(w))),
+    "api:v1:decision-list": _read(LIST),
+    "api:v1:decision-detail": _read(MEETING_VIEW, kwargs=_decision),
+    "api:v1:action-list": _read(LIST),
+    "api:v1:action-detail": _read(MEETING_VIEW, kwargs=_action),
 }

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -122,6 +123,7 @@ def problem_response(status_code: int, detail: str) -> JsonResponse:
     )
 
 
+@csrf_exempt  # it changes nothing; a POST to a wrong URL is a 404, not a CSRF failure
 def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Any URL under /api/ that is not an endpoint."""
     return problem_response(

@@ -44,6 +44,7 @@ class PupilSerializer(serializers.ModelSerializer[Pupil]):
             "eal",
             *SPECIAL_FIELDS,
             "groups",
+            "left_on",
         ]
 
     def to_representation(self, instance: Pupil) -> dict[str, Any]:
@@ -83,7 +84,7 @@ class StaffSerializer(serializers.ModelSerializer[User]):
 
     class Meta:
         model = User
-        fields = ["id", "username", "name", "email", "role", "is_active", "classes"]
+        fields = ["id", "username", "name", "email", "role", "is_active", "classes", "version"]
 
     def get_classes(self, user: User) -> list[int]:
         return sorted(a.school_class_id for a in user.assignments.all())

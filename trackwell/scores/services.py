@@ -508,13 +508,14 @@ def apply_results(
         }
         history = []
         to_update = []
+        to_create = []
         for pid, raw in marks.items():
             score, age = scores[pid]
             result = existing.get(pid)
             if result is None:
                 if raw is None:
                     continue
-                result = TestResult.objects.create(
+                result = TestResult(
                     school_id=test.school_id,
                     test=test,
                     pupil_id=pid,
@@ -525,6 +526,7 @@ def apply_results(
                     updated_by=user,
                     updated_at=now,
                 )
+                to_create.append(result)
                 old_raw, old_score = None, None
             elif result.raw_mark == raw:
                 continue
@@ -549,6 +551,8 @@ def apply_results(
                     source=source,
                 )
             )
+        # New results in one INSERT (their ids come back for the history rows).
+        TestResult.objects.bulk_create(to_create)
         TestResult.objects.bulk_update(
             to_update, ["raw_mark", "score", "age_months", "version", "updated_by", "updated_at"]
         )
@@ -558,3 +562,53 @@ def apply_results(
                 school=test.school, user=user, action="scores.results.import", obj=test, new=changed
             )
     return changed
+
+
+class StaleResults(Exception):
+    """Some results moved on since the versions sent; nothing was saved."""
+
+    def __init__(self, current: list[ResultState]) -> None:
+        super().__init__(f"{len(current)} result(s) changed since the versions sent.")
+        self.current = current
+
+
+def save_results(
+    *,
+    user: User | None,
+    test: Test,
+    marks: Mapping[int, tuple[int | None, int]],
+    source: str = TestResultHistory.Source.IMPORT,
+) -> list[ResultState]:
+    """Many pupils' raw marks, each with the version it expects, all or nothing.
+
+    `marks` maps a pupil id to (raw mark or None to clear, expected version; 0 for
+    none yet). Raises StaleResults naming every result that moved on, or
+    ValidationError for a mark the test cannot take; returns every result as it is now.
+    """
+    with transaction.atomic():
+        existing = {
+            r.pupil_id: r
+            for r in TestResult.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .filter(test=test, pupil_id__in=list(marks))
+        }
+        stale = [
+            _state(existing.get(pid), pid)
+            for pid, (_, version) in marks.items()
+            if (existing[pid].version if pid in existing else 0) != version
+        ]
+        if stale:
+            raise StaleResults(stale)
+        try:
+            apply_results(
+                user=user, test=test, marks={p: raw for p, (raw, _) in marks.items()}, source=source
+            )
+        except ConversionError as exc:
+            raise ValidationError(str(exc)) from exc
+    after = {
+        r.pupil_id: r
+        for r in TestResult.objects.select_related("updated_by").filter(
+            test=test, pupil_id__in=list(marks)
+        )
+    }
+    return [_state(after.get(pid), pid) for pid in marks]

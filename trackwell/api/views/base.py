@@ -55,6 +55,15 @@ def int_param(request: Request, name: str) -> int | None:
     return value
 
 
+def bool_param(request: Request, name: str) -> bool:
+    raw = str(request.query_params.get(name, "")).strip().lower()
+    if raw in ("", "false", "0", "no"):
+        return False
+    if raw in ("true", "1", "yes"):
+        return True
+    raise exceptions.ValidationError({name: "Expected true or false."})
+
+
 def since_param(request: Request) -> dt.datetime | None:
     raw = request.query_params.get("updated_since")
     if raw in (None, ""):
@@ -69,7 +78,13 @@ def since_param(request: Request) -> dt.datetime | None:
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
-    return value
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond its range (+22:55 is valid ISO 8601).
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError(
+            {"updated_since": "That date and time is out of range."}
+        ) from None
 
 
 def point_param(request: Request, school: School) -> AssessmentPoint:
