@@ -310,6 +310,9 @@ def main() -> None:
         if r.note:
             print(f"    {r.note}")
 
+    if "--grid-only" in sys.argv:  # `python -m bench.run --grid-only`: the grid's cases alone
+        return
+
     from bench import api
 
     api.run()
