@@ -16,6 +16,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUST_DB = ROOT / "var" / "bench-trust50.sqlite3"
@@ -72,7 +73,7 @@ def _peak(fn: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def _trust_schools() -> list:  # type: ignore[type-arg]
+def _trust_schools() -> list[Any]:
     """The cached trust's schools in a fixed order, building the trust first if needed."""
     from django.core.management import call_command
     from django.db import connection
@@ -139,7 +140,7 @@ def suppression_growth(counts: tuple[int, ...] = GROWTH, repeat: int = 3) -> Non
                     )
                     placed.append((pid, (school, nc_year)))
 
-        def run_once(placed: list = placed, facts: dict = facts) -> object:  # type: ignore[type-arg]
+        def run_once(placed: list[Any] = placed, facts: dict[int, Any] = facts) -> object:
             return suppression(placed, facts, known, min_size=6, outer_of=lambda part: part[0])
 
         seconds = _median(run_once, repeat)
@@ -171,13 +172,13 @@ def run() -> None:
         base = _median(baseline, repeat)
         years = list(AcademicYear.objects.filter(school_id__in=ids, is_current=True))
 
-        def figures(years: list = years) -> object:  # type: ignore[type-arg]
+        def figures(years: list[Any] = years) -> object:
             return compute_metrics([y.pk for y in years])
 
-        def overview(chosen: list = chosen) -> object:  # type: ignore[type-arg]
+        def overview(chosen: list[Any] = chosen) -> object:
             return trust_overview(load_trust(chosen), suppress=True)
 
-        def groups(chosen: list = chosen) -> object:  # type: ignore[type-arg]
+        def groups(chosen: list[Any] = chosen) -> object:
             return trust_group_comparison(load_trust(chosen), school=None, nc_year=None)
 
         for name, fn in (

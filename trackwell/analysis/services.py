@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from trackwell.accounts.models import log_action
 from trackwell.core.models import AssessmentPoint, School
@@ -212,6 +212,7 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
         )
     }
     explanation = SnapshotBand._meta.get_field("explanation")
+    assert isinstance(explanation, Field)
     band_rows = []
     confirmed = 0
     for key, row in results.rows.items():
