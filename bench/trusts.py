@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,12 @@ def _trust_schools() -> list[Any]:
     return list(School.objects.order_by("pk"))
 
 
+def _school_of(part: Hashable) -> Hashable:
+    """A part's school: parts are (school, year group)."""
+    assert isinstance(part, tuple)
+    return part[0]
+
+
 def suppression_growth(counts: tuple[int, ...] = GROWTH, repeat: int = 3) -> None:
     """The trust group comparison's suppression on its own, for generated trusts (no database).
 
@@ -141,7 +147,7 @@ def suppression_growth(counts: tuple[int, ...] = GROWTH, repeat: int = 3) -> Non
                     placed.append((pid, (school, nc_year)))
 
         def run_once(placed: list[Any] = placed, facts: dict[int, Any] = facts) -> object:
-            return suppression(placed, facts, known, min_size=6, outer_of=lambda part: part[0])
+            return suppression(placed, facts, known, min_size=6, outer_of=_school_of)
 
         seconds = _median(run_once, repeat)
         print(
