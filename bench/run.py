@@ -109,6 +109,13 @@ def main() -> None:
         for i in range(60)
     )
     objectives = list(Objective.objects.filter(framework=framework).order_by("order"))
+    # Taught to the class, as a class's grid is in use: ratings of untaught objectives are
+    # asked about first (the school's rule), which the saves below do not answer.
+    from trackwell.curriculum.models import TaughtObjective
+
+    TaughtObjective.objects.bulk_create(
+        TaughtObjective(school=school, school_class=school_class, objective=o) for o in objectives
+    )
     levels = list(RatingLevel.objects.filter(scale=scale))
     teacher = User.objects.get(
         school=school, role=Role.TEACHER, assignments__school_class=school_class
