@@ -113,19 +113,66 @@
 
   for (const row of matrix) for (const cell of row) describe(cell);
 
-  function updateSummaries(cell, payload) {
-    const tr = cell.parentElement;
-    const pct = (v) => (v === null || v === undefined ? "–" : v + "%");
-    const col = table.querySelector(`[data-colsum="${cell.dataset.objective}"]`);
-    if (col) col.textContent = payload.column.assessed ? pct(payload.column.pct_secured) : "–";
-    const row = payload.row;
-    for (const key of ["taught", "assessed", "secured"]) {
-      tr.querySelector(`[data-sum=${key}]`).textContent = row[key];
+  // A percentage as the server rounds it (Python's round: halves to the even number).
+  function percent(part, whole) {
+    if (!whole) return null;
+    const x = (100 * part) / whole;
+    const f = Math.floor(x);
+    if (x - f === 0.5) return f % 2 === 0 ? f : f + 1;
+    return Math.round(x);
+  }
+
+  // The row and column summaries, worked out from the cells this page holds (as the page
+  // was drawn: a pupil's objectives, and the column over the pupils shown), so a save
+  // needs no summary queries. An objective is taught to a pupil when it is marked taught
+  // to the class or the pupil has any rating on it.
+  function rowSummary(tr) {
+    let taught = 0, assessed = 0, secured = 0, greater = 0, depth = 0;
+    for (const cell of tr.querySelectorAll("td.cell")) {
+      const code = (cell.dataset.code || "").toUpperCase();
+      const level = code ? byCode.get(code) : null;
+      const th = header(cell.dataset.objective);
+      const marked = th ? !th.classList.contains("untaught") : false;
+      if (marked || level) taught += 1;
+      if (!level) continue;
+      assessed += 1;
+      if (level.secure) secured += 1;
+      if (level.greater) greater += 1;
+      depth += level.value;
     }
-    tr.querySelector("[data-sum=pct_secured_of_taught]").textContent = pct(row.pct_secured_of_taught);
-    tr.querySelector("[data-sum=pct_greater_depth]").textContent = pct(row.pct_greater_depth);
+    return { taught, assessed, secured, greater, depth };
+  }
+
+  function showRow(tr) {
+    const s = rowSummary(tr);
+    const pct = (v) => (v === null ? "–" : v + "%");
+    tr.querySelector("[data-sum=taught]").textContent = s.taught;
+    tr.querySelector("[data-sum=assessed]").textContent = s.assessed;
+    tr.querySelector("[data-sum=secured]").textContent = s.secured;
+    tr.querySelector("[data-sum=pct_secured_of_taught]").textContent = pct(percent(s.secured, s.taught));
+    tr.querySelector("[data-sum=pct_greater_depth]").textContent = pct(percent(s.greater, s.taught));
     tr.querySelector("[data-sum=average_depth]").textContent =
-      row.average_depth === null ? "–" : Number(row.average_depth).toFixed(1);
+      s.assessed ? (s.depth / s.assessed).toFixed(1) : "–";
+  }
+
+  function showColumn(objectiveId) {
+    const col = table.querySelector(`[data-colsum="${objectiveId}"]`);
+    if (!col) return;
+    let assessed = 0, secured = 0;
+    for (const tr of rows) {
+      const cell = tr.querySelector(`td.cell[data-objective="${objectiveId}"]`);
+      const code = cell ? (cell.dataset.code || "").toUpperCase() : "";
+      const level = code ? byCode.get(code) : null;
+      if (!level) continue;
+      assessed += 1;
+      if (level.secure) secured += 1;
+    }
+    col.textContent = assessed ? percent(secured, rows.length) + "%" : "–";
+  }
+
+  function updateSummaries(cell) {
+    showRow(cell.parentElement);
+    showColumn(cell.dataset.objective);
   }
 
   function markState(cell, state) {
@@ -181,7 +228,7 @@
       cell.dataset.code = payload.cell.code || "";
       paint(cell, payload.cell.code);
       showNote(cell, payload.cell.note);
-      updateSummaries(cell, payload);
+      updateSummaries(cell);
       markState(cell, "saved");
       setTimeout(() => cell.classList.remove("is-saved"), 1200);
       if (markTaught) showTaught(cell.dataset.objective, true);
@@ -246,6 +293,7 @@
           cell.dataset.intended = theirs.code || "";
           paint(cell, theirs.code);
           showNote(cell, theirs.note);
+          updateSummaries(cell);
           markState(cell, null);
           say("Kept the other person's rating.");
           resolve();
@@ -359,6 +407,7 @@
     button.setAttribute("aria-label", taught ? `Mark ${code} as not yet taught` : `Mark ${code} as taught`);
     const index = Array.from(th.parentElement.querySelectorAll("th.obj")).indexOf(th);
     for (const row of matrix) row[index].classList.toggle("untaught", !taught);
+    for (const tr of rows) showRow(tr);  // coverage counts the class's taught objectives
     const option = document.querySelector(`#bulk-form select[name=objective] option[value="${objectiveId}"]`);
     if (option) option.textContent = option.textContent.replace(/ \(not yet taught\)$/, "") + (taught ? "" : " (not yet taught)");
     if (current && current.dataset.objective === String(objectiveId)) showFocus(current);

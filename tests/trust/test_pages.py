@@ -253,3 +253,26 @@ def test_the_demo_trust_leader_sees_the_demo_trust(client_for) -> None:
             assert {k: b.shown.pk for k, b in row.bands.items()} == {
                 k: b.shown.pk for k, b in other.bands.items()
             }
+
+
+def test_every_trust_page_costs_the_same_queries_for_two_and_four_schools(
+    trust_world: TrustWorld, client_for
+) -> None:
+    """Issue 15: trust pages linear in the schools, their query counts constant."""
+    tw = trust_world
+    _rate(tw.alpha)
+    _rate(tw.beta)
+    client = client_for(tw.leader)
+    pages: list[tuple[str, dict]] = [
+        (reverse("report-trust"), {}),
+        (reverse("report-trust-groups"), {}),
+        (reverse("report-trust-groups"), {"school": tw.alpha.school.pk}),
+        (reverse("report-trust-groups"), {"school": tw.alpha.school.pk, "year": 3}),
+        (reverse("report-trust-school", args=[tw.alpha.school.pk]), {}),
+        (reverse("provision:trust"), {}),
+    ]
+    before = [_queries(client, url, data) for url, data in pages]
+    _add_school(tw.trust, "Gamma Primary")
+    _add_school(tw.trust, "Delta Primary")
+    after = [_queries(client, url, data) for url, data in pages]
+    assert after == before

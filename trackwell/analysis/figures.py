@@ -238,8 +238,8 @@ def compute_metrics(
             if framework_id is None or framework_id not in fw_year:
                 continue
             prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
-            row = rows.get((pupil_id, framework_id), {})
-            prev = rows.get((pupil_id, prev_id), {}) if prev_id else {}
+            row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
+            prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
             result[(pupil_id, subject_id)] = Metrics(
                 pupil_id=pupil_id,
                 subject_id=subject_id,
@@ -249,17 +249,24 @@ def compute_metrics(
                 framework_id=framework_id,
                 framework_year=fw_year[framework_id],
                 objectives=objective_counts.get(framework_id, 0),
-                taught=class_taught.get((class_id, framework_id), 0) + row.get("beyond", 0),
-                assessed=row.get("assessed", 0),
-                secure=row.get("secure", 0),
-                greater_depth=row.get("greater", 0),
-                depth_total=row.get("depth") or 0,
+                taught=class_taught.get((class_id, framework_id), 0) + (row[_BEYOND] or 0),
+                assessed=row[_ASSESSED],
+                secure=row[_SECURE],
+                greater_depth=row[_GREATER],
+                depth_total=row[_DEPTH] or 0,
                 prev_framework_id=prev_id,
                 prev_objectives=objective_counts.get(prev_id, 0) if prev_id else 0,
-                prev_secure=prev.get("secure", 0),
-                prev_greater_depth=prev.get("greater", 0),
+                prev_secure=prev[_SECURE],
+                prev_greater_depth=prev[_GREATER],
             )
     return result
+
+
+# A (pupil, framework)'s counts, as a short list (not a dict per row: a trust of 50 schools
+# has some 80,000 of them): assessed, secure, greater depth, depth total, rated beyond
+# what is marked taught to the class.
+_ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
+_NO_JUDGEMENTS: tuple[int, ...] = (0, 0, 0, 0, 0)
 
 
 def _judgement_rows(
@@ -268,8 +275,12 @@ def _judgement_rows(
     levels: list[tuple[int, int, bool, bool]],
     as_of: datetime | None,
     pupil_ids: Collection[int] | None,
-) -> dict[tuple[int, int], dict[str, Any]]:
-    """Counts per (pupil, framework): one GROUP BY over the judgements, one over coverage."""
+) -> dict[tuple[int, int], list[Any]]:
+    """Counts per (pupil, framework): one GROUP BY over the judgements, one over coverage.
+
+    Both are read as a stream of tuples (`iterator`), so no list of every row's
+    dict is held at once.
+    """
     secure_ids = [pk for pk, _, secure, _ in levels if secure]
     greater_ids = [pk for pk, _, _, greater in levels if greater]
     qs = Judgement.objects.filter(
@@ -306,12 +317,17 @@ def _judgement_rows(
     }
     if as_of is not None:
         counts["beyond"] = Count("pk", filter=~Q(Exists(taught_to_class)))
+    names = ["assessed", "secure", "greater", "depth", *(["beyond"] if as_of is not None else [])]
     rows = (
         qs.filter(lvl__isnull=False)
         .values("pupil_id", "objective__framework_id")
         .annotate(**counts)
+        .values_list("pupil_id", "objective__framework_id", *names)
     )
-    result = {(r["pupil_id"], r["objective__framework_id"]): r for r in rows}
+    result: dict[tuple[int, int], list[Any]] = {
+        (r[0], r[1]): [*r[2:], *([None] if as_of is None else [])]
+        for r in rows.iterator(chunk_size=5000)
+    }
     if as_of is None:
         # Rated objectives that are also marked taught to the pupil's class, in one join
         # (much cheaper than a correlated EXISTS per judgement); the rest are "beyond".
@@ -330,12 +346,14 @@ def _judgement_rows(
             both.values("objective__judgements__pupil_id", "objective__framework_id")
             .annotate(n=Count("pk"))
             .values_list("objective__judgements__pupil_id", "objective__framework_id", "n")
+            .iterator(chunk_size=5000)
         ):
             row = result.get((pupil_id, framework_id))
             if row is not None:
-                row["beyond"] = row["assessed"] - n
+                row[_BEYOND] = row[_ASSESSED] - n
         for row in result.values():
-            row.setdefault("beyond", row["assessed"])
+            if row[_BEYOND] is None:
+                row[_BEYOND] = row[_ASSESSED]
     return result
 
 

@@ -157,6 +157,7 @@ def _suppressed(
     part_reasons: dict[Hashable, dict[str, str]] | None,
     outer_of_pupil: dict[int, Hashable] | None = None,
     outer_reasons: dict[Hashable, dict[str, str]] | None = None,
+    grouped: dict[int, dict[Hashable, frozenset[int]]] | None = None,
 ) -> dict[str, str]:
     """Group key -> why it is not shown, for the keys not shown (see `compare_groups`).
 
@@ -164,17 +165,20 @@ def _suppressed(
     what that part's own page hides; None when this page is one part's page.
     `outer_reasons` does the same for pages between the two (each school's page
     in a trust), with `outer_of_pupil` saying whose page holds each pupil.
+    `grouped` holds each page's pupils, by `id()` of the map they were grouped
+    from, when the caller has grouped them already (once for a whole trust).
+
+    Linear in the number of pupils (and of parts): pupils are grouped by page
+    once, never by a comprehension over every pupil for each page, and only
+    differences of a size some candidate could be compared with are kept.
     """
 
-    pupils_on: dict[int, dict[Hashable, frozenset[int]]] = {}  # id(page_of) -> page -> pupils
+    pupils_on: dict[int, dict[Hashable, frozenset[int]]] = dict(grouped or {})
 
     def pages(page_of: dict[int, Hashable]) -> dict[Hashable, frozenset[int]]:
         found = pupils_on.get(id(page_of))
         if found is None:
-            grouped: dict[Hashable, set[int]] = {}
-            for pupil, page in page_of.items():
-                grouped.setdefault(page, set()).add(pupil)
-            found = pupils_on[id(page_of)] = {k: frozenset(v) for k, v in grouped.items()}
+            found = pupils_on[id(page_of)] = _group(page_of)
         return found
 
     def residual(pupils: frozenset[int], keys: set[str]) -> frozenset[int]:
@@ -228,12 +232,28 @@ def _suppressed(
     for reasons_of, page_of in ((part_reasons, part_of_pupil), (outer_reasons, outer_of_pupil)):
         if not reasons_of or not page_of:
             continue
+        pupils_of = pages(page_of)
         for page, hidden in reasons_of.items():
-            in_page = frozenset(p for p in everyone if page_of[p] == page)
+            in_page = pupils_of.get(page, frozenset()) & everyone
             known.append(in_page)
             for key, inside in members.items():
                 if key not in hidden:
                     known += [inside & in_page, in_page - (inside & in_page)]
+
+    # The sets each group would show (they do not depend on what was shown before), and
+    # so the sizes `gives_away` ever looks up: a readable set of any other size is never
+    # compared with anything, so it need not be built.
+    candidates: dict[str, list[frozenset[int]]] = {}
+    for key, inside in members.items():
+        rest = everyone - inside
+        if len(inside) >= min_size and len(rest) >= min_size:
+            candidates[key] = [inside, rest, residual(inside, {key}), residual(rest, {key})]
+    looked_up = {
+        size
+        for sets in candidates.values()
+        for c in sets
+        for size in range(max(0, len(c) - min_size + 1), len(c) + min_size)
+    }
 
     # Everything readable (known sets and their differences), by size.
     by_size: dict[int, list[frozenset[int]]] = {}
@@ -243,6 +263,49 @@ def _suppressed(
             by_size.setdefault(len(pupils), []).append(pupils)
 
     remember(known)
+    known_by_size: dict[int, list[frozenset[int]]] = {}
+    for pupils in known:
+        known_by_size.setdefault(len(pupils), []).append(pupils)
+
+    # Differences of a shown set and a known one, kept as (bigger, smaller) pairs rather
+    # than built: building one costs the bigger set's size, and a trust has as many as it
+    # has year groups, so building them all would grow with the square of the trust.
+    pairs_by_size: dict[int, list[tuple[frozenset[int], frozenset[int]]]] = {}
+
+    def remember_differences(new: list[frozenset[int]]) -> None:
+        """Each new set's differences with the known sets it holds or is held by, for the
+        sizes looked up (found through the known sets' sizes, not by trying every pair)."""
+        for a in new:
+            for size, sets in known_by_size.items():
+                d = len(a) - size
+                if d > 0 and d in looked_up:
+                    pairs_by_size.setdefault(d, []).extend((a, b) for b in sets if b < a)
+                elif d < 0 and -d in looked_up:
+                    pairs_by_size.setdefault(-d, []).extend((b, a) for b in sets if a < b)
+
+    def near_difference(c: frozenset[int], size: int) -> bool:
+        """Whether some kept difference of this size (not c's) holds c or is held by it.
+
+        Either way the two differ by fewer than the minimum (see `gives_away`). For a
+        difference big - little: it is held by c when what big has outside c is all
+        in little; it holds c when c is in big and shares nothing with little.
+        """
+        outside: dict[int, frozenset[int]] = {}
+        inside: dict[int, bool] = {}
+        for big, little in pairs_by_size.get(size, ()):
+            if size < len(c):
+                rest = outside.get(id(big))
+                if rest is None:
+                    rest = outside[id(big)] = big - c
+                if len(rest) <= len(little) and rest <= little:
+                    return True
+            else:
+                held = inside.get(id(big))
+                if held is None:
+                    held = inside[id(big)] = c <= big
+                if held and c.isdisjoint(little):
+                    return True
+        return False
 
     def gives_away(candidates: list[frozenset[int]]) -> bool:
         """Whether a candidate, or its difference with a readable set it holds or is
@@ -251,21 +314,24 @@ def _suppressed(
             if small(c):
                 return True
             # Only sets within the minimum of its size can differ from it by so few.
+            # A set of another size within that range that holds c, or is held by it,
+            # differs from it by between one pupil and fewer than the minimum.
             for size in range(max(0, len(c) - min_size + 1), len(c) + min_size):
                 if size == len(c):
                     continue
                 for other in by_size.get(size, ()):
-                    if (other < c and small(c - other)) or (c < other and small(other - c)):
+                    if other < c or c < other:
                         return True
+                if near_difference(c, size):
+                    return True
         return False
 
     reasons: dict[str, str] = {}
-    for key, inside in members.items():
-        rest = everyone - inside
-        if len(inside) < min_size or len(rest) < min_size:
+    for key in members:
+        if key not in candidates:
             reasons[key] = TOO_SMALL
             continue
-        left = [residual(inside, {key}), residual(rest, {key})]
+        inside, rest, *left = candidates[key]
         if any(small(x) for x in left):
             reasons[key] = SMALL_PART
             continue
@@ -276,15 +342,11 @@ def _suppressed(
         # differences with what was known become known too.
         # (Differences are checked against later groups but not differenced again.)
         new = [inside, rest, *(x for x in left if x)]
-        remember(
-            big - little
-            for a in new
-            for b in known
-            for little, big in ((a, b), (b, a))
-            if little < big
-        )
+        remember_differences(new)
         remember(new)
         known += new
+        for pupils in new:
+            known_by_size.setdefault(len(pupils), []).append(pupils)
     return reasons
 
 
@@ -309,6 +371,9 @@ def suppression(
     part_of_pupil = {p: part for p, part in placed if part not in small}
     everyone = frozenset(part_of_pupil)
     members = {key: frozenset(p for p in everyone if test(facts[p])) for key, test in known}
+    # Each part's pupils, grouped once (not a pass over every pupil for each part).
+    part_pupils = _group(part_of_pupil)
+    grouped = {id(part_of_pupil): part_pupils}
     part_reasons = {
         part: _suppressed(
             {key: inside & in_part for key, inside in members.items()},
@@ -316,26 +381,28 @@ def suppression(
             part_of_pupil,
             min_size=minimum_of(part),
             part_reasons=None,
+            grouped=grouped,
         )
-        for part in set(part_of_pupil.values())
-        for in_part in [frozenset(p for p in everyone if part_of_pupil[p] == part)]
+        for part, in_part in part_pupils.items()
     }
     outer_of_pupil: dict[int, Hashable] | None = None
     outer_reasons: dict[Hashable, dict[str, str]] | None = None
     if outer_of is not None:
         outer_of_pupil = {p: outer_of(part) for p, part in part_of_pupil.items()}
+        grouped[id(outer_of_pupil)] = outer_pupils = _group(outer_of_pupil)
+        parts_of_outer: dict[Hashable, dict[Hashable, dict[str, str]]] = {}
+        for part, why in part_reasons.items():
+            parts_of_outer.setdefault(outer_of(part), {})[part] = why
         outer_reasons = {}
-        for outer in set(outer_of_pupil.values()):
-            in_outer = frozenset(p for p in everyone if outer_of_pupil[p] == outer)
+        for outer, in_outer in outer_pupils.items():
             first_part = part_of_pupil[next(iter(in_outer))]
             outer_reasons[outer] = _suppressed(
                 {key: inside & in_outer for key, inside in members.items()},
                 in_outer,
                 part_of_pupil,
                 min_size=minimum_of(first_part),
-                part_reasons={
-                    part: why for part, why in part_reasons.items() if outer_of(part) == outer
-                },
+                part_reasons=parts_of_outer.get(outer, {}),
+                grouped=grouped,
             )
     reasons = _suppressed(
         members,
@@ -345,8 +412,17 @@ def suppression(
         part_reasons=part_reasons,
         outer_of_pupil=outer_of_pupil,
         outer_reasons=outer_reasons,
+        grouped=grouped,
     )
     return small, reasons
+
+
+def _group(page_of: Mapping[int, Hashable]) -> dict[Hashable, frozenset[int]]:
+    """Each page's pupils, in one pass."""
+    found: dict[Hashable, set[int]] = {}
+    for pupil, page in page_of.items():
+        found.setdefault(page, set()).add(pupil)
+    return {page: frozenset(pupils) for page, pupils in found.items()}
 
 
 def compare_groups(

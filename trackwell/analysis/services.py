@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, Model
 
 from trackwell.accounts.models import log_action
 from trackwell.core.models import AssessmentPoint, School
@@ -35,7 +36,6 @@ from .band_sets import (
     update_starting_points,
 )
 from .evaluation import PointResults, end_of_day, evaluate_live, load_band_sets
-from .figures import Key
 from .models import (
     BandConfirmation,
     PointClosure,
@@ -114,72 +114,129 @@ def _user_or_none(user: Any) -> Any:
     return user if getattr(user, "pk", None) else None
 
 
+_SNAPSHOT_COLUMNS = (
+    "school_id",
+    "closure_id",
+    "point_id",
+    "pupil_id",
+    "subject_id",
+    "school_class_id",
+    "nc_year",
+    "framework_id",
+    "framework_year",
+    "below_year",
+    "starting_point_key",
+    "starting_point_label",
+    "objectives",
+    "taught",
+    "assessed",
+    "secure",
+    "greater_depth",
+    "depth_total",
+    "prev_objectives",
+    "prev_secure",
+    "prev_greater_depth",
+)
+_BAND_COLUMNS = (
+    "school_id",
+    "snapshot_id",
+    "band_set_id",
+    "suggested_id",
+    "suggested_label",
+    "suggested_order",
+    "confirmed_id",
+    "confirmed_label",
+    "confirmed_order",
+    "reason",
+    "confirmed_by_id",
+    "explanation",
+)
+
+
+def _insert_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """One prepared INSERT run for every row (executemany), not model instances in batches.
+
+    Closing a point writes a few thousand rows: Django's bulk_create builds an
+    object and prepares every field of each, in batches SQLite limits to 999
+    parameters; executemany sends the same statement with each row's values.
+    """
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
 def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
+    """Every pupil-subject's figures and bands, as two executemany INSERTs and one read of ids."""
     point = results.point
-    snapshots = []
-    keys: list[Key] = []
-    for key, row in results.rows.items():
+    school_id = point.school_id
+    snapshot_rows = []
+    for row in results.rows.values():
         m = row.metrics
         assert m is not None
-        snapshots.append(
-            Snapshot(
-                school_id=point.school_id,
-                closure=closure,
-                point=point,
-                pupil_id=row.pupil_id,
-                subject_id=row.subject_id,
-                school_class_id=row.class_id,
-                nc_year=row.nc_year,
-                framework_id=row.framework_id,
-                framework_year=row.framework_year,
-                below_year=row.below_year,
-                starting_point_key=row.starting_point,
-                starting_point_label=row.starting_label,
-                objectives=m.objectives,
-                taught=m.taught,
-                assessed=m.assessed,
-                secure=m.secure,
-                greater_depth=m.greater_depth,
-                depth_total=m.depth_total,
-                prev_objectives=m.prev_objectives,
-                prev_secure=m.prev_secure,
-                prev_greater_depth=m.prev_greater_depth,
+        snapshot_rows.append(
+            (
+                school_id,
+                closure.pk,
+                point.pk,
+                row.pupil_id,
+                row.subject_id,
+                row.class_id,
+                row.nc_year,
+                row.framework_id,
+                row.framework_year,
+                row.below_year,
+                row.starting_point,
+                row.starting_label,
+                m.objectives,
+                m.taught,
+                m.assessed,
+                m.secure,
+                m.greater_depth,
+                m.depth_total,
+                m.prev_objectives,
+                m.prev_secure,
+                m.prev_greater_depth,
             )
         )
-        keys.append(key)
-    Snapshot.objects.bulk_create(snapshots, batch_size=1000)
-    if snapshots and snapshots[0].pk is None:
-        ids = {
-            (p, s): pk
-            for p, s, pk in Snapshot.objects.filter(closure=closure).values_list(
-                "pupil_id", "subject_id", "pk"
-            )
-        }
-        for snap, key in zip(snapshots, keys, strict=True):
-            snap.pk = ids[key]
-    rows = []
+    _insert_many(Snapshot, _SNAPSHOT_COLUMNS, snapshot_rows)
+    ids = {
+        (p, s): pk
+        for p, s, pk in Snapshot.objects.filter(closure=closure).values_list(
+            "pupil_id", "subject_id", "pk"
+        )
+    }
+    explanation = SnapshotBand._meta.get_field("explanation")
+    assert isinstance(explanation, Field)
+    band_rows = []
     confirmed = 0
-    for snap, key in zip(snapshots, keys, strict=True):
-        row = results.rows[key]
+    for key, row in results.rows.items():
+        snapshot_id = ids[key]
         for set_id, band in row.bands.items():
             assert band.explained is not None
             confirmed += band.confirmed is not None
-            rows.append(
-                SnapshotBand(
-                    school_id=point.school_id,
-                    snapshot_id=snap.pk,
-                    band_set_id=set_id,
-                    suggested=band.suggested,
-                    suggested_label=band.suggested.label,
-                    suggested_order=band.suggested.order,
-                    confirmed=band.confirmed,
-                    confirmed_label=band.confirmed.label if band.confirmed else "",
-                    confirmed_order=band.confirmed.order if band.confirmed else None,
-                    reason=band.reason,
-                    explanation=band.explained.as_json(),
+            band_rows.append(
+                (
+                    school_id,
+                    snapshot_id,
+                    set_id,
+                    band.suggested.pk,
+                    band.suggested.label,
+                    band.suggested.order,
+                    band.confirmed.pk if band.confirmed else None,
+                    band.confirmed.label if band.confirmed else "",
+                    band.confirmed.order if band.confirmed else None,
+                    band.reason,
+                    None,
+                    explanation.get_db_prep_save(band.explained.as_json(), connection),
                 )
             )
-    SnapshotBand.objects.bulk_create(rows, batch_size=1000)
+    _insert_many(SnapshotBand, _BAND_COLUMNS, band_rows)
     return confirmed
 
 

@@ -1,0 +1,220 @@
+"""Trusts that grow: 2, 5, 10 and 50 schools, each case beside a plain SQL GROUP BY.
+
+`.venv/bin/python -m bench.trusts` (also the last part of `make bench`). The
+trust of 50 one-form-entry schools is generated once into its own database and
+reused (`var/bench-trust50.sqlite3`, or `BENCH_TRUST_DATABASE_URL` for
+PostgreSQL; `BENCH_TRUST_REBUILD=1` builds it again); the smaller trusts are its
+first 2, 5 and 10 schools. Every case prints its time (median of repeats), the
+baseline timed in the same run, the ratio, its SQL queries and its peak Python
+memory (tracemalloc).
+"""
+
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+TRUST_DB = ROOT / "var" / "bench-trust50.sqlite3"
+SCHOOLS = 50
+GROWTH = (2, 5, 10, 50)
+# Bump when the generator changes what a cached trust should hold.
+STAMP = "trust50-v1"
+
+
+def _setup() -> None:
+    TRUST_DB.parent.mkdir(exist_ok=True)
+    if os.environ.get("BENCH_TRUST_REBUILD") and not os.environ.get("BENCH_TRUST_DATABASE_URL"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(TRUST_DB) + suffix).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_TRUST_DATABASE_URL") or f"sqlite:///{TRUST_DB}"
+    )
+    os.environ["DEBUG"] = "false"
+    os.environ["HTTPS"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trackwell.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _median(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _queries(fn: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def _peak(fn: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _trust_schools() -> list[Any]:
+    """The cached trust's schools in a fixed order, building the trust first if needed."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from trackwell.core.models import School
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_stamp (stamp varchar(40) NOT NULL)")
+        cursor.execute("SELECT stamp FROM bench_stamp")
+        stamps = {row[0] for row in cursor.fetchall()}
+    if STAMP not in stamps or School.objects.count() != SCHOOLS:
+        from trackwell.analysis.defaults import create_default_bands
+        from trackwell.demo.generator import DemoOptions, generate
+
+        call_command("flush", "--noinput", verbosity=0)
+        start = time.perf_counter()
+        print(f"Building the bench trust of {SCHOOLS} schools (once; kept in the database)...")
+        trust = generate(DemoOptions(schools=SCHOOLS, forms=1))
+        for s in trust.schools:
+            create_default_bands(s)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE IF NOT EXISTS bench_stamp (stamp varchar(40) NOT NULL)")
+            cursor.execute("DELETE FROM bench_stamp")
+            cursor.execute("INSERT INTO bench_stamp (stamp) VALUES (%s)", [STAMP])
+        print(f"    built in {time.perf_counter() - start:.0f} s")
+    return list(School.objects.order_by("pk"))
+
+
+def _school_of(part: Hashable) -> Hashable:
+    """A part's school: parts are (school, year group)."""
+    assert isinstance(part, tuple)
+    return part[0]
+
+
+def suppression_growth(counts: tuple[int, ...] = GROWTH, repeat: int = 3) -> None:
+    """The trust group comparison's suppression on its own, for generated trusts (no database).
+
+    Each school: seven year groups of 30 pupils with random facts (a fixed seed);
+    parts are (school, year group), each school's page is subtracted too, as on
+    the trust's page. Prints the median time, the time per school and the peak
+    memory, so growth that is not linear shows as a rising time per school.
+    """
+    import random
+    from datetime import date
+
+    from trackwell.analysis.groups import BUILT_IN, PupilFacts, suppression
+
+    known = [(key, test) for key, _, test in BUILT_IN]
+    print("\nTrust suppression alone (analysis.groups.suppression), generated trusts")
+    print(f"{'schools':>7} {'pupils':>7} {'time':>10} {'per school':>11} {'peak mem':>9}")
+    for n in counts:
+        rng = random.Random(n)
+        facts: dict[int, PupilFacts] = {}
+        placed: list[tuple[int, tuple[int, int]]] = []
+        for school in range(n):
+            for nc_year in range(7):
+                for _ in range(30):
+                    pid = len(facts) + 1
+                    facts[pid] = PupilFacts(
+                        pid,
+                        rng.choice("FM"),
+                        date(2016, rng.randint(1, 12), 1),
+                        rng.random() < 0.25,
+                        rng.random() < 0.2,
+                        rng.choice(["N"] * 8 + ["K", "E"]),  # SenStatus: none, support, EHC plan
+                        rng.random() < 0.15,
+                        rng.random() < 0.02,
+                        frozenset(),
+                    )
+                    placed.append((pid, (school, nc_year)))
+
+        def run_once(placed: list[Any] = placed, facts: dict[int, Any] = facts) -> object:
+            return suppression(placed, facts, known, min_size=6, outer_of=_school_of)
+
+        seconds = _median(run_once, repeat)
+        print(
+            f"{n:>7} {len(facts):>7} {seconds * 1000:>8.1f}ms {seconds * 1000 / n:>9.1f}ms "
+            f"{_peak(run_once) / 2**20:>7.1f}MB",
+            flush=True,
+        )
+
+
+def run() -> None:
+    from django.db import connection
+
+    from bench.analysis import _baseline
+    from trackwell.analysis.figures import compute_metrics
+    from trackwell.assessment.models import Judgement
+    from trackwell.core.models import AcademicYear
+    from trackwell.reports.trust import load_trust, trust_group_comparison, trust_overview
+
+    schools = _trust_schools()
+    rows: list[tuple[int, str, float, float, int, int]] = []
+    for n in GROWTH:
+        if n > len(schools):
+            continue
+        chosen = schools[:n]
+        ids = [s.pk for s in chosen]
+        repeat = 5 if n <= 10 else 3
+        baseline = _baseline(ids)
+        base = _median(baseline, repeat)
+        years = list(AcademicYear.objects.filter(school_id__in=ids, is_current=True))
+
+        def figures(years: list[Any] = years) -> object:
+            return compute_metrics([y.pk for y in years])
+
+        def overview(chosen: list[Any] = chosen) -> object:
+            return trust_overview(load_trust(chosen), suppress=True)
+
+        def groups(chosen: list[Any] = chosen) -> object:
+            return trust_group_comparison(load_trust(chosen), school=None, nc_year=None)
+
+        for name, fn in (
+            ("trust figures (compute_metrics)", figures),
+            ("trust overview page data", overview),
+            ("trust group comparison, suppressed", groups),
+        ):
+            fn()  # warm
+            rows.append((n, name, _median(fn, repeat), base, _queries(fn), _peak(fn)))
+        judgements = Judgement.objects.filter(school_id__in=ids).count()
+        print(f"    {n} schools: {judgements:,} judgements", flush=True)
+
+    print(
+        f"\nTrusts on {connection.vendor}: the first 2, 5, 10 and {SCHOOLS} schools of one "
+        f"generated trust; baseline: one GROUP BY (pupil, framework) over their judgements\n"
+    )
+    print(
+        f"{'schools':>7} {'case':<38} {'time':>10} {'baseline':>10} {'ratio':>7} "
+        f"{'queries':>8} {'peak mem':>9}"
+    )
+    for n, name, seconds, base, queries, peak in rows:
+        print(
+            f"{n:>7} {name:<38} {seconds * 1000:>8.1f}ms {base * 1000:>8.1f}ms "
+            f"{seconds / base if base else float('inf'):>6.1f}x {queries:>8} "
+            f"{peak / 2**20:>7.1f}MB"
+        )
+
+
+if __name__ == "__main__":
+    _setup()
+    suppression_growth()
+    if "--synthetic" not in sys.argv:
+        run()
