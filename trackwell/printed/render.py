@@ -129,11 +129,11 @@ def report_context(report_round: ReportRound, pupil: Pupil) -> dict[str, Any]:
     }
 
 
-def _html_document(template: str, context: dict[str, Any]) -> Any:
+def _html_document(template: str, context: dict[str, Any], *, print_css: bool = True) -> Any:
     from weasyprint import CSS, HTML
 
     html = render_to_string(template, context)
-    css_path = finders.find(PRINT_CSS)
+    css_path = finders.find(PRINT_CSS) if print_css else None
     stylesheets = [CSS(filename=str(css_path))] if css_path else []
     return HTML(string=html, base_url=".").render(stylesheets=stylesheets)
 
@@ -167,9 +167,10 @@ def render_many(
     return combined
 
 
-def render_html_pdf(template: str, context: dict[str, Any]) -> bytes:
-    """Any print template as PDF (the governors' pack)."""
-    pdf: bytes = _html_document(template, context).write_pdf()
+def render_html_pdf(template: str, context: dict[str, Any], *, print_css: bool = True) -> bytes:
+    """Any print template as PDF (the governors' pack; a meeting's self-contained record
+    with `print_css=False`)."""
+    pdf: bytes = _html_document(template, context, print_css=print_css).write_pdf()
     return pdf
 
 
