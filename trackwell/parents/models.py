@@ -118,7 +118,11 @@ class ParentSettings(Versioned):
     show_learning = models.BooleanField("what they are learning this term", default=True)
     show_strengths = models.BooleanField("what they do well", default=True)
     show_next_steps = models.BooleanField("next steps", default=True)
-    show_support = models.BooleanField("support in school", default=True)
+    # Off until the school chooses: the child's interventions, in words for families.
+    show_support = models.BooleanField("support in school (from the provision map)", default=False)
+    show_support_need = models.BooleanField(
+        "what the support is for, by area of need (SEN words)", default=False
+    )
     show_home_help = models.BooleanField("how to help at home", default=True)
     show_comments = models.BooleanField("teachers' report comments", default=True)
     # Subject slug -> the school's words on helping at home; a gentle default otherwise.

@@ -270,6 +270,7 @@ SETTINGS_FLAGS = (
     "show_strengths",
     "show_next_steps",
     "show_support",
+    "show_support_need",
     "show_home_help",
     "show_comments",
 )

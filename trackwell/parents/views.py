@@ -27,7 +27,7 @@ from trackwell.pupils.models import Pupil
 
 from . import services
 from .models import ChildLink, Contact, Invitation, ParentSettings
-from .summary import band_phrase, released_points, summarise
+from .summary import band_phrase, released_points, summarise, support_for
 
 
 def _user(request: HttpRequest) -> User:
@@ -62,6 +62,7 @@ def _child_context(pupil: Pupil, *, preview: bool) -> dict[str, Any]:
     points = released_points(pupil.school_id)
     point = points[0] if points else None
     summary = summarise(pupil, point, settings)
+    support = support_for(pupil, point, settings)
     comments: dict[int, str] = {}
     general = ""
     rounds: list[ReportRound] = []
@@ -86,6 +87,7 @@ def _child_context(pupil: Pupil, *, preview: bool) -> dict[str, Any]:
         "settings": settings,
         "comments": comments,
         "general": general,
+        "support": support,
         "rounds": rounds,
         "preview": preview,
     }
