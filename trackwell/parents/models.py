@@ -158,3 +158,28 @@ class ParentRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point} shared with parents"
+
+
+class JoinThrottle(models.Model):
+    """Failed code attempts in a fixed window, per address or per code (hashed, never kept).
+
+    Counted in the database like the API's rate limit, so every web process shares
+    the count; `parents.throttle` reads and advances it.
+    """
+
+    class Scope(models.TextChoices):
+        ADDRESS = "address", "Address"
+        CODE = "code", "Code"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)  # SHA-256 of the address or the code entered
+    window_started_at = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_join_throttle_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} throttle ({self.failures} failures)"
