@@ -122,8 +122,12 @@ def summarise(
     settings: ParentSettings | None,
     *,
     with_band: bool = True,
+    sets: Any = None,
 ) -> ChildSummary:
-    """The pupil's subjects at an assessment point, in words for families."""
+    """The pupil's subjects at an assessment point, in words for families.
+
+    `sets`: the school's band sets when the caller has them already (a batch of reports).
+    """
     if point is None:
         return ChildSummary(pupil, None, None, [])
     school_class = (
@@ -131,7 +135,7 @@ def summarise(
         .order_by("pk")
         .first()
     )
-    sets = load_band_sets(pupil.school_id)
+    sets = sets if sets is not None else load_band_sets(pupil.school_id)
     results = point_results(point, pupil_ids=[pupil.pk], sets=sets)
     subjects = list(Subject.objects.filter(school_id=pupil.school_id))
     frameworks = {
