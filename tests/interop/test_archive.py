@@ -64,7 +64,7 @@ def test_only_a_school_admin_downloads_the_archive(world: World, client_for) -> 
     assert response.streaming  # from a temporary file on disk, in blocks: memory stays bounded
     assert response["Content-Type"] == "application/zip"
     assert "attachment" in response["Content-Disposition"]
-    data = b"".join(response.streaming_content)  # type: ignore[arg-type]
+    data = b"".join(response.streaming_content)
     assert zipfile.ZipFile(io.BytesIO(data)).read("manifest.json")
     assert client_for(world.users["leader"]).get(reverse("school-archive")).status_code == 403
     assert client_for(world.users["governor"]).get(reverse("school-archive")).status_code == 404

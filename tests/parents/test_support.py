@@ -1,6 +1,7 @@
 """The support a child is getting, from the provision map, in words for families."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def _intervention(world: World, pupils, name: str, **plan) -> Intervention:
     today = timezone.localdate()
-    defaults = {
+    defaults: dict[str, Any] = {
         "area": AreaOfNeed.ACADEMIC,
         "subject_id": world.maths.pk,
         "start_date": today - timedelta(days=30),

@@ -3,7 +3,8 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -15,7 +16,7 @@ from .archive import FORMAT_VERSION, write_archive
 
 @require_safe
 @login_required
-def download(request: HttpRequest) -> HttpResponse:
+def download(request: HttpRequest) -> HttpResponseBase:
     """Every table of the school as CSV files in one ZIP, with a manifest."""
     user = request.user
     assert isinstance(user, User)
