@@ -67,6 +67,7 @@ def _cases(mw: MeetingWorld) -> list[tuple[str, str, dict, dict[str, int]]]:
         ),
         ("get", reverse("meetings:detail", args=[m.pk]), {}, MEETING),
         ("get", reverse("meetings:record", args=[m.pk]), {}, MEETING),
+        ("get", reverse("meetings:record-pdf", args=[m.pk]), {}, MEETING),
         (
             "post",
             reverse("meetings:edit", args=[m.pk]),
@@ -202,6 +203,7 @@ def test_governors_never_see_notes_about_pupils(world: World, client_for) -> Non
     for url in [
         reverse("meetings:detail", args=[mw.meeting.pk]),
         reverse("meetings:record", args=[mw.meeting.pk]),
+        reverse("meetings:record-pdf", args=[mw.meeting.pk]),
         reverse("meetings:index"),
         reverse("meetings:provision"),
     ]:

@@ -86,6 +86,7 @@ CASES = {
     "meetings:provision": Entry(get=COLLATION, post=NOT_ALLOWED),
     "meetings:detail": Entry(get=MEETING, post=NOT_ALLOWED, kwargs=_m),
     "meetings:record": Entry(get=MEETING, post=NOT_ALLOWED, kwargs=_m),
+    "meetings:record-pdf": Entry(get=MEETING, post=NOT_ALLOWED, kwargs=_m),
     "meetings:edit": Entry(
         get=NOT_ALLOWED,
         post=MEETING_POST,

@@ -6,19 +6,24 @@ ranked: tracking is a teaching tool, not performance management.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, F
+from django.core.cache import cache
+from django.db.models import Count, F, Max, Sum
+from django.utils import timezone
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis.evaluation import SchoolYear, current_years, load_band_sets, point_results
-from trackwell.analysis.models import BandConfirmation
+from trackwell.analysis.models import Band, BandConfirmation, BandRule, BandSet, PupilFramework
+from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Subject, TaughtObjective
 from trackwell.meetings.models import Meeting
-from trackwell.pupils.models import Enrolment, SchoolClass
+from trackwell.pupils.models import Enrolment, Pupil, SchoolClass
 
 MEETINGS_AHEAD = timedelta(days=14)
 
@@ -155,16 +160,63 @@ class Headline:
         return round(100 * self.meeting / self.total) if self.total else 0
 
 
-def headlines(school: School, year: SchoolYear | None, *, suppress: bool) -> list[Headline]:
-    """The school overview's headline: pupils in a band meeting expectations, per subject."""
-    if year is None:
-        return []
-    sets = load_band_sets(school.pk)
+HEADLINE_CACHE_SECONDS = 600
+
+
+def _live_fingerprint(school_id: int, point: AssessmentPoint) -> tuple[Any, ...]:
+    """What an open point's live bands depend on, read as a few cheap aggregates.
+
+    Any rating, band confirmation, band rule, pupil, enrolment, framework choice or
+    objective taught that changes moves one of these numbers, so a headline cached
+    under them is recomputed at the next look. Each is one indexed aggregate: the
+    same handful of queries for 30 pupils or 3,000.
+    """
+    judgements = Judgement.objects.filter(school_id=school_id).aggregate(
+        n=Count("pk"), last=Max("updated_at")
+    )
+    history = JudgementHistory.objects.filter(school_id=school_id).aggregate(last=Max("pk"))
+    confirmed = BandConfirmation.objects.filter(point=point).aggregate(
+        n=Count("pk"), last=Max("confirmed_at")
+    )
+    rules = BandSet.objects.filter(school_id=school_id).aggregate(n=Count("pk"), v=Sum("version"))
+    bands = Band.objects.filter(school_id=school_id).aggregate(n=Count("pk"), last=Max("pk"))
+    band_rules = BandRule.objects.filter(school_id=school_id).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    pupils = Pupil.objects.filter(school_id=school_id).aggregate(n=Count("pk"), v=Sum("version"))
+    enrolled = Enrolment.objects.filter(school_class__year_id=point.year_id).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    taught = TaughtObjective.objects.filter(school_id=school_id).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    chosen = PupilFramework.objects.filter(school_id=school_id).aggregate(
+        n=Count("pk"), last=Max("pk")
+    )
+    parts = (judgements, history, confirmed, rules, bands, band_rules, pupils, enrolled, taught)
+    return (*(tuple(sorted(d.items())) for d in (*parts, chosen)), point.state)
+
+
+@dataclass
+class Headlines:
+    lines: list[Headline]
+    worked_out_at: datetime | None = None  # when the open point's figures were worked out
+    live: bool = False  # the point is open: today's figures, not the closed record
+
+    def __iter__(self) -> Any:
+        return iter(self.lines)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+def _headline_counts(school: School, point: AssessmentPoint, sets: Any) -> dict[int, list[int]]:
     attainment = sets.attainment
-    if attainment is None:
-        return []
     meets = {b.pk for b in attainment.bands if b.meets_expectation}
-    results = point_results(year.point, sets=sets)
+    results = point_results(point, sets=sets)
     counts: dict[int, list[int]] = {}
     for r in results.rows.values():
         band = r.bands.get(attainment.pk)
@@ -174,16 +226,55 @@ def headlines(school: School, year: SchoolYear | None, *, suppress: bool) -> lis
         entry[1] += 1
         if band.shown.pk in meets:
             entry[0] += 1
-    subjects = Subject.objects.filter(school=school, pk__in=list(counts)).order_by("order", "name")
-    return [
-        Headline(
-            s,
-            counts[s.pk][0],
-            counts[s.pk][1],
-            hidden=suppress and counts[s.pk][1] < school.min_group_size,
+    return counts
+
+
+def headlines(school: School, year: SchoolYear | None, *, suppress: bool) -> Headlines:
+    """The school overview's headline: pupils in a band meeting expectations, per subject.
+
+    A closed point reads its snapshot. An open point's live bands are worked out once
+    and kept (for up to ten minutes) under a fingerprint of everything they depend on
+    (`_live_fingerprint`), so the leaders' home page does not evaluate the whole school
+    on every load; any change to the data changes the fingerprint, and the page says
+    when the figures were worked out.
+    """
+    if year is None:
+        return Headlines([])
+    sets = load_band_sets(school.pk)
+    attainment = sets.attainment
+    if attainment is None:
+        return Headlines([])
+    point = year.point
+    worked_out_at = None
+    live = point.state != AssessmentPoint.State.CLOSED
+    if not live:
+        counts = _headline_counts(school, point, sets)
+    else:
+        key = (
+            "home-headline:"
+            + hashlib.sha256(
+                repr((school.pk, point.pk, _live_fingerprint(school.pk, point))).encode()
+            ).hexdigest()
         )
-        for s in subjects
-    ]
+        cached = cache.get(key)
+        if cached is None:
+            cached = (_headline_counts(school, point, sets), timezone.now())
+            cache.set(key, cached, HEADLINE_CACHE_SECONDS)
+        counts, worked_out_at = cached
+    subjects = Subject.objects.filter(school=school, pk__in=list(counts)).order_by("order", "name")
+    return Headlines(
+        [
+            Headline(
+                s,
+                counts[s.pk][0],
+                counts[s.pk][1],
+                hidden=suppress and counts[s.pk][1] < school.min_group_size,
+            )
+            for s in subjects
+        ],
+        worked_out_at=worked_out_at,
+        live=live,
+    )
 
 
 def meetings_due(user: User, today: date) -> list[Meeting]:

@@ -21,7 +21,7 @@ from django.apps import apps
 from django.db import models
 from django.utils import timezone
 
-from trackwell.core.exports import Table, csv_bytes
+from trackwell.core.exports import Table, write_csv
 from trackwell.core.models import School
 
 FORMAT = "trackwell-school-archive"
@@ -94,6 +94,19 @@ def _rows(qs: models.QuerySet[Any], attnames: list[str]) -> Iterator[list[Any]]:
         yield [_value(v) for v in row]
 
 
+class _Counted:
+    """Rows passed through, counted on the way (for the manifest)."""
+
+    def __init__(self, rows: Iterator[list[Any]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __iter__(self) -> Iterator[list[Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
 def write_archive(school: School, stream: Any) -> list[ArchiveTable]:
     """Write the school's archive as a ZIP into `stream`; returns what it holds."""
     written: list[ArchiveTable] = []
@@ -103,11 +116,18 @@ def write_archive(school: School, stream: Any) -> list[ArchiveTable]:
             if qs is None:
                 continue
             columns = _columns(model)
-            rows = list(_rows(qs, [a for _, a in columns]))
             label = model._meta.label_lower
             name = f"{label.replace('.', '/')}.csv"
-            archive.writestr(name, csv_bytes(Table(label, [c for c, _ in columns], rows)))
-            written.append(ArchiveTable(label, name, [c for c, _ in columns], len(rows)))
+            counted = _Counted(_rows(qs, [a for _, a in columns]))
+            # Streamed: rows go from the database cursor (in chunks) through the CSV writer
+            # into the compressed entry, so memory stays bounded however big the table.
+            # force_zip64: an entry of unknown size may pass 2 GB in a very large school.
+            with (
+                archive.open(name, "w", force_zip64=True) as entry,
+                io.TextIOWrapper(entry, encoding="utf-8-sig", newline="") as text,
+            ):
+                write_csv(Table(label, [c for c, _ in columns], counted), text)
+            written.append(ArchiveTable(label, name, [c for c, _ in columns], counted.count))
         manifest = {
             "format": FORMAT,
             "version": FORMAT_VERSION,
@@ -125,7 +145,7 @@ def write_archive(school: School, stream: Any) -> list[ArchiveTable]:
 
 
 def archive_bytes(school: School) -> bytes:
-    """The archive in memory (tests and small schools)."""
+    """The archive in memory (tests); the download writes it to a temporary file instead."""
     buffer = io.BytesIO()
     write_archive(school, buffer)
     return buffer.getvalue()

@@ -3,7 +3,8 @@
 import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -15,14 +16,19 @@ from .archive import FORMAT_VERSION, write_archive
 
 @require_safe
 @login_required
-def download(request: HttpRequest) -> HttpResponse:
+def download(request: HttpRequest) -> HttpResponseBase:
     """Every table of the school as CSV files in one ZIP, with a manifest."""
     user = request.user
     assert isinstance(user, User)
     school = access.archive_school(user)
-    # Spooled: a small school stays in memory, a large one goes to disk, never both.
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115
-    tables = write_archive(school, spool)
+    # Written to a temporary file on disk (never held in memory), then streamed out in
+    # blocks; the file has no name on disk and goes when the response is closed.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the FileResponse)
+    try:
+        tables = write_archive(school, spool)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     log_action(
         school=school,
@@ -32,8 +38,9 @@ def download(request: HttpRequest) -> HttpResponse:
         new={"tables": len(tables), "rows": sum(t.rows for t in tables), "v": FORMAT_VERSION},
     )
     stamp = timezone.localtime().strftime("%Y-%m-%d")
-    with spool:
-        data = spool.read()
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="trackwell-{school.pk}-{stamp}.zip"'
-    return response
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=f"trackwell-{school.pk}-{stamp}.zip",
+        content_type="application/zip",
+    )

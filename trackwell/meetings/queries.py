@@ -462,6 +462,15 @@ def build_agenda(meeting: Meeting, user: User) -> Agenda:
     )
 
 
+def meeting_actions(meeting: Meeting) -> list[Action]:
+    """Every action agreed at this meeting, with its owner and pupil, by due date."""
+    return list(
+        Action.objects.filter(meeting=meeting)
+        .select_related("owner", "pupil", "decision")
+        .order_by("due", "pk")
+    )
+
+
 def upcoming_for(user: User, today: date, limit: int = 10) -> list[Meeting]:
     """Planned meetings the user attends or whose class they teach, soonest first."""
     qs = access.visible_meetings(user).filter(status=Meeting.Status.PLANNED)

@@ -220,7 +220,56 @@ def update_meeting(
             old=old,
             new={"date": meeting_date.isoformat(), "status": status, "notes": notes},
         )
+        # Marked held after its actions were all done: it is followed up already.
+        newly_held = status == Meeting.Status.HELD and old["status"] != Meeting.Status.HELD
+        if newly_held and sync_follow_up(user=user, meeting_id=locked.pk, closing=True):
+            locked.refresh_from_db()
     return locked
+
+
+def sync_follow_up(*, user: User, meeting_id: int, closing: bool) -> str | None:
+    """Set a meeting's follow-up status from its actions; the new status, or None if unchanged.
+
+    `closing`: an action was just done or dropped, so a held meeting whose actions are
+    all done or no longer needed (at least one) becomes followed up. Otherwise an
+    action was reopened or added, so a followed-up meeting with an open action goes
+    back to held. A planned meeting never changes here, and a leader may still set any
+    status by hand. The meeting's version goes up (a form open on the old status is a
+    conflict showing both values) and the change is audited as automatic.
+    """
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().select_related("school").get(pk=meeting_id)
+        statuses = set(
+            Action.objects.filter(meeting_id=meeting_id).values_list("status", flat=True)
+        )
+        if closing:
+            if meeting.status != Meeting.Status.HELD or not statuses:
+                return None
+            if Action.Status.OPEN in statuses:
+                return None
+            target = Meeting.Status.FOLLOWED_UP
+        else:
+            if meeting.status != Meeting.Status.FOLLOWED_UP or Action.Status.OPEN not in statuses:
+                return None
+            target = Meeting.Status.HELD
+        old = meeting.status
+        meeting.status = target
+        save_versioned(meeting, ["status", "updated_at"])
+        log_action(
+            school=meeting.school,
+            user=user,
+            action="meetings.followed_up" if closing else "meetings.follow_up_reopened",
+            obj=meeting,
+            old={"status": old},
+            new={
+                "status": target,
+                "automatic": True,
+                "because": "every action is done or no longer needed"
+                if closing
+                else "an action is open again",
+            },
+        )
+    return target
 
 
 def add_pupil(*, user: User, meeting: Meeting, pupil: Pupil, reason: str) -> MeetingPupil:
@@ -496,6 +545,8 @@ def add_action(
             obj=action,
             new={"description": action.description, "owner": owner.pk, "due": due.isoformat()},
         )
+        # A new open action on a followed-up meeting is something to follow up again.
+        sync_follow_up(user=user, meeting_id=meeting.pk, closing=False)
     return action
 
 
@@ -543,6 +594,9 @@ def update_action(
             old=old,
             new={"status": status, "outcome": outcome, "due": due.isoformat(), "owner": owner.pk},
         )
+        was_open = old["status"] == Action.Status.OPEN
+        if was_open != (status == Action.Status.OPEN):
+            sync_follow_up(user=user, meeting_id=locked.meeting_id, closing=was_open)
     return locked
 
 
@@ -557,6 +611,7 @@ __all__ = [
     "record_decision",
     "save_pupil_note",
     "schedule_round",
+    "sync_follow_up",
     "update_action",
     "update_meeting",
     "withdraw_decision",

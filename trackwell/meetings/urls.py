@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:meeting_id>/", views.detail, name="detail"),
     path("<int:meeting_id>/edit/", views.edit, name="edit"),
     path("<int:meeting_id>/record/", views.record, name="record"),
+    path("<int:meeting_id>/record.pdf", views.record_pdf, name="record-pdf"),
     path("<int:meeting_id>/pupils/", views.add_pupil, name="add-pupil"),
     path("<int:meeting_id>/notes/<int:pupil_id>/", views.save_note, name="note"),
     path("<int:meeting_id>/decisions/", views.decide, name="decide"),

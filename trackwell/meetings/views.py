@@ -473,7 +473,13 @@ def update_action(request: HttpRequest, action_id: int) -> HttpResponse:
         if isinstance(exc, EditConflict):
             return _meeting_page(request, user, meeting, conflict=exc, status=409)
         return _meeting_page(request, user, meeting, errors=exc.messages, status=400)
-    messages.success(request, "Action updated.")
+    status = Meeting.objects.filter(pk=action.meeting_id).values_list("status", flat=True).first()
+    if status == Meeting.Status.FOLLOWED_UP and request.POST.get("status") != Action.Status.OPEN:
+        messages.success(
+            request, "Action updated. Every action is settled: the meeting is followed up."
+        )
+    else:
+        messages.success(request, "Action updated.")
     return HttpResponseRedirect(back)
 
 
@@ -481,23 +487,38 @@ def update_action(request: HttpRequest, action_id: int) -> HttpResponse:
 # The printable record and the SENCO's collation
 
 
+def _record_context(user: User, meeting: Meeting, *, pdf: bool) -> dict[str, Any]:
+    return {
+        "meeting": meeting,
+        "agenda": queries.build_agenda(meeting, user),
+        "attendees": Attendee.objects.filter(meeting=meeting).select_related("user"),
+        "actions": queries.meeting_actions(meeting),
+        "printed_at": timezone.localtime(),
+        "pdf": pdf,
+    }
+
+
 @require_safe
 @login_required
 def record(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """The meeting's record for printing (self-contained, ready for PDF output)."""
+    """The meeting's record for printing (self-contained: the same page is the PDF)."""
     user = _meetings_user(request)
     meeting = access.get_meeting_for_user(user, meeting_id)
-    agenda = queries.build_agenda(meeting, user)
-    return render(
-        request,
-        "meetings/record.html",
-        {
-            "meeting": meeting,
-            "agenda": agenda,
-            "attendees": Attendee.objects.filter(meeting=meeting).select_related("user"),
-            "printed_at": timezone.localtime(),
-        },
+    return render(request, "meetings/record.html", _record_context(user, meeting, pdf=False))
+
+
+@require_safe
+@login_required
+def record_pdf(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """The meeting's record as an A4 PDF (WeasyPrint); whoever sees the meeting may have it."""
+    from trackwell.printed.render import pdf_response, render_html_pdf
+
+    user = _meetings_user(request)
+    meeting = access.get_meeting_for_user(user, meeting_id)
+    pdf = render_html_pdf(
+        "meetings/record.html", _record_context(user, meeting, pdf=True), print_css=False
     )
+    return pdf_response(pdf, f"{meeting.label} {meeting.date.isoformat()} record")
 
 
 @require_safe

@@ -118,7 +118,11 @@ class ParentSettings(Versioned):
     show_learning = models.BooleanField("what they are learning this term", default=True)
     show_strengths = models.BooleanField("what they do well", default=True)
     show_next_steps = models.BooleanField("next steps", default=True)
-    show_support = models.BooleanField("support in school", default=True)
+    # Off until the school chooses: the child's interventions, in words for families.
+    show_support = models.BooleanField("support in school (from the provision map)", default=False)
+    show_support_need = models.BooleanField(
+        "what the support is for, by area of need (SEN words)", default=False
+    )
     show_home_help = models.BooleanField("how to help at home", default=True)
     show_comments = models.BooleanField("teachers' report comments", default=True)
     # Subject slug -> the school's words on helping at home; a gentle default otherwise.
@@ -154,3 +158,28 @@ class ParentRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point} shared with parents"
+
+
+class JoinThrottle(models.Model):
+    """Failed code attempts in a fixed window, per address or per code (hashed, never kept).
+
+    Counted in the database like the API's rate limit, so every web process shares
+    the count; `parents.throttle` reads and advances it.
+    """
+
+    class Scope(models.TextChoices):
+        ADDRESS = "address", "Address"
+        CODE = "code", "Code"
+
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    key = models.CharField(max_length=64)  # SHA-256 of the address or the code entered
+    window_started_at = models.DateTimeField()
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="one_join_throttle_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} throttle ({self.failures} failures)"

@@ -170,6 +170,10 @@ def find_invitation(secret: str) -> Invitation | None:
     )
 
 
+class WrongCode(ValidationError):
+    """No live invitation has this code or token (counted by the join page's throttle)."""
+
+
 def accept_invitation(
     *, secret: str, user: User | None, username: str = "", password: str = ""
 ) -> User:
@@ -180,7 +184,7 @@ def accept_invitation(
     with transaction.atomic():
         invitation = find_invitation(secret)
         if invitation is None:
-            raise ValidationError(
+            raise WrongCode(
                 "That code or link does not work: it may have been used already, have "
                 "expired or been withdrawn. Please ask the school for a new one."
             )
@@ -270,6 +274,7 @@ SETTINGS_FLAGS = (
     "show_strengths",
     "show_next_steps",
     "show_support",
+    "show_support_need",
     "show_home_help",
     "show_comments",
 )

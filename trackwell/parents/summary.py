@@ -8,7 +8,8 @@ no comparison with other children.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
+from typing import Any
 
 from django.utils import timezone
 
@@ -121,8 +122,12 @@ def summarise(
     settings: ParentSettings | None,
     *,
     with_band: bool = True,
+    sets: Any = None,
 ) -> ChildSummary:
-    """The pupil's subjects at an assessment point, in words for families."""
+    """The pupil's subjects at an assessment point, in words for families.
+
+    `sets`: the school's band sets when the caller has them already (a batch of reports).
+    """
     if point is None:
         return ChildSummary(pupil, None, None, [])
     school_class = (
@@ -130,7 +135,7 @@ def summarise(
         .order_by("pk")
         .first()
     )
-    sets = load_band_sets(pupil.school_id)
+    sets = sets if sets is not None else load_band_sets(pupil.school_id)
     results = point_results(point, pupil_ids=[pupil.pk], sets=sets)
     subjects = list(Subject.objects.filter(school_id=pupil.school_id))
     frameworks = {
@@ -193,3 +198,80 @@ def summarise(
             )
         )
     return ChildSummary(pupil, point, school_class, out)
+
+
+# What an intervention is for, in words for families, by area of need. Shown only where the
+# school chooses to name areas of need to parents (`show_support_need`): otherwise a
+# subject's support says its subject, and any other support says no more than "extra support".
+NEED_WORDS = {
+    "communication": "Speaking, listening and getting on with others",
+    "cognition": "Help with learning and remembering",
+    "semh": "Feelings, confidence and well-being",
+    "sensory": "Physical or sensory needs",
+}
+SUPPORT_PURPOSE_SHOWN = 3
+
+
+@dataclass
+class SupportLine:
+    name: str
+    purpose: str
+    aims: list[str]
+    how_often: str
+    until: date
+
+
+def _how_often(intervention: Any) -> str:
+    per_week = intervention.sessions_per_week
+    times = f"{per_week:g}" if per_week != per_week.to_integral_value() else str(int(per_week))
+    often = {"1": "Once a week", "2": "Twice a week"}.get(times, f"{times} times a week")
+    group = (
+        "one to one with an adult"
+        if intervention.group_size <= 1
+        else f"in a small group of {intervention.group_size}"
+    )
+    return f"{often}, {intervention.minutes_per_session} minutes each time, {group}"
+
+
+def support_for(
+    pupil: Pupil, point: AssessmentPoint | None, settings: ParentSettings | None
+) -> list[SupportLine]:
+    """The child's current interventions in words for families, where the school allows it.
+
+    Only once a point is shared and `show_support` is on; only support in place on the
+    day that point was shared (released like the rest) and still going today. Never staff
+    notes (descriptions, targets, comments, evaluations), never an area of need unless the
+    school turns on `show_support_need`.
+    """
+    from trackwell.provision.queries import current_for_pupil
+
+    if point is None or settings is None or not settings.show_support:
+        return []
+    release = ParentRelease.objects.filter(point=point).values_list("released_at", flat=True)
+    released_at = release.first()
+    if released_at is None:
+        return []
+    lines = []
+    for intervention in current_for_pupil(
+        pupil.pk, on=timezone.localdate(), started_by=timezone.localdate(released_at)
+    ):
+        aims = [o.statement for o in intervention.objectives.all()][:SUPPORT_PURPOSE_SHOWN]
+        if intervention.subject is not None:
+            subject = intervention.subject.name
+            purpose = f"Extra help with {subject}"
+            if settings.show_support_need and intervention.area in NEED_WORDS:
+                purpose = f"{NEED_WORDS[intervention.area]}, in {subject}"
+        elif settings.show_support_need and intervention.area in NEED_WORDS:
+            purpose = NEED_WORDS[intervention.area]
+        else:
+            purpose = "Extra support in school"
+        lines.append(
+            SupportLine(
+                name=intervention.name,
+                purpose=purpose,
+                aims=aims,
+                how_often=_how_often(intervention),
+                until=intervention.end_date,
+            )
+        )
+    return lines

@@ -24,10 +24,11 @@ from trackwell.core.models import AssessmentPoint
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Pupil
+from trackwell.security.addresses import client_ip
 
-from . import services
+from . import services, throttle
 from .models import ChildLink, Contact, Invitation, ParentSettings
-from .summary import band_phrase, released_points, summarise
+from .summary import band_phrase, released_points, summarise, support_for
 
 
 def _user(request: HttpRequest) -> User:
@@ -62,6 +63,7 @@ def _child_context(pupil: Pupil, *, preview: bool) -> dict[str, Any]:
     points = released_points(pupil.school_id)
     point = points[0] if points else None
     summary = summarise(pupil, point, settings)
+    support = support_for(pupil, point, settings)
     comments: dict[int, str] = {}
     general = ""
     rounds: list[ReportRound] = []
@@ -86,6 +88,7 @@ def _child_context(pupil: Pupil, *, preview: bool) -> dict[str, Any]:
         "settings": settings,
         "comments": comments,
         "general": general,
+        "support": support,
         "rounds": rounds,
         "preview": preview,
     }
@@ -135,24 +138,37 @@ def join(request: HttpRequest) -> HttpResponse:
     if user is not None and not access.is_parent(_user(request)):
         raise Http404("No such page")
     error = ""
+    status = 200
+    refusal: throttle.Refusal | None = None
     if request.method == "POST":
-        try:
-            parent = services.accept_invitation(
-                secret=request.POST.get("code", ""),
-                user=_user(request) if user else None,
-                username=request.POST.get("username", ""),
-                password=_password(request),
-            )
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
+        code = request.POST.get("code", "")[:100]
+        address = client_ip(request)
+        refusal = throttle.refused(address, code)
+        if refusal is not None:
+            error, status = refusal.message, 429
         else:
-            return _signed_in(request, parent)
-    return render(
+            try:
+                parent = services.accept_invitation(
+                    secret=code,
+                    user=_user(request) if user else None,
+                    username=request.POST.get("username", ""),
+                    password=_password(request),
+                )
+            except ValidationError as exc:
+                if isinstance(exc, services.WrongCode):
+                    throttle.record_failure(address, code)
+                error, status = " ".join(exc.messages), 400
+            else:
+                return _signed_in(request, parent)
+    response = render(
         request,
         "parents/join.html",
         {"error": error, "signed_in": user is not None, "code": request.POST.get("code", "")},
-        status=400 if error else 200,
+        status=status,
     )
+    if status == 429:
+        response["Retry-After"] = str(60 * (refusal.minutes if refusal else 1))
+    return response
 
 
 def _password(request: HttpRequest) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from trackwell.core.models import School
+from trackwell.printed.pp_provision import PupilPremiumProvision, pupil_premium_provision
 from trackwell.printed.render import outlined
 from trackwell.reports.views import group_comparison_context, school_overview_context
 
@@ -29,12 +30,9 @@ def _pick(by_subject: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[
     ]
 
 
-def provision_summary(school: School) -> dict[str, Any] | None:
-    """Impact and cost of provision funded by the pupil premium, once the provision app has it.
-
-    The provision map (issue 11) is not on main yet: the pack says so plainly.
-    """
-    return None
+def provision_summary(school: School) -> PupilPremiumProvision | None:
+    """Provision for disadvantaged pupils and what the pupil premium paid for, this year."""
+    return pupil_premium_provision(school)
 
 
 def governors_pack_context(school: School) -> dict[str, Any]:

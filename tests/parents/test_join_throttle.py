@@ -1,0 +1,80 @@
+"""The join page limits tries of printed codes, per address and per code, and audits it."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import World
+from trackwell.accounts.models import AuditEntry, User
+from trackwell.parents import services
+from trackwell.parents.models import JoinThrottle
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-family-password-42"
+
+
+def _try(code: str, address: str = "203.0.113.7", username: str = "new"):
+    return Client(REMOTE_ADDR=address).post(
+        reverse("parents:join"),
+        {"code": code, "username": username, "password": PASSWORD, "password2": PASSWORD},
+    )
+
+
+def _real_code(world: World) -> str:
+    link = services.add_contact(
+        user=world.users["admin"], pupil=world.pupils_a[0], first_name="A", last_name="B"
+    )
+    return services.print_code(user=world.users["admin"], link=link).secret
+
+
+def test_an_address_is_stopped_after_ten_wrong_codes_even_with_a_right_one(
+    world: World, settings
+) -> None:
+    settings.FAMILY_CODE_TRIES_PER_ADDRESS = 10
+    real = _real_code(world)
+    for n in range(10):
+        response = _try(f"ABCD-EFGH-{n:04d}")
+        assert response.status_code == 400, n
+    refused = _try(real)
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    body = refused.content.decode()
+    assert "Too many codes have been tried from this connection" in body
+    assert "please wait 15 minutes" in body
+    assert not User.objects.filter(username="new").exists()  # the right code was not tried
+    # Another address is not held up by this one.
+    assert _try(real, address="198.51.100.2").status_code == 302
+    audit = AuditEntry.objects.filter(action="family.join_throttled")
+    assert audit.count() == 1 and (audit.get().new or {})["scope"] == "address"
+    # Nothing anyone typed is kept: only hashes.
+    keys = set(JoinThrottle.objects.values_list("key", flat=True))
+    assert all(len(k) == 64 for k in keys) and "203.0.113.7" not in keys
+
+
+def test_one_code_is_stopped_after_five_tries_from_many_addresses(world: World) -> None:
+    for n in range(5):
+        assert _try("WXYZ-WXYZ-WXYZ", address=f"192.0.2.{n}").status_code == 400
+    refused = _try("wxyz-wxyz-wxyz", address="192.0.2.99")  # the same code, written otherwise
+    assert refused.status_code == 429
+    assert "Too many codes have been tried like this" in refused.content.decode()
+    assert _try("WXYZ-WXYZ-WXYA", address="192.0.2.99").status_code == 400  # another code
+    entry = AuditEntry.objects.filter(action="family.join_throttled").get()
+    assert (entry.new or {})["scope"] == "code"
+
+
+def test_the_window_ends_and_a_right_code_does_not_count(world: World) -> None:
+    for n in range(10):
+        _try(f"ABCD-EFGH-{n:04d}")
+    assert _try("ABCD-EFGH-9999").status_code == 429
+    JoinThrottle.objects.update(window_started_at=timezone.now() - timedelta(minutes=16))
+    real = _real_code(world)
+    assert _try(real).status_code == 302
+    # A taken username with a right code is the parent's mistake, not a guess: not counted.
+    second = _real_code(world)
+    before = list(JoinThrottle.objects.order_by("pk").values_list("failures", flat=True))
+    assert _try(second, username="new").status_code == 400
+    assert list(JoinThrottle.objects.order_by("pk").values_list("failures", flat=True)) == before
