@@ -1,0 +1,234 @@
+"""The bundle's users: pupils (students) and staff (teachers and aides), matched and planned."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db.models import Q
+
+from trackwell.accounts.models import Role, User
+from trackwell.interop.pipeline import Change, FieldChange, Plan, Problem
+from trackwell.interop.values import clean_text, parse_date, parse_sex, parse_year
+from trackwell.pupils import services as pupil_services
+from trackwell.pupils.models import Pupil
+from trackwell.pupils.upn import is_valid_upn
+
+from .bundle import ids
+
+STAFF_ROLES = {"teacher": Role.TEACHER, "aide": Role.TA}
+
+
+def plan_pupil(
+    row: dict[str, Any],
+    demographics: dict[str, dict[str, Any]],
+    pupils: dict[str, Pupil],
+    pupils_by_pk: dict[int, Pupil],
+    links: dict[tuple[str, str], int],
+    plan: Plan,
+) -> Pupil | str | None:
+    number, before = row["_row"], len(plan.errors)
+
+    def bad(column: str, message: str, file: str = "users.csv", at: int = number) -> None:
+        plan.errors.append(Problem(message, at, column, file))
+
+    upn = upn_of(row)
+    linked = links.get(("pupil", row["sourcedid"]))
+    pupil = pupils_by_pk.get(linked) if linked else None
+    if pupil is None and upn:
+        pupil = pupils.get(upn)
+    if pupil is None and not upn:
+        bad(
+            "identifier",
+            f"{row.get('identifier', '')!r} is not a UPN. Trackwell matches pupils by UPN: "
+            "put each pupil's UPN in identifier (or an ext_upn column).",
+        )
+    values: dict[str, Any] = {}
+    for name, column in (("first_name", "givenname"), ("last_name", "familyname")):
+        text = clean_text(row.get(column, ""))
+        if not text or len(text) > 100:
+            bad(column, "the name is missing." if not text else "the name is too long.")
+        values[name] = text
+    if upn:
+        values["upn"] = upn
+    demo = demographics.get(row["sourcedid"])
+    if demo is None:
+        if pupil is None:
+            bad(
+                "sourcedId",
+                f"demographics.csv has no row for {row['sourcedid']!r}: a new pupil needs "
+                "a date of birth and sex.",
+            )
+    else:
+        try:
+            born = parse_date(demo.get("birthdate", ""))
+            if born > pupil_services.today() or born.year < 1990:
+                raise ValueError(f"{demo.get('birthdate')!r} is not a pupil's date of birth.")
+            values["date_of_birth"] = born.isoformat()
+        except ValueError as exc:
+            bad("birthDate", str(exc), "demographics.csv", demo["_row"])
+        try:
+            values["sex"] = parse_sex(demo.get("sex", ""))
+        except ValueError as exc:
+            bad("sex", str(exc), "demographics.csv", demo["_row"])
+    grade = grade_of(row)
+    if grade:
+        try:
+            values["nc_year"] = nc_year_of(grade)
+        except ValueError as exc:
+            bad("grades", str(exc))
+    elif pupil is None:
+        bad("grades", "a new pupil needs a year group: give their grade.")
+    if len(plan.errors) > before:
+        return None
+    if pupil is None:
+        plan.changes.append(
+            Change(
+                "create",
+                "pupil",
+                upn,
+                f"{values['first_name']} {values['last_name']}",
+                fields=[FieldChange(k, k.replace("_", " "), None, v) for k, v in values.items()],
+                row=number,
+                data={"values": values, "ref": row["sourcedid"]},
+            )
+        )
+        return upn
+    plan.context.setdefault("links", []).append(("pupil", row["sourcedid"], pupil.pk))
+    if pupil.left_on is not None:
+        plan.warnings.append(
+            f"users.csv, row {number}: {pupil.full_name} has left; their record is read-only "
+            "and is not changed."
+        )
+        return pupil
+    changed = {}
+    fields = []
+    for name, value in values.items():
+        old = getattr(pupil, name)
+        old_json = old.isoformat() if isinstance(old, dt.date) else old
+        if old_json != value:
+            changed[name] = value
+            fields.append(FieldChange(name, pupil_services.LABELS.get(name, name), old_json, value))
+    if changed:
+        plan.changes.append(
+            Change(
+                "change",
+                "pupil",
+                pupil.upn,
+                pupil.full_name,
+                fields=fields,
+                row=number,
+                data={"pupil": pupil.pk, "values": changed},
+            )
+        )
+    return pupil
+
+
+def plan_staff(
+    row: dict[str, Any],
+    staff: dict[str, User],
+    staff_by_pk: dict[int, User],
+    links: dict[tuple[str, str], int],
+    plan: Plan,
+) -> User | str | None:
+    email = row.get("email", "").strip().lower()
+    linked = links.get(("user", row["sourcedid"]))
+    member = staff_by_pk.get(linked) if linked else None
+    member = member or (staff.get(email) if email else None)
+    first, last = clean_text(row.get("givenname", "")), clean_text(row.get("familyname", ""))
+    if member is not None:
+        plan.context.setdefault("links", []).append(("user", row["sourcedid"], member.pk))
+        return member
+    if not email:
+        plan.errors.append(
+            Problem(
+                "a new member of staff needs an email address (their sign-in).",
+                row["_row"],
+                "email",
+                "users.csv",
+            )
+        )
+        return None
+    try:
+        validate_email(email)
+        if len(email) > 150:  # the email is their username
+            raise ValidationError("too long")
+    except ValidationError:
+        plan.errors.append(
+            Problem(f"{email!r} is not an email address.", row["_row"], "email", "users.csv")
+        )
+        return None
+    if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        plan.errors.append(
+            Problem(
+                f"{email} already signs in to Trackwell (another school's account, or an "
+                "account without this email); each member of staff needs their own address.",
+                row["_row"],
+                "email",
+                "users.csv",
+            )
+        )
+        return None
+    role = STAFF_ROLES[row["role"].lower()]
+    plan.changes.append(
+        Change(
+            "create",
+            "staff",
+            email,
+            f"{first} {last}",
+            fields=[
+                FieldChange("email", "Email", None, email),
+                FieldChange("role", "Role", None, Role(role).label),
+            ],
+            row=row["_row"],
+            data={
+                "first_name": first,
+                "last_name": last,
+                "email": email,
+                "role": role,
+                "ref": row["sourcedid"],
+            },
+        )
+    )
+    return email
+
+
+def pupil_year(who: Pupil | str | None, plan: Plan) -> int | None:
+    if isinstance(who, Pupil):
+        return who.nc_year
+    if isinstance(who, str):
+        for change in plan.changes:
+            if change.kind == "pupil" and change.action == "create" and change.key == who:
+                year = change.data["values"].get("nc_year")
+                return int(year) if year is not None else None
+    return None
+
+
+def upn_of(row: dict[str, Any]) -> str:
+    candidates = [row.get("identifier", "")] + [
+        v for k, v in row.items() if k.startswith("ext") and "upn" in k
+    ]
+    for value in candidates:
+        upn = "".join(str(value).split()).upper()
+        if is_valid_upn(upn):
+            return upn
+    return ""
+
+
+def grade_of(row: dict[str, Any]) -> str:
+    if row.get("grades"):
+        return ids(row["grades"])[0] if ids(row["grades"]) else ""
+    for key, value in row.items():
+        if key.startswith("ext") and key.endswith("grade") and value:
+            return str(value)
+    return ""
+
+
+def nc_year_of(text: str) -> int:
+    """A OneRoster grade as an NC year: KG or R is Reception; a number is the year group."""
+    key = text.strip().upper()
+    if key in {"KG", "K", "R", "RE", "REC"}:
+        return 0
+    return parse_year(key.lstrip("0") or "0")
