@@ -105,6 +105,23 @@ def rows_of(name: str, content: bytes) -> tuple[list[dict[str, Any]], list[Probl
     return rows, []
 
 
+def file_modes(manifest: dict[str, str], files: dict[str, bytes]) -> dict[str, str]:
+    """How the manifest gives each file: `bulk` (every record), `delta` (changes) or `absent`.
+
+    A file the zip does not hold is absent; one the manifest does not name is bulk.
+    """
+    given = {key.strip().lower(): value for key, value in manifest.items()}
+    modes = {}
+    for name in FILES[1:]:
+        mode = given.get(f"file.{name.lower()}", "").strip().lower()
+        if name not in files:
+            mode = "absent"
+        elif mode not in ("bulk", "delta", "absent"):
+            mode = "bulk"
+        modes[name] = mode
+    return modes
+
+
 def parse_bundle(data: bytes) -> Parsed:
     """Every file of the bundle as rows (dicts by lower-case column name), or its problems."""
     files, problems = read_zip(data)
@@ -126,18 +143,13 @@ def parse_bundle(data: bytes) -> Parsed:
         warnings.append(
             f"The manifest says OneRoster version {version or '(none)'}; Trackwell reads 1.1."
         )
-    for name in ("orgs", "classes", "users", "enrollments"):
-        empty = manifest.get(f"file.{name}", "bulk") == "absent" or not parsed[name]
-        if empty and name in ("orgs", "users"):
-            problems.append(Problem(f"The bundle has no {name}.csv rows.", file=f"{name}.csv"))
+    modes = file_modes(manifest, files)
     for name in FILES[1:]:
-        if manifest.get(f"file.{name}") == "delta":
-            problems.append(
-                Problem(
-                    "this is a delta file; Trackwell imports bulk bundles (every record).",
-                    file=f"{name}.csv",
-                )
-            )
+        if modes[name] == "absent":
+            parsed[name] = []  # an absent file changes nothing, whatever it holds
+    for name in ("orgs", "users"):
+        if modes[name] == "bulk" and not parsed[name]:
+            problems.append(Problem(f"The bundle has no {name}.csv rows.", file=f"{name}.csv"))
     for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments"):
         seen: dict[str, int] = {}
         for row in parsed[name]:
@@ -161,4 +173,5 @@ def parse_bundle(data: bytes) -> Parsed:
         return Parsed(errors=problems, warnings=warnings)
     data_out = {name: parsed[name] for name in FILES}
     data_out["manifest_values"] = [manifest]
+    data_out["modes"] = [modes]
     return Parsed(data=data_out, warnings=warnings)

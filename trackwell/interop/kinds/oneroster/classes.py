@@ -6,8 +6,10 @@ from collections import Counter
 from typing import Any
 
 from trackwell.accounts.models import User
+from trackwell.core.models import AcademicYear
 from trackwell.interop.pipeline import Change, FieldChange, Problem
 from trackwell.interop.values import clean_text
+from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import Enrolment, Pupil, SchoolClass, StaffAssignment, nc_year_label
 
 from .bundle import ids
@@ -29,13 +31,17 @@ def plan_classes(
             grade = pupil_year(r.pupil_for.get(e["usersourcedid"]), r.plan)
             if grade is not None:
                 grades_of.setdefault(e["classsourcedid"], []).append(grade)
-    existing = {(c.year_id, c.name.casefold()): c for c in classes_by_pk.values()}
+    existing: dict[tuple[int | str, str], SchoolClass] = {
+        (c.year_id, c.name.casefold()): c for c in classes_by_pk.values()
+    }
     for row in rows:
         if row["schoolsourcedid"] != r.org_id:
             continue
-        year = year_for(row, r.sessions, r.years, r.current, r.plan)
+        year = year_for(row, r)
         if year is None:
             continue
+        year_key: int | str = year.pk if isinstance(year, AcademicYear) else year
+        year_name = year.name if isinstance(year, AcademicYear) else _planned_year_name(r, year)
         nc_year = class_grade(row, r.courses, grades_of)
         name = clean_text(row["title"])[:60]
         if not name:
@@ -45,7 +51,7 @@ def plan_classes(
             continue
         linked = r.links.get(("class", row["sourcedid"]))
         school_class = classes_by_pk.get(linked) if linked else None
-        school_class = school_class or existing.get((year.pk, name.casefold()))
+        school_class = school_class or existing.get((year_key, name.casefold()))
         if school_class is None:
             if nc_year is None:
                 r.plan.errors.append(
@@ -63,18 +69,19 @@ def plan_classes(
                     "create",
                     "class",
                     row["sourcedid"],
-                    f"{name} ({nc_year_label(nc_year)}, {year.name})",
+                    f"{name} ({nc_year_label(nc_year)}, {year_name})",
                     fields=[FieldChange("name", "Name", None, name)],
                     row=row["_row"],
                     data={
                         "name": name,
                         "nc_year": nc_year,
-                        "year": year.pk,
+                        "year": year_key if isinstance(year_key, int) else None,
+                        "year_ref": year_key if isinstance(year_key, str) else None,
                         "ref": row["sourcedid"],
                     },
                 )
             )
-            r.class_for[row["sourcedid"]] = (year.pk, name)
+            r.class_for[row["sourcedid"]] = (year_key, name)
             continue
         r.class_for[row["sourcedid"]] = school_class
         fields = []
@@ -110,26 +117,78 @@ def plan_classes(
         r.plan.context.setdefault("links", []).append(("class", row["sourcedid"], school_class.pk))
 
 
-def plan_enrolments(r: Roster, enrolments: list[dict[str, Any]]) -> None:
-    """Pupils enrolled and staff assigned to their classes, where they are not already."""
+def _planned_year_name(r: Roster, ref: str) -> str:
+    for change in r.plan.changes:
+        if change.kind == "year" and change.key == ref:
+            return str(change.data["name"])
+    return ref
+
+
+def _pupil(r: Roster, ref: str) -> Pupil | str | None:
+    """A student's pupil: from the bundle's users, else remembered (a delta names only changes)."""
+    found = r.pupil_for.get(ref)
+    if found is None:
+        linked = r.links.get(("pupil", ref))
+        found = r.pupils_by_pk.get(linked) if linked else None
+    return found
+
+
+def _staff(r: Roster, ref: str) -> User | str | None:
+    found = r.staff_for.get(ref)
+    if found is None:
+        linked = r.links.get(("user", ref))
+        found = r.staff_by_pk.get(linked) if linked else None
+    return found
+
+
+def _class(r: Roster, ref: str) -> SchoolClass | tuple[int | str, str] | None:
+    found = r.class_for.get(ref)
+    if found is None:
+        linked = r.links.get(("class", ref))
+        found = r.classes_by_pk.get(linked) if linked else None
+    return found
+
+
+def _open(school_class: SchoolClass) -> bool:
+    """A class whose year has not ended (an ended year's classes are kept as they were)."""
+    year = school_class.year
+    return year.is_current or year.end_date >= pupil_services.today()
+
+
+def plan_enrolments(
+    r: Roster,
+    enrolments: list[dict[str, Any]],
+    removed: list[dict[str, Any]],
+    leaving: set[int],
+) -> None:
+    """Pupils enrolled and staff assigned to their classes, where they are not already.
+
+    An enrolment the bundle removes (`tobedeleted`), or, in a bulk enrollments
+    file, one it no longer lists for a class it knows, ends: the pupil leaves the
+    class (kept as a past enrolment). Pupils marked as left (`leaving`) leave
+    their classes that way already.
+    """
     have_pupils = set(
         Enrolment.objects.filter(school=r.school).values_list("pupil_id", "school_class_id")
     )
     have_staff = set(
         StaffAssignment.objects.filter(school=r.school).values_list("user_id", "school_class_id")
     )
+    listed: set[tuple[int, int]] = set()
     for e in enrolments:
-        target = r.class_for.get(e["classsourcedid"])
+        target = _class(r, e["classsourcedid"])
         role = e["role"].lower()
         if target is None:
             continue
         class_label = target.name if isinstance(target, SchoolClass) else target[1]
         class_ref = target.pk if isinstance(target, SchoolClass) else None
         if role == "student":
-            who = r.pupil_for.get(e["usersourcedid"])
+            who = _pupil(r, e["usersourcedid"])
             if who is None:
                 continue
-            if isinstance(who, Pupil) and who.left_on is not None:
+            if isinstance(who, Pupil) and class_ref is not None:
+                listed.add((who.pk, class_ref))
+            if isinstance(who, Pupil) and (who.left_on is not None or who.pk in leaving):
                 continue
             if (
                 isinstance(who, Pupil)
@@ -154,7 +213,7 @@ def plan_enrolments(r: Roster, enrolments: list[dict[str, Any]]) -> None:
                 )
             )
         elif role in STAFF_ROLES:
-            member = r.staff_for.get(e["usersourcedid"])
+            member = _staff(r, e["usersourcedid"])
             if member is None:
                 continue
             if (
@@ -179,6 +238,55 @@ def plan_enrolments(r: Roster, enrolments: list[dict[str, Any]]) -> None:
                     },
                 )
             )
+    ending: dict[tuple[int, int], tuple[str, int | None, str]] = {}
+    for e in removed:
+        target = _class(r, e.get("classsourcedid", ""))
+        who = _pupil(r, e.get("usersourcedid", ""))
+        if e.get("role", "").lower() != "student":
+            continue
+        if isinstance(target, SchoolClass) and isinstance(who, Pupil):
+            note = "Removed in the bundle" + _modified(e)
+            ending[(who.pk, target.pk)] = (e["sourcedid"], e["_row"], note)
+    if r.modes.get("enrollments") == "bulk":
+        # Every enrolment of the classes this bundle knows is listed in a bulk file.
+        known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
+            pk for (record, _), pk in r.links.items() if record == "class"
+        }
+        for pupil_id, class_id in sorted(have_pupils):
+            if class_id in known and (pupil_id, class_id) not in listed:
+                ending.setdefault(
+                    (pupil_id, class_id),
+                    (f"{pupil_id}:{class_id}", None, "Not in the bundle's enrollments"),
+                )
+    for (pupil_id, class_id), (key, row, note) in ending.items():
+        pupil = r.pupils_by_pk.get(pupil_id)
+        school_class = r.classes_by_pk.get(class_id)
+        if (
+            pupil is None
+            or school_class is None
+            or pupil.left_on is not None
+            or pupil.pk in leaving
+            or (pupil_id, class_id) not in have_pupils
+            or not _open(school_class)
+        ):
+            continue
+        r.plan.changes.append(
+            Change(
+                "leave class",
+                "pupil",
+                key,
+                f"{pupil.full_name} leaves {school_class.name}",
+                fields=[FieldChange("class", "Class", school_class.name, None)],
+                row=row,
+                data={"pupil": pupil.pk, "class": school_class.pk},
+                notes=[note + "; kept as a past enrolment."],
+            )
+        )
+
+
+def _modified(row: dict[str, Any]) -> str:
+    when = row.get("datelastmodified", "")
+    return f" (changed {when})" if when else ""
 
 
 def class_grade(

@@ -15,6 +15,7 @@ from trackwell.interop.models import ExternalId
 from trackwell.interop.pipeline import Change, Plan
 from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import Pupil, SchoolClass, StaffAssignment
+from trackwell.schoolsetup import services as year_services
 
 from .bundle import SYSTEM
 
@@ -24,6 +25,7 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
     made_classes: dict[str, SchoolClass] = {}
     made_pupils: dict[str, Pupil] = {}
     made_staff: dict[str, User] = {}
+    made_years: dict[str, AcademicYear] = {}
     links: list[tuple[str, str, int]] = list(plan.context.get("links", []))
     done: Counter[str] = Counter()
     effective = pupil_services.today()
@@ -31,7 +33,21 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
     try:
         for change in plan.changes:
             d = change.data
-            if change.kind == "pupil" and change.action == "create":
+            if change.kind == "year" and change.action == "create":
+                new_year = year_services.create_year(
+                    user,
+                    school,
+                    name=d["name"],
+                    start_date=dt.date.fromisoformat(d["start"]),
+                    end_date=dt.date.fromisoformat(d["end"]),
+                    points=[
+                        year_services.PointSpec(name, dt.date.fromisoformat(day), baseline)
+                        for name, day, baseline in d["points"]
+                    ],
+                )
+                made_years[d["ref"]] = new_year
+                links.append(("year", d["ref"], new_year.pk))
+            elif change.kind == "pupil" and change.action == "create":
                 values = dict(d["values"])
                 values["date_of_birth"] = dt.date.fromisoformat(values["date_of_birth"])
                 pupil = pupil_services.create_pupil(
@@ -61,7 +77,11 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
                 made_staff[d["email"]] = member
                 links.append(("user", d["ref"], member.pk))
             elif change.kind == "class" and change.action == "create":
-                year = AcademicYear.objects.get(pk=d["year"], school=school)
+                year = (
+                    AcademicYear.objects.get(pk=d["year"], school=school)
+                    if d.get("year")
+                    else made_years[d["year_ref"]]
+                )
                 school_class = pupil_services.create_class(
                     user, school, year=year, name=d["name"], nc_year=d["nc_year"]
                 )
@@ -77,6 +97,22 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
                     nc_year=d["nc_year"],
                     staff_ids=list(school_class.assignments.values_list("user_id", flat=True)),
                     expected_version=None,
+                )
+            elif change.kind == "pupil" and change.action == "leave":
+                pupil_services.mark_left(
+                    user,
+                    school,
+                    Pupil.objects.get(pk=d["pupil"], school=school),
+                    left_on=dt.date.fromisoformat(d["left_on"]),
+                    reason="Not on roll in the OneRoster bundle",
+                )
+            elif change.action == "leave class":
+                pupil_services.remove_from_class(
+                    user,
+                    school,
+                    Pupil.objects.get(pk=d["pupil"], school=school),
+                    SchoolClass.objects.get(pk=d["class"], school=school),
+                    on=effective,
                 )
             elif change.action == "enrol":
                 school_class = class_of(d, made_classes, school)
@@ -113,7 +149,7 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
     )
     ExternalId.objects.bulk_create(
         ExternalId(school=school, system=SYSTEM, record=r, external_id=e, object_id=o)
-        for r, e, o in links
+        for (r, e), o in {(r, e): o for r, e, o in links}.items()
         if (r, e) not in known
     )
     return dict(done)
@@ -129,7 +165,10 @@ def describe(plan: Plan, result: Any) -> str:
     if not plan.changes:
         return "Nothing to change: Trackwell already matches this bundle."
     words = {
+        "create year": "academic years added",
         "create pupil": "pupils added",
+        "leave pupil": "pupils marked as left",
+        "leave class pupil": "pupils out of a class",
         "change pupil": "pupils updated",
         "create staff": "staff added (invite them from the Staff page)",
         "create class": "classes added",

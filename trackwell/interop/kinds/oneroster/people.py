@@ -17,6 +17,7 @@ from trackwell.pupils.models import Pupil
 from trackwell.pupils.upn import is_valid_upn
 
 from .bundle import ids
+from .roster import Roster
 
 STAFF_ROLES = {"teacher": Role.TEACHER, "aide": Role.TA}
 
@@ -232,3 +233,63 @@ def nc_year_of(text: str) -> int:
     if key in {"KG", "K", "R", "RE", "REC"}:
         return 0
     return parse_year(key.lstrip("0") or "0")
+
+
+def plan_leavers(
+    r: Roster,
+    pupils: dict[str, Pupil],
+    removed: list[dict[str, Any]],
+    *,
+    full: bool,
+    left_on: str,
+) -> set[int]:
+    """Pupils the bundle removes (`tobedeleted`) or, in a bulk users file, no longer lists.
+
+    They are offered as leavers (marked as left on commit, never deleted). A delta
+    users file, or none, offers only the ones it removes. Returns their pks.
+    """
+    leaving: dict[int, tuple[Pupil, int | None, str]] = {}
+    for row in removed:
+        if row.get("role", "").lower() != "student":
+            if row.get("role", "").lower() in STAFF_ROLES:
+                r.plan.warnings.append(
+                    f"users.csv, row {row['_row']}: {row.get('givenname', '')} "
+                    f"{row.get('familyname', '')} is removed in the bundle; staff accounts are "
+                    "not changed by an import (deactivate them on the Staff page)."
+                )
+            continue
+        orgs = ids(row.get("orgsourcedids", ""))
+        if orgs and r.org_id not in orgs:
+            continue
+        linked = r.links.get(("pupil", row["sourcedid"]))
+        pupil = r.pupils_by_pk.get(linked) if linked else None
+        upn = upn_of(row)
+        pupil = pupil or (pupils.get(upn) if upn else None)
+        if pupil is not None:
+            when = row.get("datelastmodified", "")
+            note = "Removed in the bundle" + (f" (changed {when})" if when else "")
+            leaving[pupil.pk] = (pupil, row["_row"], note)
+    if full and r.modes.get("users") == "bulk":
+        listed = {p.pk for p in r.pupil_for.values() if isinstance(p, Pupil)}
+        for pupil in r.pupils_by_pk.values():
+            if pupil.pk not in listed and pupil.pk not in leaving:
+                leaving[pupil.pk] = (pupil, None, "Not in the bundle's users")
+    shown = f"{dt.date.fromisoformat(left_on):%d/%m/%Y}"
+    for pupil, at, note in sorted(
+        leaving.values(), key=lambda t: (t[0].last_name, t[0].first_name, t[0].pk)
+    ):
+        if pupil.left_on is not None:
+            continue
+        r.plan.changes.append(
+            Change(
+                "leave",
+                "pupil",
+                pupil.upn,
+                pupil.full_name,
+                fields=[FieldChange("left_on", "Left on", None, shown)],
+                row=at,
+                data={"pupil": pupil.pk, "left_on": left_on},
+                notes=[note + "; their record and judgements are kept, read-only."],
+            )
+        )
+    return {pk for pk, (pupil, _, _) in leaving.items() if pupil.left_on is None}
