@@ -82,6 +82,7 @@ def _bundle(
                 "identifier",
                 "grades",
                 "email",
+                "agents",
             ],
             USERS if users is None else users,
         ),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from trackwell.accounts import services as staff_services
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import AcademicYear, School
+from trackwell.interop.contacts import apply_contact
 from trackwell.interop.models import ExternalId
 from trackwell.interop.pipeline import Change, Plan
 from trackwell.pupils import services as pupil_services
@@ -33,7 +34,9 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
     try:
         for change in plan.changes:
             d = change.data
-            if change.kind == "year" and change.action == "create":
+            if change.kind == "contact":
+                apply_contact(user, school, change, made_pupils)
+            elif change.kind == "year" and change.action == "create":
                 new_year = year_services.create_year(
                     user,
                     school,
@@ -167,6 +170,8 @@ def describe(plan: Plan, result: Any) -> str:
     words = {
         "create year": "academic years added",
         "create pupil": "pupils added",
+        "create contact": "parents' contacts added (invite them from each pupil's family page)",
+        "change contact": "parents' contacts updated",
         "leave pupil": "pupils marked as left",
         "leave class pupil": "pupils out of a class",
         "change pupil": "pupils updated",

@@ -16,7 +16,14 @@ from trackwell.pupils.models import Pupil, SchoolClass
 from .bundle import BUNDLE_LIMITS, FILES, SYSTEM, ids, parse_bundle
 from .classes import plan_classes, plan_enrolments
 from .commit import apply_plan, describe
-from .people import STAFF_ROLES, plan_leavers, plan_pupil, plan_staff
+from .people import (
+    PARENT_ROLES,
+    STAFF_ROLES,
+    plan_agents,
+    plan_leavers,
+    plan_pupil,
+    plan_staff,
+)
 from .roster import Roster
 from .sessions import find_org
 
@@ -114,7 +121,8 @@ class OneRosterImport(ImportKind):
         # Users of this school: pupils and staff.
         users = [u for u in active["users"] if org_id in ids(u.get("orgsourcedids", ""))]
         for u in users:
-            if u["role"].lower() not in STAFF_ROLES and u["role"].lower() != "student":
+            role = u["role"].lower()
+            if role not in STAFF_ROLES and role != "student" and role not in PARENT_ROLES:
                 plan.warnings.append(
                     f"users.csv, row {u['_row']}: "
                     f"{u.get('givenname', '')} {u.get('familyname', '')} "
@@ -132,6 +140,8 @@ class OneRosterImport(ImportKind):
                 found_staff = plan_staff(row, staff, r.staff_by_pk, r.links, plan)
                 if found_staff is not None:
                     r.staff_for[row["sourcedid"]] = found_staff
+        # Parents and guardians may carry any org (or none): all the bundle's users are read.
+        plan_agents(r, active["users"])
         leaving = plan_leavers(
             r,
             pupils,

@@ -293,3 +293,88 @@ def plan_leavers(
             )
         )
     return {pk for pk, (pupil, _, _) in leaving.items() if pupil.left_on is None}
+
+
+PARENT_ROLES = {"parent": "Parent", "guardian": "Guardian", "relative": "Relative"}
+
+
+def plan_agents(r: Roster, users: list[dict[str, Any]]) -> None:
+    """Parents and guardians linked to this school's students through `agents` as contacts.
+
+    Either side may name the other (a student's agents, or a parent's). They
+    become the parents app's contacts (never accounts: the school invites).
+    """
+    from trackwell.interop.contacts import plan_contacts
+
+    by_id = {u["sourcedid"]: u for u in users}
+    agents_of: dict[str, list[str]] = {}
+    for u in users:
+        if u.get("role", "").lower() in PARENT_ROLES:
+            for child in ids(u.get("agents", "")):
+                agents_of.setdefault(child, []).append(u["sourcedid"])
+    entries: list[tuple[Pupil | str, str, list[dict[str, Any]], int | None]] = []
+    bad_rows: set[str] = set()
+    for u in users:
+        who = r.pupil_for.get(u["sourcedid"])
+        if u.get("role", "").lower() != "student" or who is None:
+            continue
+        if isinstance(who, Pupil) and who.left_on is not None:
+            continue
+        agent_ids = ids(u.get("agents", "")) + agents_of.get(u["sourcedid"], [])
+        contacts = []
+        for agent_id in dict.fromkeys(agent_ids):
+            agent = by_id.get(agent_id)
+            if agent is None or agent.get("role", "").lower() not in PARENT_ROLES:
+                continue
+            contact = _agent_contact(r, agent, bad_rows)
+            if contact is not None and contact not in contacts:
+                contacts.append(contact)
+        if contacts:
+            name = (
+                who.full_name
+                if isinstance(who, Pupil)
+                else (f"{clean_text(u.get('givenname', ''))} {clean_text(u.get('familyname', ''))}")
+            )
+            entries.append((who, name, contacts, u["_row"]))
+    plan_contacts(r.school, r.plan, entries)
+
+
+def _agent_contact(r: Roster, agent: dict[str, Any], bad_rows: set[str]) -> dict[str, Any] | None:
+    first, last = clean_text(agent.get("givenname", "")), clean_text(agent.get("familyname", ""))
+    problems = []
+    if not first or not last or len(first) > 100 or len(last) > 100:
+        column = "givenName" if not first or len(first) > 100 else "familyName"
+        problems.append(
+            Problem(
+                "a parent or guardian needs a name (at most 100 characters).",
+                agent["_row"],
+                column,
+                "users.csv",
+            )
+        )
+    email = agent.get("email", "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+            if len(email) > 254:
+                raise ValidationError("too long")
+        except ValidationError:
+            problems.append(
+                Problem(
+                    f"{agent['email']!r} is not an email address.",
+                    agent["_row"],
+                    "email",
+                    "users.csv",
+                )
+            )
+    if problems:
+        if agent["sourcedid"] not in bad_rows:  # named once, however many children
+            bad_rows.add(agent["sourcedid"])
+            r.plan.errors.extend(problems)
+        return None
+    contact: dict[str, Any] = {"first_name": first, "last_name": last, "email": email}
+    phone = clean_text(agent.get("phone", "") or agent.get("sms", ""))[:40]
+    if phone:
+        contact["phone"] = phone
+    contact["relationship"] = PARENT_ROLES[agent["role"].lower()]
+    return contact
