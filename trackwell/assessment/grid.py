@@ -15,7 +15,7 @@ from trackwell.analysis.metrics import (
     objective_summaries,
     pupil_summaries,
 )
-from trackwell.assessment.models import Judgement
+from trackwell.assessment.models import ClassFramework, Judgement
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -118,7 +118,8 @@ def choose_framework(
     frameworks: list[Framework],
     framework_id: int | None,
 ) -> Framework:
-    """The requested framework, else the class's year's, else the nearest below it."""
+    """The requested framework, else the class's chosen one, else its year's, else the nearest
+    below it."""
     if framework_id is not None:
         for fw in frameworks:
             if fw.pk == framework_id:
@@ -126,6 +127,14 @@ def choose_framework(
         raise Http404("No such framework for this subject")
     if not frameworks:
         raise Http404("This subject has no frameworks yet")
+    chosen = (
+        ClassFramework.objects.filter(school_class=school_class, subject=subject)
+        .values_list("framework_id", flat=True)
+        .first()
+    )
+    for fw in frameworks:
+        if fw.pk == chosen:
+            return fw  # chosen for the class (at the rollover)
     exact = [fw for fw in frameworks if fw.nc_year == school_class.nc_year]
     if exact:
         return exact[0]

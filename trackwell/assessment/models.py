@@ -82,3 +82,34 @@ class JudgementHistory(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise RuntimeError("Judgement history is append-only: rows are never deleted.")
+
+
+class ClassFramework(models.Model):
+    """The framework a class's grid opens in a subject, where it is not its year group's own.
+
+    Chosen at the year rollover (a mixed-age class, or a class kept on Year 3's
+    framework); without one the grid opens the class's NC year's framework.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_class = models.ForeignKey(
+        "pupils.SchoolClass", on_delete=models.CASCADE, related_name="framework_choices"
+    )
+    subject = models.ForeignKey("curriculum.Subject", on_delete=models.CASCADE, related_name="+")
+    framework = models.ForeignKey(
+        "curriculum.Framework", on_delete=models.CASCADE, related_name="+"
+    )
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    chosen_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school_class", "subject"], name="class_framework_once_per_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"class {self.school_class_id} on framework {self.framework_id}"

@@ -54,6 +54,8 @@ class ChildLink(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="family_links")
     relationship = models.CharField(max_length=60, blank=True)
+    # As the MIS says (imported with pupils); None where it does not say.
+    parental_responsibility = models.BooleanField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -49,13 +49,14 @@ def settings_for(school: School) -> ParentSettings:
 
 def add_contact(
     *,
-    user: User,
+    user: User | None,
     pupil: Pupil,
     first_name: str,
     last_name: str,
     email: str = "",
     phone: str = "",
     relationship: str = "",
+    parental_responsibility: bool | None = None,
 ) -> ChildLink:
     """A new contact for a pupil (or the school's contact with this email), linked to the pupil."""
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
@@ -89,6 +90,7 @@ def add_contact(
             contact=contact,
             pupil=pupil,
             relationship=relationship.strip()[:60],
+            parental_responsibility=parental_responsibility,
             created_by=user,
         )
         log_action(
@@ -97,6 +99,62 @@ def add_contact(
             action="family.link",
             obj=link,
             new={"contact": contact.pk, "pupil": pupil.pk, "relationship": link.relationship},
+        )
+    return link
+
+
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+LINK_FIELDS = ("relationship", "parental_responsibility")
+
+
+def update_imported_contact(
+    *, user: User | None, link: ChildLink, values: dict[str, Any]
+) -> ChildLink:
+    """A contact's details and their link to the child as an import gives them (audited).
+
+    Only the fields in `values` change; accounts are never made here (the school invites).
+    """
+    unknown = set(values) - set(CONTACT_FIELDS) - set(LINK_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown contact fields: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        link = (
+            ChildLink.objects.select_for_update().select_related("contact", "pupil").get(pk=link.pk)
+        )
+        if link.revoked_at is not None:
+            raise ValidationError(f"{link.contact.full_name}'s link to the child was revoked.")
+        contact = Contact.objects.select_for_update().get(pk=link.contact_id)
+        email = str(values.get("email", contact.email)).strip().lower()
+        if (
+            email
+            and email != contact.email
+            and Contact.objects.filter(school_id=contact.school_id, email=email)
+            .exclude(pk=contact.pk)
+            .exists()
+        ):
+            raise ValidationError(f"Another contact of the school has the email {email}.")
+        old = {n: getattr(contact, n) for n in CONTACT_FIELDS if n in values}
+        old |= {n: getattr(link, n) for n in LINK_FIELDS if n in values}
+        limits = {"first_name": 100, "last_name": 100, "email": 254, "phone": 40}
+        for name in CONTACT_FIELDS:
+            if name in values:
+                setattr(contact, name, str(values[name]).strip()[: limits[name]])
+        contact.email = contact.email.lower()
+        if not contact.first_name or not contact.last_name:
+            raise ValidationError("Give the parent or carer's first and last names.")
+        contact.save(update_fields=list(CONTACT_FIELDS))
+        if "relationship" in values:
+            link.relationship = str(values["relationship"]).strip()[:60]
+        if "parental_responsibility" in values:
+            link.parental_responsibility = values["parental_responsibility"]
+        link.save(update_fields=list(LINK_FIELDS))
+        log_action(
+            school=link.pupil.school,
+            user=user,
+            action="contact.update",
+            obj=contact,
+            old=old,
+            new=values,
         )
     return link
 

@@ -91,6 +91,23 @@ class ClassPlan:
     create: bool
     pupil_ids: list[int]
     frameworks: list[tuple[str, str]] = field(default_factory=list)  # (subject, framework or '')
+    # Per subject: the school's frameworks to choose from, the default and the choice.
+    choices: list[FrameworkChoice] = field(default_factory=list)
+
+
+@dataclass
+class FrameworkChoice:
+    """Which of the school's frameworks of a subject a new class's grid opens."""
+
+    subject_id: int
+    subject: str
+    options: list[tuple[int, str]]  # (framework pk, name), any year group
+    default_id: int | None
+    chosen_id: int | None
+
+    @property
+    def changed(self) -> bool:
+        return self.chosen_id is not None and self.chosen_id != self.default_id
 
 
 @dataclass
@@ -117,6 +134,8 @@ class RolloverPlan:
     problems: list[str] = field(default_factory=list)
     # Next year made already on the years page (no classes yet): rolled into, points kept.
     existing_year: AcademicYear | None = None
+    # The admin's framework choices: old class pk -> {subject pk: framework pk}.
+    framework_edits: dict[int, dict[int, int]] = field(default_factory=dict)
 
 
 def current_year_or_error(school: School) -> AcademicYear:
@@ -185,6 +204,10 @@ def plan_rollover(school: School, edits: dict[str, Any] | None = None) -> Rollov
         close_open_points=bool(edits.get("close_open_points", True)),
         move_frameworks_up=bool(edits.get("move_frameworks_up", True)),
         open_points=[p for p in points if p.state == AssessmentPoint.State.OPEN],
+        framework_edits={
+            int(k): {int(s): int(f) for s, f in v.get("frameworks", {}).items()}
+            for k, v in edits.get("classes", {}).items()
+        },
     )
     _use_existing_year(plan)
     on_roll = list(Pupil.objects.filter(school=school, left_on__isnull=True))
@@ -261,9 +284,31 @@ def _plan_frameworks(plan: RolloverPlan) -> None:
     frameworks: dict[int, list[Framework]] = defaultdict(list)
     for fw in Framework.objects.filter(school=plan.school).order_by("nc_year"):
         frameworks[fw.subject_id].append(fw)
+    chosen: dict[int, dict[int, int]] = plan.framework_edits
     for cp in plan.classes:
         for subject in subjects:
-            cp.frameworks.append((subject.name, _framework_for(frameworks[subject.pk], cp.nc_year)))
+            options = frameworks[subject.pk]
+            default = _default_framework(options, cp.nc_year)
+            pick = chosen.get(cp.from_class_id, {}).get(subject.pk)
+            picked = next((fw for fw in options if fw.pk == pick), None)
+            if pick is not None and picked is None:
+                plan.problems.append(
+                    f"{cp.name}, {subject.name}: choose one of the school's {subject.name} "
+                    "frameworks."
+                )
+            label = _framework_for(options, cp.nc_year)
+            if picked is not None and default is not None and picked.pk != default.pk:
+                label = f"{picked.name} (chosen)"
+            cp.frameworks.append((subject.name, label))
+            cp.choices.append(
+                FrameworkChoice(
+                    subject_id=subject.pk,
+                    subject=subject.name,
+                    options=[(fw.pk, str(fw.name)) for fw in options],
+                    default_id=default.pk if default is not None else None,
+                    chosen_id=picked.pk if picked is not None else None,
+                )
+            )
     leaver_ids = {p.pk for p in plan.leavers}
     by_id = {fw.pk: fw for fws in frameworks.values() for fw in fws}
     for pf in PupilFramework.objects.filter(school=plan.school).select_related(
@@ -282,6 +327,20 @@ def _plan_frameworks(plan: RolloverPlan) -> None:
             None,
         )
         plan.framework_moves.append((pf.pupil, pf.subject.name, up.name if up else ""))
+
+
+def _default_framework(frameworks: list[Any], nc_year: int) -> Any:
+    """The framework a class of this NC year opens by default (as `_framework_for` names it)."""
+    if not frameworks:
+        return None
+    exact = [fw for fw in frameworks if fw.nc_year == nc_year]
+    phase = [
+        fw
+        for fw in frameworks
+        if fw.last_nc_year is not None and fw.nc_year <= nc_year <= fw.last_nc_year
+    ]
+    below = [fw for fw in frameworks if fw.nc_year < nc_year]
+    return (exact or phase or [below[-1] if below else frameworks[0]])[0]
 
 
 def _framework_for(frameworks: list[Any], nc_year: int) -> str:
@@ -370,6 +429,7 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
                     Enrolment(school=school, pupil_id=pid, school_class=new_class)
                     for pid in cp.pupil_ids
                 )
+                _keep_framework_choices(user, school, cp, new_class)
                 created.append(
                     {"class": new_class.name, "from": cp.from_name, "pupils": len(cp.pupil_ids)}
                 )
@@ -390,6 +450,30 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
         )
         log_action(school=school, user=user, action="year.rollover", obj=rollover, new=summary)
     return rollover
+
+
+def _keep_framework_choices(user: Any, school: School, cp: ClassPlan, new_class: Any) -> None:
+    """The frameworks chosen for a new class other than its year group's default."""
+    from trackwell.assessment.models import ClassFramework
+
+    who = user if getattr(user, "pk", None) else None
+    for choice in cp.choices:
+        if not choice.changed or choice.chosen_id is None:
+            continue
+        ClassFramework.objects.create(
+            school=school,
+            school_class=new_class,
+            subject_id=choice.subject_id,
+            framework_id=choice.chosen_id,
+            chosen_by=who,
+        )
+        log_action(
+            school=school,
+            user=user,
+            action="class.framework",
+            obj=new_class,
+            new={"subject": choice.subject, "framework": choice.chosen_id},
+        )
 
 
 def _mark_leavers(user: Any, school: School, plan: RolloverPlan) -> int:

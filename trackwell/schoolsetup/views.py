@@ -240,6 +240,18 @@ def year_make_current(request: HttpRequest, year_id: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("setup-years"))
 
 
+def _framework_edits(post: Any, key: str, cp: rollover_service.ClassPlan) -> dict[int, int]:
+    """The frameworks chosen for one class; a choice left at the default shown is no choice
+    (so changing the class's NC year moves its default with it)."""
+    chosen = {}
+    for choice in cp.choices:
+        raw = post.get(f"class_fw_{key}_{choice.subject_id}", "")[:12]
+        shown = post.get(f"class_fw_default_{key}_{choice.subject_id}", "")[:12]
+        if raw.isdigit() and raw != shown:
+            chosen[choice.subject_id] = int(raw)
+    return chosen
+
+
 def _rollover_edits(request: HttpRequest, plan: rollover_service.RolloverPlan) -> dict[str, Any]:
     """The admin's edits of the preview, read from the form."""
     post = request.POST
@@ -259,6 +271,7 @@ def _rollover_edits(request: HttpRequest, plan: rollover_service.RolloverPlan) -
             "name": post.get(f"class_name_{key}", "").strip()[:60] or cp.name,
             "nc_year": int(nc) if nc.isdigit() and int(nc) <= 13 else cp.nc_year,
             "create": post.get(f"class_create_{key}") == "on",
+            "frameworks": _framework_edits(post, key, cp),
         }
     leaving = post.get("leaving_nc_year", "")[:2]
     return {

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 
 from trackwell.accounts.models import User
 from trackwell.core.models import AcademicYear, School
+from trackwell.interop.contacts import apply_contact, contact_fields, plan_contacts, read_contacts
 from trackwell.interop.mapping import Field, MappingSpec
 from trackwell.interop.pipeline import (
     Change,
@@ -98,6 +99,7 @@ PUPIL_FIELDS = MappingSpec(
             "Looked after",
             ("in care", "cla", "lac", "child looked after", "looked after child", "in lea care"),
         ),
+        *contact_fields(),
     )
 )
 BOOLEANS = ("fsm", "disadvantaged", "eal", "looked_after")
@@ -267,6 +269,8 @@ class PupilsImport(ImportKind):
                 if len(name) > CLASS_MAX:
                     bad("class_name", f"the class name is longer than {CLASS_MAX} characters.")
                 row["class_name"] = name
+            if any(name.startswith("contact") for name in columns):
+                row["contacts"] = read_contacts(cell, bad, columns)
             rows.append(row)
         if not rows and not problems:
             problems.append(Problem("The file has a header but no pupils."))
@@ -385,6 +389,13 @@ class PupilsImport(ImportKind):
                         },
                     )
                 )
+        entries: list[tuple[Pupil | str, str, list[dict[str, Any]], int | None]] = []
+        for row in rows:
+            pupil = pupils.get(row["upn"])
+            if row.get("contacts") and (pupil is None or pupil.left_on is None):
+                name = pupil.full_name if pupil else f"{row['first_name']} {row['last_name']}"
+                entries.append((pupil or row["upn"], name, row["contacts"], row["row"]))
+        plan_contacts(school, plan, entries)
         if options.get("full"):
             left_on = options.get("left_on") or pupil_services.today().isoformat()
             in_file = {row["upn"] for row in rows}
@@ -416,9 +427,12 @@ class PupilsImport(ImportKind):
             classes = {c.name.casefold(): c for c in SchoolClass.objects.filter(year=year)}
         effective = pupil_services.today()
         done: Counter[str] = Counter()
+        made: dict[str, Pupil] = {}
         try:
             for change in plan.changes:
-                if change.kind == "class":
+                if change.kind == "contact":
+                    apply_contact(user, school, change, made)
+                elif change.kind == "class":
                     assert year is not None
                     school_class = pupil_services.create_class(
                         user,
@@ -431,7 +445,7 @@ class PupilsImport(ImportKind):
                 elif change.action == "create":
                     values = dict(change.data["values"])
                     values["date_of_birth"] = dt.date.fromisoformat(values["date_of_birth"])
-                    pupil_services.create_pupil(
+                    made[values["upn"]] = pupil_services.create_pupil(
                         user,
                         school,
                         **values,

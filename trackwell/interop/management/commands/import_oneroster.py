@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from trackwell.interop.kinds.oneroster import bundle_from_folder
 from trackwell.interop.management.commands._common import find_school, find_user
 from trackwell.interop.management.commands._pipeline import read_file, run_import
+from trackwell.interop.values import parse_date
 
 
 class Command(BaseCommand):
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path, help="A folder of CSV files, or a zip.")
         parser.add_argument("--school", required=True, help="School id or exact name.")
         parser.add_argument("--org", help="The school's sourcedId in orgs.csv (if several).")
+        parser.add_argument(
+            "--keep-missing",
+            action="store_true",
+            help="Do not offer pupils missing from a bulk users file as leavers.",
+        )
+        parser.add_argument("--left-on", help="Leaving date for them (dd/mm/yyyy; default today).")
         parser.add_argument("--user", help="Username to name in the audit log.")
         parser.add_argument("--dry-run", action="store_true", help="Preview only; write nothing.")
 
@@ -35,6 +42,12 @@ class Command(BaseCommand):
             data = read_file(path)
         else:
             raise CommandError(f"No folder or zip {path}.")
+        left_on = ""
+        if options["left_on"]:
+            try:
+                left_on = parse_date(options["left_on"]).isoformat()
+            except ValueError as exc:
+                raise CommandError(f"--left-on: {exc}") from exc
         run_import(
             self,
             kind="oneroster",
@@ -42,6 +55,10 @@ class Command(BaseCommand):
             user=user,
             data=data,
             name=path.name,
-            options={"org": options["org"] or ""},
+            options={
+                "org": options["org"] or "",
+                "full": not options["keep_missing"],
+                "left_on": left_on,
+            },
             dry_run=options["dry_run"],
         )

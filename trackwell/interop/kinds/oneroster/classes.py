@@ -1,0 +1,309 @@
+"""The bundle's classes (each in its academic year) and enrolments (pupils and staff in them)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from trackwell.accounts.models import User
+from trackwell.core.models import AcademicYear
+from trackwell.interop.pipeline import Change, FieldChange, Problem
+from trackwell.interop.values import clean_text
+from trackwell.pupils import services as pupil_services
+from trackwell.pupils.models import Enrolment, Pupil, SchoolClass, StaffAssignment, nc_year_label
+
+from .bundle import ids
+from .people import STAFF_ROLES, nc_year_of, pupil_year
+from .roster import Roster
+from .sessions import year_for
+
+
+def plan_classes(
+    r: Roster,
+    rows: list[dict[str, Any]],
+    enrolments: list[dict[str, Any]],
+    classes_by_pk: dict[int, SchoolClass],
+) -> None:
+    """Each of the org's classes matched (sourcedId, then title in its year) or created."""
+    grades_of: dict[str, list[int]] = {}
+    for e in enrolments:
+        if e["role"].lower() == "student":
+            grade = pupil_year(r.pupil_for.get(e["usersourcedid"]), r.plan)
+            if grade is not None:
+                grades_of.setdefault(e["classsourcedid"], []).append(grade)
+    existing: dict[tuple[int | str, str], SchoolClass] = {
+        (c.year_id, c.name.casefold()): c for c in classes_by_pk.values()
+    }
+    for row in rows:
+        if row["schoolsourcedid"] != r.org_id:
+            continue
+        year = year_for(row, r)
+        if year is None:
+            continue
+        year_key: int | str = year.pk if isinstance(year, AcademicYear) else year
+        year_name = year.name if isinstance(year, AcademicYear) else _planned_year_name(r, year)
+        nc_year = class_grade(row, r.courses, grades_of)
+        name = clean_text(row["title"])[:60]
+        if not name:
+            r.plan.errors.append(
+                Problem("the class has no title.", row["_row"], "title", "classes.csv")
+            )
+            continue
+        linked = r.links.get(("class", row["sourcedid"]))
+        school_class = classes_by_pk.get(linked) if linked else None
+        school_class = school_class or existing.get((year_key, name.casefold()))
+        if school_class is None:
+            if nc_year is None:
+                r.plan.errors.append(
+                    Problem(
+                        "the class has no grade, and none of its pupils has one: give the "
+                        "class a grade (its year group).",
+                        row["_row"],
+                        "grades",
+                        "classes.csv",
+                    )
+                )
+                continue
+            r.plan.changes.append(
+                Change(
+                    "create",
+                    "class",
+                    row["sourcedid"],
+                    f"{name} ({nc_year_label(nc_year)}, {year_name})",
+                    fields=[FieldChange("name", "Name", None, name)],
+                    row=row["_row"],
+                    data={
+                        "name": name,
+                        "nc_year": nc_year,
+                        "year": year_key if isinstance(year_key, int) else None,
+                        "year_ref": year_key if isinstance(year_key, str) else None,
+                        "ref": row["sourcedid"],
+                    },
+                )
+            )
+            r.class_for[row["sourcedid"]] = (year_key, name)
+            continue
+        r.class_for[row["sourcedid"]] = school_class
+        fields = []
+        if school_class.name != name:
+            fields.append(FieldChange("name", "Name", school_class.name, name))
+        if nc_year is not None and school_class.nc_year != nc_year:
+            fields.append(
+                FieldChange(
+                    "nc_year",
+                    "Year group",
+                    nc_year_label(school_class.nc_year),
+                    nc_year_label(nc_year),
+                )
+            )
+        data_change = {
+            "class": school_class.pk,
+            "name": name,
+            "nc_year": nc_year if nc_year is not None else school_class.nc_year,
+            "ref": row["sourcedid"],
+        }
+        if fields:
+            r.plan.changes.append(
+                Change(
+                    "change",
+                    "class",
+                    row["sourcedid"],
+                    school_class.name,
+                    fields=fields,
+                    row=row["_row"],
+                    data=data_change,
+                )
+            )
+        r.plan.context.setdefault("links", []).append(("class", row["sourcedid"], school_class.pk))
+
+
+def _planned_year_name(r: Roster, ref: str) -> str:
+    for change in r.plan.changes:
+        if change.kind == "year" and change.key == ref:
+            return str(change.data["name"])
+    return ref
+
+
+def _pupil(r: Roster, ref: str) -> Pupil | str | None:
+    """A student's pupil: from the bundle's users, else remembered (a delta names only changes)."""
+    found = r.pupil_for.get(ref)
+    if found is None:
+        linked = r.links.get(("pupil", ref))
+        found = r.pupils_by_pk.get(linked) if linked else None
+    return found
+
+
+def _staff(r: Roster, ref: str) -> User | str | None:
+    found = r.staff_for.get(ref)
+    if found is None:
+        linked = r.links.get(("user", ref))
+        found = r.staff_by_pk.get(linked) if linked else None
+    return found
+
+
+def _class(r: Roster, ref: str) -> SchoolClass | tuple[int | str, str] | None:
+    found = r.class_for.get(ref)
+    if found is None:
+        linked = r.links.get(("class", ref))
+        found = r.classes_by_pk.get(linked) if linked else None
+    return found
+
+
+def _open(school_class: SchoolClass) -> bool:
+    """A class whose year has not ended (an ended year's classes are kept as they were)."""
+    year = school_class.year
+    return year.is_current or year.end_date >= pupil_services.today()
+
+
+def plan_enrolments(
+    r: Roster,
+    enrolments: list[dict[str, Any]],
+    removed: list[dict[str, Any]],
+    leaving: set[int],
+) -> None:
+    """Pupils enrolled and staff assigned to their classes, where they are not already.
+
+    An enrolment the bundle removes (`tobedeleted`), or, in a bulk enrollments
+    file, one it no longer lists for a class it knows, ends: the pupil leaves the
+    class (kept as a past enrolment). Pupils marked as left (`leaving`) leave
+    their classes that way already.
+    """
+    have_pupils = set(
+        Enrolment.objects.filter(school=r.school).values_list("pupil_id", "school_class_id")
+    )
+    have_staff = set(
+        StaffAssignment.objects.filter(school=r.school).values_list("user_id", "school_class_id")
+    )
+    listed: set[tuple[int, int]] = set()
+    for e in enrolments:
+        target = _class(r, e["classsourcedid"])
+        role = e["role"].lower()
+        if target is None:
+            continue
+        class_label = target.name if isinstance(target, SchoolClass) else target[1]
+        class_ref = target.pk if isinstance(target, SchoolClass) else None
+        if role == "student":
+            who = _pupil(r, e["usersourcedid"])
+            if who is None:
+                continue
+            if isinstance(who, Pupil) and class_ref is not None:
+                listed.add((who.pk, class_ref))
+            if isinstance(who, Pupil) and (who.left_on is not None or who.pk in leaving):
+                continue
+            if (
+                isinstance(who, Pupil)
+                and class_ref is not None
+                and (who.pk, class_ref) in have_pupils
+            ):
+                continue
+            label = who.full_name if isinstance(who, Pupil) else who
+            r.plan.changes.append(
+                Change(
+                    "enrol",
+                    "pupil",
+                    e["sourcedid"],
+                    f"{label} into {class_label}",
+                    row=e["_row"],
+                    data={
+                        "pupil": who.pk if isinstance(who, Pupil) else None,
+                        "upn": who.upn if isinstance(who, Pupil) else who,
+                        "class": class_ref,
+                        "class_ref": e["classsourcedid"],
+                    },
+                )
+            )
+        elif role in STAFF_ROLES:
+            member = _staff(r, e["usersourcedid"])
+            if member is None:
+                continue
+            if (
+                isinstance(member, User)
+                and class_ref is not None
+                and (member.pk, class_ref) in have_staff
+            ):
+                continue
+            label = member.display_name if isinstance(member, User) else member
+            r.plan.changes.append(
+                Change(
+                    "assign",
+                    "staff",
+                    e["sourcedid"],
+                    f"{label} to {class_label}",
+                    row=e["_row"],
+                    data={
+                        "user": member.pk if isinstance(member, User) else None,
+                        "email": member.email if isinstance(member, User) else member,
+                        "class": class_ref,
+                        "class_ref": e["classsourcedid"],
+                    },
+                )
+            )
+    ending: dict[tuple[int, int], tuple[str, int | None, str]] = {}
+    for e in removed:
+        target = _class(r, e.get("classsourcedid", ""))
+        who = _pupil(r, e.get("usersourcedid", ""))
+        if e.get("role", "").lower() != "student":
+            continue
+        if isinstance(target, SchoolClass) and isinstance(who, Pupil):
+            note = "Removed in the bundle" + _modified(e)
+            ending[(who.pk, target.pk)] = (e["sourcedid"], e["_row"], note)
+    if r.modes.get("enrollments") == "bulk":
+        # Every enrolment of the classes this bundle knows is listed in a bulk file.
+        known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
+            pk for (record, _), pk in r.links.items() if record == "class"
+        }
+        for pupil_id, class_id in sorted(have_pupils):
+            if class_id in known and (pupil_id, class_id) not in listed:
+                ending.setdefault(
+                    (pupil_id, class_id),
+                    (f"{pupil_id}:{class_id}", None, "Not in the bundle's enrollments"),
+                )
+    for (pupil_id, class_id), (key, row, note) in ending.items():
+        pupil = r.pupils_by_pk.get(pupil_id)
+        school_class = r.classes_by_pk.get(class_id)
+        if (
+            pupil is None
+            or school_class is None
+            or pupil.left_on is not None
+            or pupil.pk in leaving
+            or (pupil_id, class_id) not in have_pupils
+            or not _open(school_class)
+        ):
+            continue
+        r.plan.changes.append(
+            Change(
+                "leave class",
+                "pupil",
+                key,
+                f"{pupil.full_name} leaves {school_class.name}",
+                fields=[FieldChange("class", "Class", school_class.name, None)],
+                row=row,
+                data={"pupil": pupil.pk, "class": school_class.pk},
+                notes=[note + "; kept as a past enrolment."],
+            )
+        )
+
+
+def _modified(row: dict[str, Any]) -> str:
+    when = row.get("datelastmodified", "")
+    return f" (changed {when})" if when else ""
+
+
+def class_grade(
+    row: dict[str, Any],
+    courses: dict[str, dict[str, Any]],
+    grades_of: dict[str, list[int]],
+) -> int | None:
+    for text in (
+        row.get("grades", ""),
+        row.get("grade", ""),
+        courses.get(row.get("coursesourcedid", ""), {}).get("grades", ""),
+    ):
+        first = next(iter(ids(text)), "")
+        if first:
+            try:
+                return nc_year_of(first)
+            except ValueError:
+                continue
+    counts = Counter(grades_of.get(row["sourcedid"], []))
+    return counts.most_common(1)[0][0] if counts else None
