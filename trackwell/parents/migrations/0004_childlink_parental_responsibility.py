@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("parents", "0001_contacts_links_invitations_settings"),
+        ("parents", "0003_join_throttle_per_address_and_code"),
     ]
 
     operations = [
