@@ -79,9 +79,7 @@ class MFARequiredMiddleware:
         name = match.view_name if match else ""
         if name in MFA_EXEMPT:
             return None
-        state = request.session.get(sessions.MFA_STATE)
-        if state is None:
-            state = request.session[sessions.MFA_STATE] = sessions.mfa_state_for(user)
+        state = sessions.mfa_state(request.session, user)
         if state == "verify":
             target = reverse("security:mfa-verify")
         elif state == "setup":
