@@ -5,31 +5,18 @@ ever added (a reopened and re-closed point gets a new closure with new rows),
 so later edits to judgements never change what a closed point said.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
+from trackwell.core.append_only import AppendOnlyModel
 from trackwell.core.colours import is_hex, text_on
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
 
-
-class AppendOnly(models.Model):
-    """Rows that may be added but never changed or deleted one by one."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError(f"{self._meta.verbose_name} rows are immutable once written.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RuntimeError(f"{self._meta.verbose_name} rows are never deleted.")
+# The shared base (core/append_only.py), under the name this app's models use.
+AppendOnly = AppendOnlyModel
 
 
 class StartingPoint(models.Model):
