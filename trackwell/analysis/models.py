@@ -15,9 +15,6 @@ from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
 
-# The shared base (core/append_only.py), under the name this app's models use.
-AppendOnly = AppendOnlyModel
-
 
 class StartingPoint(models.Model):
     """Where a pupil starts the year in a subject, e.g. 'secure in last year's objectives'."""
@@ -212,7 +209,7 @@ class BandConfirmation(models.Model):
         return f"pupil {self.pupil_id} confirmed {self.band_id}"
 
 
-class PointClosure(AppendOnly):
+class PointClosure(AppendOnlyModel):
     """One closing of an assessment point; its snapshots are the point's record until reopened."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
@@ -233,7 +230,7 @@ class PointClosure(AppendOnly):
         return f"closure {self.pk} of point {self.point_id}"
 
 
-class Snapshot(AppendOnly):
+class Snapshot(AppendOnlyModel):
     """A pupil's figures in one subject at a closed assessment point."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
@@ -272,7 +269,7 @@ class Snapshot(AppendOnly):
         return f"snapshot of pupil {self.pupil_id} at point {self.point_id}"
 
 
-class SnapshotBand(AppendOnly):
+class SnapshotBand(AppendOnlyModel):
     """The suggested and confirmed band of one set in a snapshot, with the explanation."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
