@@ -70,14 +70,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The headers every answer carries come next, outside everything that can answer
+    # early: a host name not ours (CommonMiddleware's 400) or a failed CSRF check gets
+    # them too.
+    "trackwell.security.middleware.NoStoreMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "trackwell.security.middleware.SessionLimitsMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "trackwell.security.middleware.MFARequiredMiddleware",
     "trackwell.security.middleware.BadInputMiddleware",
     # 404 and 403 in Trackwell's layout, also with DEBUG on (never the URL map).
@@ -245,6 +249,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A refused form says it expired (templates/403_csrf.html), not that the account may not.
+CSRF_FAILURE_VIEW = "trackwell.core.middleware.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 

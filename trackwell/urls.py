@@ -33,7 +33,7 @@ urlpatterns = [
     ),
     path(
         "accounts/password/set/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        signin_views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(

@@ -1,13 +1,24 @@
-"""Judgement history, the audit log and snapshots are append-only in the database itself."""
+"""Judgement and result history, the audit log and snapshots are append-only in the database."""
+
+import re
 
 import pytest
+from django.apps import apps
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from tests.factories import World
+from tests.scores.conftest import make_reading_test
 from trackwell.accounts.models import AuditEntry, log_action
 from trackwell.assessment.models import JudgementHistory
 from trackwell.assessment.services import set_judgement
-from trackwell.core.append_only import allow_erasure
+from trackwell.core.append_only import (
+    AppendOnlyError,
+    allow_erasure,
+    append_only_models,
+    append_only_tables,
+)
+from trackwell.scores.models import TestResult, TestResultHistory
 
 pytestmark = pytest.mark.django_db
 
@@ -89,8 +100,7 @@ def test_truncate_is_refused_on_postgresql(world: World) -> None:
     assert JudgementHistory.objects.count() == 1
 
 
-@pytest.mark.parametrize("table", ["analysis_snapshot", "analysis_snapshotband"])
-def test_snapshot_tables_are_append_only_too(world: World, table: str) -> None:
+def _triggers_on(table: str) -> int:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(
@@ -103,4 +113,84 @@ def test_snapshot_tables_are_append_only_too(world: World, table: str) -> None:
                 "WHERE c.relname = %s AND NOT t.tgisinternal",
                 [table],
             )
-        assert cursor.fetchone()[0] == 2
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize("table", ["analysis_snapshot", "analysis_snapshotband"])
+def test_snapshot_tables_are_append_only_too(world: World, table: str) -> None:
+    assert _triggers_on(table) == 2
+
+
+def test_every_append_only_model_has_its_triggers(db) -> None:
+    tables = append_only_tables()
+    for table in (
+        "accounts_auditentry",
+        "assessment_judgementhistory",
+        "scores_testresulthistory",
+        "analysis_snapshot",
+    ):
+        assert table in tables
+    # A model given the base class without a migration adding the triggers fails here.
+    assert {table: _triggers_on(table) for table in tables} == {table: 2 for table in tables}
+
+
+# Models named like history that are not a record of changes; none today.
+NOT_HISTORY: set[str] = set()
+
+
+def test_every_history_model_is_append_only() -> None:
+    names = re.compile(r"(History|Revision|Event|Log)$")
+    append_only = {model._meta.label for model in append_only_models()}
+    history = {
+        model._meta.label
+        for model in apps.get_models()
+        if model.__module__.startswith("trackwell.") and names.search(model.__name__)
+    }
+    assert history - append_only - NOT_HISTORY == set(), (
+        "give these AppendOnlyModel (trackwell/core/append_only.py) and a migration "
+        "with append_only.migration_operations"
+    )
+
+
+def _result_history(world: World) -> TestResultHistory:
+    test = make_reading_test(world)
+    pupil = world.pupils_a[0]
+    result = TestResult.objects.create(school=world.school, test=test, pupil=pupil, raw_mark=20)
+    return TestResultHistory.objects.create(
+        school=world.school,
+        result=result,
+        new_raw=20,
+        version=1,
+        changed_at=timezone.now(),
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE scores_testresulthistory SET new_raw = 1",
+        "DELETE FROM scores_testresulthistory",
+    ],
+)
+def test_test_result_history_cannot_be_rewritten(world: World, sql: str) -> None:
+    _result_history(world)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
+    assert TestResultHistory.objects.filter(new_raw=20).count() == 1
+
+
+def test_test_result_history_models_refuse_and_erasure_gets_past(world: World) -> None:
+    entry = _result_history(world)
+    with pytest.raises(AppendOnlyError, match="append-only"):
+        entry.save()
+    with pytest.raises(AppendOnlyError, match="append-only"):
+        entry.delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        TestResultHistory.objects.all().update(new_raw=3)
+    with allow_erasure():
+        TestResultHistory.objects.all().delete()
+    assert not TestResultHistory.objects.exists()

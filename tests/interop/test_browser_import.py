@@ -32,6 +32,7 @@ def test_admin_imports_a_csv_through_the_mapping_step_and_sees_the_class(
     page = browser_page
     page.set_viewport_size({"width": 1366, "height": 768})
     test_browser._login(page, live_server, world, role="admin")
+    page.click("header nav summary:has-text('School')")  # the menu group opens
     page.click("header nav >> text=Imports")
     page.click("text=Pupils from your MIS (CSV) >> .. >> text=Upload a file")
     path = tmp_path / "sims-export.csv"

@@ -56,6 +56,7 @@ def test_a_round_of_meetings_from_closing_the_point_to_the_next_meeting(
     page.click("tr:has-text('Autumn') >> text=Close and keep a record")
     page.click("button:has-text('Close Autumn and keep a record')")
     page.wait_for_selector("text=Closed Autumn")
+    page.click("nav summary:has-text('Tracking')")  # the menu group opens
     page.click("nav >> text=Meetings")
     row = page.locator("tr", has_text="Autumn")
     row.locator("input[name=first_date]").fill("2026-12-14")

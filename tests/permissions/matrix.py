@@ -161,7 +161,7 @@ def _request(client: Client, method: str, url: str, entry: Entry, world: World) 
 
 def missing_headers(response: Any) -> list[str]:
     """Security headers every page must carry (a content security policy without inline
-    script, no MIME sniffing, no framing, no referrer to other sites)."""
+    script, no MIME sniffing, no framing, no referrer to other sites, no cached copy)."""
     if not response.get("Content-Type", "").startswith("text/html"):
         return []
     missing = []
@@ -177,6 +177,9 @@ def missing_headers(response: Any) -> list[str]:
         "Referrer-Policy": "same-origin",
     }
     missing += [f"{k}: {v}" for k, v in expected.items() if response.get(k) != v]
+    # Pages show pupils' data on shared computers: no browser or proxy copy of any page.
+    if "no-store" not in response.get("Cache-Control", ""):
+        missing.append("Cache-Control: no-store")
     return missing
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from trackwell.core import append_only
 from trackwell.core.models import School, Trust
 from trackwell.core.versioning import Versioned
 
@@ -105,6 +106,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+# Append-only in the database (migration 0003_audit_log_append_only); the model keeps
+# plain save() for the retention job's bulk anonymising, which goes through allow_erasure.
+append_only.register(AuditEntry)
 
 
 def log_action(

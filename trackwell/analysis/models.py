@@ -5,31 +5,15 @@ ever added (a reopened and re-closed point gets a new closure with new rows),
 so later edits to judgements never change what a closed point said.
 """
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
+from trackwell.core.append_only import AppendOnlyModel
 from trackwell.core.colours import is_hex, text_on
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
-
-
-class AppendOnly(models.Model):
-    """Rows that may be added but never changed or deleted one by one."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError(f"{self._meta.verbose_name} rows are immutable once written.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RuntimeError(f"{self._meta.verbose_name} rows are never deleted.")
 
 
 class StartingPoint(models.Model):
@@ -225,7 +209,7 @@ class BandConfirmation(models.Model):
         return f"pupil {self.pupil_id} confirmed {self.band_id}"
 
 
-class PointClosure(AppendOnly):
+class PointClosure(AppendOnlyModel):
     """One closing of an assessment point; its snapshots are the point's record until reopened."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
@@ -246,7 +230,7 @@ class PointClosure(AppendOnly):
         return f"closure {self.pk} of point {self.point_id}"
 
 
-class Snapshot(AppendOnly):
+class Snapshot(AppendOnlyModel):
     """A pupil's figures in one subject at a closed assessment point."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
@@ -285,7 +269,7 @@ class Snapshot(AppendOnly):
         return f"snapshot of pupil {self.pupil_id} at point {self.point_id}"
 
 
-class SnapshotBand(AppendOnly):
+class SnapshotBand(AppendOnlyModel):
     """The suggested and confirmed band of one set in a snapshot, with the explanation."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")

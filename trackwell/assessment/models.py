@@ -1,10 +1,9 @@
 """Judgements: a pupil's current rating on an objective, and its append-only history."""
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
+from trackwell.core.append_only import AppendOnlyModel
 from trackwell.core.models import School
 from trackwell.curriculum.models import Objective, RatingLevel
 from trackwell.pupils.models import Pupil
@@ -36,7 +35,7 @@ class Judgement(models.Model):
         return f"{self.pupil_id}/{self.objective_id}: {self.level_id}"
 
 
-class JudgementHistory(models.Model):
+class JudgementHistory(AppendOnlyModel):
     """One change to a judgement; rows are only ever added."""
 
     class Source(models.TextChoices):
@@ -72,16 +71,6 @@ class JudgementHistory(models.Model):
 
     def __str__(self) -> str:
         return f"judgement {self.judgement_id} v{self.version}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not self._state.adding:
-            raise RuntimeError(
-                "Judgement history is append-only: add a row instead of changing one."
-            )
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RuntimeError("Judgement history is append-only: rows are never deleted.")
 
 
 class ClassFramework(models.Model):

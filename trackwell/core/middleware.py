@@ -7,11 +7,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 TEMPLATES = {404: "404.html", 403: "403.html"}
+CSRF_TEMPLATE = "403_csrf.html"
 
 
 def error_page(request: HttpRequest, status: int) -> HttpResponse:
     """The page for a 404 or 403, with the site's header and a way back."""
     response = render(request, TEMPLATES[status], {"request_path": request.path}, status=status)
+    response.trackwell_error_page = True  # type: ignore[attr-defined]
+    return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check (`CSRF_FAILURE_VIEW`): say it expired, not that the
+    account may not do it. The reason Django gives is logged by Django, never shown."""
+    response = render(request, CSRF_TEMPLATE, status=403)
     response.trackwell_error_page = True  # type: ignore[attr-defined]
     return response
 

@@ -20,7 +20,7 @@ from trackwell.curriculum.forms import (
     SubjectDescriptorForm,
 )
 from trackwell.curriculum.models import PALETTE, RatingLevel, RatingScale, Subject
-from trackwell.curriculum.views import GET_POST, framework_url, refuse, step_of, user_of
+from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, step_of, user_of
 
 
 def _subject_wording(level: RatingLevel, subjects: list[Subject]) -> list[dict[str, str]]:

@@ -20,6 +20,7 @@ from trackwell.curriculum.defaults import (
     create_depth_scale,
     read_library,
 )
+from trackwell.curriculum.lineage import replacements
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -596,28 +597,6 @@ def remove_objective(*, user: User, objective: Objective) -> str:
         Objective.objects.filter(parent=objective).update(parent=objective.parent)
         objective.delete()
         return "deleted"
-
-
-def replacements(objective: Objective) -> list[Objective]:
-    """The current objectives that took over from this one through splits and merges.
-
-    Links are followed through objectives that were themselves split or merged
-    again later, so the answer is what now carries the pupils' ratings.
-    """
-    current: list[Objective] = []
-    seen = {objective.pk}
-    frontier = [objective.pk]
-    while frontier:
-        targets = list(
-            Objective.objects.filter(links_in__source_id__in=frontier)
-            .exclude(pk__in=seen)
-            .distinct()
-            .order_by("order", "id")
-        )
-        seen.update(t.pk for t in targets)
-        current.extend(t for t in targets if t.archived_at is None)
-        frontier = [t.pk for t in targets if t.archived_at is not None]
-    return current
 
 
 def restore_objective(*, user: User, objective: Objective) -> Objective:

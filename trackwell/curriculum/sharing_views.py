@@ -13,7 +13,7 @@ from trackwell.accounts.models import User
 from trackwell.curriculum import services, trust
 from trackwell.curriculum.forms import LibraryForm
 from trackwell.curriculum.models import Framework, RatingScale, SharedFramework
-from trackwell.curriculum.views import GET_POST, framework_url, refuse, user_of
+from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, user_of
 from trackwell.pupils.models import nc_year_label
 
 

@@ -26,6 +26,7 @@ from django.utils.text import slugify
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
+from trackwell.curriculum.lineage import replacements
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -364,8 +365,6 @@ def _restore_conflicts(obj: Objective, m: _Match, where: str) -> list[str]:
     current they would count twice. Restoring is fine when the same file
     archives those replacements (going back to the layout before the split).
     """
-    from trackwell.curriculum.services import replacements  # services imports this module
-
     leaving = {o.pk for o in m.archive}
     staying = [o for o in replacements(obj) if o.pk not in leaving]
     if not staying:

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from trackwell.analysis.models import Band
+from trackwell.core.append_only import AppendOnlyModel
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.core.versioning import Versioned
 from trackwell.curriculum.models import RatingLevel, Subject
@@ -231,7 +232,7 @@ class TestResult(models.Model):
         return f"{self.pupil_id} on {self.test_id}: {self.raw_mark}"
 
 
-class TestResultHistory(models.Model):
+class TestResultHistory(AppendOnlyModel):
     """Every change to a result, kept for good (append-only)."""
 
     __test__ = False  # not a pytest test class
@@ -258,14 +259,6 @@ class TestResultHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_raw} to {self.new_raw}"
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if self.pk is not None:
-            raise ValueError("Result history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
-        raise ValueError("Result history is append-only.")
 
 
 class Target(Versioned):

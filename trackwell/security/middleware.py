@@ -9,12 +9,33 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 
 from trackwell.security import mfa, sessions
 
 # Pages an unverified sign-in may reach: signing in and out and the second step itself.
 MFA_EXEMPT = {"login", "logout", "security:mfa-verify", "security:mfa-setup"}
+
+
+class NoStoreMiddleware:
+    """Ask browsers and proxies to keep no copy of any answer Trackwell makes itself.
+
+    Pages show pupils' names, results and special-category flags, and school computers
+    are shared: the back button after signing out, or a proxy's cache, must not show
+    them again. Error answers are included (they name the signed-in person). An answer
+    that sets its own `Cache-Control` keeps it; static files are served before this
+    middleware (WhiteNoise) and stay cacheable.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response
 
 
 class SessionLimitsMiddleware:
@@ -58,9 +79,7 @@ class MFARequiredMiddleware:
         name = match.view_name if match else ""
         if name in MFA_EXEMPT:
             return None
-        state = request.session.get(sessions.MFA_STATE)
-        if state is None:
-            state = request.session[sessions.MFA_STATE] = sessions.mfa_state_for(user)
+        state = sessions.mfa_state(request.session, user)
         if state == "verify":
             target = reverse("security:mfa-verify")
         elif state == "setup":
@@ -88,7 +107,7 @@ def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
         )
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"error": "bad_request", "message": message}, status=400)
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+    return render(request, "400.html", {"message": message}, status=400)
 
 
 class BadInputMiddleware:

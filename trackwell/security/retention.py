@@ -119,7 +119,7 @@ def apply_retention(
     run = RetentionRun(school=school, action=policy.retention_action, due=due_for(school, today))
     if dry_run or not run.due:
         return run
-    with allow_erasure(), transaction.atomic():
+    with allow_erasure("retention"), transaction.atomic():
         for item in run.due:
             pupil = Pupil.objects.select_for_update().get(pk=item.pupil_id)
             detail = {

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from trackwell.accounts.models import User, log_action
+from trackwell.accounts.services import end_sessions
 from trackwell.core.models import School
 from trackwell.core.versioning import locked_for_edit, save_versioned
 from trackwell.security import mfa
@@ -48,11 +49,18 @@ def unlock(request: HttpRequest, *, admin: User, account: User) -> int:
     return cleared
 
 
-def reset_mfa(request: HttpRequest, *, admin: User, account: User) -> None:
-    """Remove a colleague's two-step sign-in (a lost phone); they set it up at next sign-in."""
+def reset_mfa(request: HttpRequest, *, admin: User, account: User) -> int:
+    """Remove a colleague's two-step sign-in (a lost phone); they set it up at next sign-in.
+
+    Every session of theirs ends at once: a session the lost phone verified (on a
+    computer left signed in, or the phone's own browser) must not outlive the reset.
+    Returns how many sessions ended.
+    """
     with transaction.atomic():
         mfa.remove_mfa(account)
-        log_user_event(request, account, "auth.mfa_reset", actor=admin)
+        ended = end_sessions(account)
+        log_user_event(request, account, "auth.mfa_reset", actor=admin, sessions_ended=ended)
+    return ended
 
 
 def update_policy(

@@ -20,6 +20,9 @@ SIGNED_IN_AT = "tw_signed_in_at"
 LAST_SEEN = "tw_last_seen"
 IDLE_SECONDS = "tw_idle_seconds"
 MFA_STATE = "tw_mfa"  # "verify": has an app; "setup": must set one up; "": optional
+# The role MFA_STATE was worked out for: a teacher made a leader mid-session is asked
+# for the second step a leader needs on their next page (see `mfa_state`).
+MFA_ROLE = "tw_mfa_role"
 # Last-seen is written at most once a minute, so most requests do not save the session.
 TOUCH_EVERY = 60
 
@@ -31,6 +34,21 @@ def start(session: SessionBase, user: AbstractBaseUser) -> None:
     session[LAST_SEEN] = now
     session[IDLE_SECONDS] = idle_seconds_for(user)
     session[MFA_STATE] = mfa_state_for(user)
+    session[MFA_ROLE] = getattr(user, "role", "")
+
+
+def mfa_state(session: SessionBase, user: AbstractBaseUser) -> str:
+    """What the second step asks of this session, worked out again if the role changed.
+
+    The role is on the user row the request already loaded, so this costs no query
+    unless the role differs from the one the session was signed in with.
+    """
+    role = getattr(user, "role", "")
+    state = session.get(MFA_STATE)
+    if state is None or session.get(MFA_ROLE) != role:
+        state = session[MFA_STATE] = mfa_state_for(user)
+        session[MFA_ROLE] = role
+    return str(state)
 
 
 def idle_seconds_for(user: AbstractBaseUser) -> int:

@@ -33,3 +33,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if isinstance(user, User):
             log_user_event(self.request, user, "auth.password_changed")
         return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Setting a password from an emailed link (forgotten, or a new member of staff's first).
+
+    Like a change, it ends every session of the person at once (the session hash moves
+    on with the password), and it goes to the audit log.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        if isinstance(user, User):
+            log_user_event(self.request, user, "auth.password_changed", how="emailed link")
+        return response

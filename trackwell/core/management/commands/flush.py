@@ -11,5 +11,5 @@ class Command(flush.Command):
     help = flush.Command.help + " Append-only tables are emptied too."
 
     def handle(self, **options: Any) -> None:
-        with allow_erasure():
+        with allow_erasure("flush"):
             super().handle(**options)
