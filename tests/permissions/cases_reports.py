@@ -39,6 +39,14 @@ def _band_set(w: World) -> dict[str, Any]:
     return {"set_id": BandSet.objects.filter(school=w.school).order_by("pk").first().pk}  # type: ignore[union-attr]
 
 
+def _set_version(w: World) -> dict[str, Any]:
+    """The version the page showed (delete and the in-use switch are version-checked)."""
+    with_bands(w)
+    first = BandSet.objects.filter(school=w.school).order_by("pk").first()
+    assert first is not None
+    return {"version": first.version, "active": "no", "confirm": "yes"}
+
+
 def _starting_point(w: World) -> dict[str, Any]:
     sp, _ = StartingPoint.objects.get_or_create(
         school=w.school, key="spare", defaults={"label": "Spare", "order": 99}
@@ -104,8 +112,12 @@ CASES = {
     ),
     "report-band-set": Entry(get=MANAGE, post=MANAGE, kwargs=_band_set),
     "report-band-export": Entry(get=MANAGE, post=NOT_ALLOWED, kwargs=_band_set),
-    "report-band-set-delete": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
-    "report-band-set-active": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
+    "report-band-set-delete": Entry(
+        get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set, data=_set_version
+    ),
+    "report-band-set-active": Entry(
+        get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set, data=_set_version
+    ),
 }
 
 # Exports of every table (issue 12): each as its page, GET only.

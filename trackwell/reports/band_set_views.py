@@ -17,6 +17,7 @@ from trackwell.accounts import access
 from trackwell.analysis import services
 from trackwell.analysis.defaults import create_default_bands
 from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.core.versioning import EditConflict, parse_version
 
 from .band_common import _manager
 
@@ -112,12 +113,33 @@ def band_set_delete(request: HttpRequest, set_id: int) -> HttpResponse:
         messages.warning(request, "Tick the box to confirm deleting the band set.")
         return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]) + "#delete")
     try:
-        services.delete_band_set(user=user, band_set=band_set)
+        services.delete_band_set(
+            user=user,
+            band_set=band_set,
+            expected_version=parse_version(request.POST.get("version")),
+            seen_name=request.POST.get("name", band_set.name)[:200],
+            seen_active=request.POST.get("in_use", "yes" if band_set.is_active else "no") == "yes",
+        )
+    except EditConflict as conflict:
+        return _conflict_page(request, band_set, conflict, "delete")
     except ValidationError as exc:
         messages.warning(request, " ".join(exc.messages))
         return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]) + "#delete")
     messages.success(request, f"Deleted the band set '{band_set.name}'.")
     return HttpResponseRedirect(reverse("report-band-sets"))
+
+
+def _conflict_page(
+    request: HttpRequest, band_set: BandSet, conflict: EditConflict, doing: str
+) -> HttpResponse:
+    """409: the set changed since the form was opened; both values, and nothing done."""
+    band_set.refresh_from_db()
+    return render(
+        request,
+        "reports/band_set_conflict.html",
+        {"band_set": band_set, "conflict": conflict, "doing": doing},
+        status=409,
+    )
 
 
 @require_POST
@@ -127,7 +149,16 @@ def band_set_active(request: HttpRequest, set_id: int) -> HttpResponse:
     user = _manager(request)
     band_set = get_object_or_404(BandSet, school=access.school_of(user), pk=set_id)
     active = request.POST.get("active") == "yes"
-    services.set_band_set_active(user=user, band_set=band_set, active=active)
+    try:
+        services.set_band_set_active(
+            user=user,
+            band_set=band_set,
+            active=active,
+            expected_version=parse_version(request.POST.get("version")),
+            seen_name=request.POST.get("name", band_set.name)[:200],
+        )
+    except EditConflict as conflict:
+        return _conflict_page(request, band_set, conflict, "use" if active else "stop using")
     messages.success(
         request,
         f"'{band_set.name}' is in use: suggested, confirmed and kept at each point."
