@@ -3,11 +3,12 @@
 import json
 from typing import Any
 
-from tests.analysis.helpers import point, with_bands
+from tests.analysis.helpers import add_points, point, with_bands
 from tests.factories import World
 from tests.permissions.matrix import NOT_ALLOWED, Entry, expect, only
 from trackwell.analysis.defaults import attainment_document
 from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.core.models import AssessmentPoint
 
 AGGREGATE = only(200, "admin", "leader", "senco", "governor")
 CLASS_VIEW = only(200, "admin", "leader", "teacher", "other_teacher", "ta", "senco")
@@ -54,7 +55,13 @@ def _starting_point(w: World) -> dict[str, Any]:
     return {"sp_id": sp.pk}
 
 
+def _with_all_points(w: World) -> None:
+    if not AssessmentPoint.objects.filter(school=w.school, name="Spring").exists():
+        add_points(w)
+
+
 def _imported(w: World) -> dict[str, Any]:
+    _with_all_points(w)  # an import naming a point the school does not have is refused
     doc = attainment_document()
     doc["name"] = "Imported"
     return {"document": json.dumps(doc)}

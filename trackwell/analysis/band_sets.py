@@ -18,10 +18,10 @@ from django.db.models import F, ProtectedError
 from django.utils.text import slugify
 
 from trackwell.accounts.models import log_action
-from trackwell.core.models import School
+from trackwell.core.models import AssessmentPoint, School
 from trackwell.core.versioning import EditConflict, FieldDifference, check_version, save_versioned
 
-from .documents import FORMAT, VERSION, document_from_models, validate_document
+from .documents import FORMAT, VERSION, document_from_models, unknown_points, validate_document
 from .models import (
     Band,
     BandConfirmation,
@@ -74,16 +74,22 @@ def save_band_set(
     band_set: BandSet | None = None,
     order: int | None = None,
     expected_version: int | EllipsisType | None = ...,
+    imported: bool = False,
 ) -> BandSet:
     """Create or replace a band set from a document, all or nothing.
 
     Without `band_set`, the set of the same name is replaced (or a new one
     made). Bands are matched by key; a band that appears in closed snapshots
-    cannot be removed, only renamed. With `expected_version` (the editor's), a set
+    cannot be removed, only renamed. An `imported` document naming an assessment
+    point the school does not have is refused (starting points it neither has nor
+    defines are refused always). With `expected_version` (the editor's), a set
     changed since is an EditConflict naming both versions of its name and bands.
     """
     known = set(StartingPoint.objects.filter(school=school).values_list("key", flat=True))
     errors = validate_document(doc, known)
+    if not errors and imported:
+        names = AssessmentPoint.objects.filter(school=school).values_list("name", flat=True)
+        errors = unknown_points(doc, set(names))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

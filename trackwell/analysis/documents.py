@@ -121,6 +121,9 @@ def _path(parts: Iterable[Any]) -> str:
     return text or "(document)"
 
 
+_NOT_HERE = " (the school has none with that key, and the document's starting_points do not add it)"
+
+
 def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> list[str]:
     """Every problem in the document, each naming its path; empty when it is sound."""
     errors = [
@@ -146,7 +149,7 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
             )
         nsp = band.get("next_starting_point", "")
         if nsp and nsp not in starts:
-            errors.append(f"{where}.next_starting_point: no starting point '{nsp}'")
+            errors.append(f"{where}.next_starting_point: no starting point '{nsp}'{_NOT_HERE}")
         rules = band.get("rules", [])
         if b_index == 0 and rules:
             errors.append(
@@ -157,7 +160,7 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
             rwhere = f"{where}.rules[{r_index}]"
             sp = rule.get("starting_point", "")
             if sp and sp not in starts:
-                errors.append(f"{rwhere}.starting_point: no starting point '{sp}'")
+                errors.append(f"{rwhere}.starting_point: no starting point '{sp}'{_NOT_HERE}")
             for c_index, cond in enumerate(rule["conditions"]):
                 cwhere = f"{rwhere}.conditions[{c_index}]"
                 is_pair = isinstance(cond["value"], list)
@@ -172,6 +175,30 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
                         f"{cwhere}.metric: '{cond['metric']}' compares two points; "
                         "use it in a progress band set"
                     )
+    return errors
+
+
+def unknown_points(doc: Mapping[str, Any], point_names: Iterable[str]) -> list[str]:
+    """Points the document names that the school has no point of (ignoring case), by path.
+
+    For imports: a rule for a point the school does not have would never apply,
+    silently. (The editor offers only the school's points.)
+    """
+    known = {p.casefold() for p in point_names}
+    have = ", ".join(sorted(set(point_names), key=str.casefold)) or "none yet"
+    errors = []
+
+    def check(where: str, name: str) -> None:
+        if name.strip() and name.strip().casefold() not in known:
+            errors.append(
+                f"{where}: the school has no assessment point '{name.strip()}' (its points: {have})"
+            )
+
+    for index, name in enumerate(doc.get("points", [])):
+        check(f"points[{index}]", name)
+    for b_index, band in enumerate(doc["bands"]):
+        for r_index, rule in enumerate(band.get("rules", [])):
+            check(f"bands[{b_index}].rules[{r_index}].point", rule.get("point", ""))
     return errors
 
 

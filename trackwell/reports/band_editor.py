@@ -271,6 +271,9 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
             else:
                 saved = True
     preview = _preview(school.pk, doc) if not errors else None
+    point_names = sorted(
+        set(AssessmentPoint.objects.filter(school=school).values_list("name", flat=True))
+    )
     if saved:
         messages.success(request, f"Saved the band set '{doc['name']}'.")
         return HttpResponseRedirect(reverse("report-band-set", args=[band_set.pk]))
@@ -282,16 +285,21 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         "changes": changes,
         "preview": preview,
         "rules": [
-            {"band": b["key"], **r, "text": "; ".join(_condition_text(c) for c in r["conditions"])}
+            {
+                "band": b["key"],
+                **r,
+                "text": "; ".join(_condition_text(c) for c in r["conditions"]),
+                # A point written otherwise than the school's (e.g. 'spring' for 'Spring',
+                # as imported) is offered as it is, so saving unchanged keeps it exactly.
+                "own_point": r.get("point", "") not in {"", *point_names},
+            }
             for b in doc["bands"]
             for r in b.get("rules", [])
         ]
         + [{"band": "", "point": "", "starting_point": "", "text": ""}] * 3,
         "starting_points": StartingPoint.objects.filter(school=school),
         "metrics": METRICS.values(),
-        "points": sorted(
-            set(AssessmentPoint.objects.filter(school=school).values_list("name", flat=True))
-        ),
+        "points": point_names,
         "in_snapshots": services.band_set_in_snapshots(band_set),
         "max_bands": MAX_BANDS,
     }

@@ -42,7 +42,9 @@ def band_import(request: HttpRequest) -> HttpResponse:
     except (ValueError, UnicodeDecodeError) as exc:
         return _import_errors(request, [f"(document): not valid JSON: {exc}"])
     try:
-        band_set = services.save_band_set(user=user, school=access.school_of(user), doc=doc)
+        band_set = services.save_band_set(
+            user=user, school=access.school_of(user), doc=doc, imported=True
+        )
     except ValidationError as exc:
         return _import_errors(request, exc.messages)
     messages.success(request, f"Imported the band set '{band_set.name}'.")
