@@ -142,3 +142,53 @@ def test_an_import_naming_a_starting_point_nobody_defines_is_refused(
     assert "bands[1].next_starting_point: no starting point &#x27;elsewhere&#x27;" in text
     assert "the school has none with that key" in text
     assert not BandSet.objects.filter(school=world.school, name="Imported").exists()
+
+
+# ---------------------------------------------------------------------------
+# The overviews show the progress set the school is using
+
+
+def test_overviews_show_the_progress_set_in_use_at_the_point_not_the_first(
+    world: World, client_for
+) -> None:
+    from tests.analysis.helpers import with_bands
+    from trackwell.analysis import services
+
+    with_bands(world)
+    progress = BandSet.objects.get(school=world.school, name="Progress")
+    summer_only = services.create_band_set(
+        user=world.users["leader"],
+        school=world.school,
+        name="End of year progress",
+        kind="progress",
+        copy_of=progress,
+        active=True,
+    )
+    doc = export_band_set(summer_only)
+    doc["points"] = ["Summer"]
+    add_points(world)
+    services.save_band_set(
+        user=world.users["leader"], school=world.school, doc=doc, band_set=summer_only
+    )
+    # The summer-only set comes first in the school's order; at Autumn it gives no band.
+    BandSet.objects.filter(pk=summer_only.pk).update(order=0)
+    BandSet.objects.filter(pk=progress.pk).update(order=9)
+    client = client_for(world.users["leader"])
+
+    page = client.get(reverse("report-school"))
+    assert page.context["progress"].pk == progress.pk
+    text = page.content.decode()
+    assert "Progress now: Progress" in text
+    assert "End of year progress" in text  # offered in the choice of set
+    chosen = client.get(reverse("report-school"), {"progress": summer_only.pk})
+    assert chosen.context["progress"].pk == summer_only.pk
+    assert "Progress now: End of year progress" in chosen.content.decode()
+    # An inactive set cannot be chosen: the one in use is shown.
+    BandSet.objects.filter(pk=summer_only.pk).update(is_active=False)
+    stale = client.get(reverse("report-school"), {"progress": summer_only.pk})
+    assert stale.context["progress"].pk == progress.pk
+
+    BandSet.objects.filter(pk=summer_only.pk).update(is_active=True)
+    cls = client.get(reverse("report-class", args=[world.class_a.pk]))
+    assert cls.context["progress"].pk == progress.pk
+    assert "Progress (Progress)" in cls.content.decode()

@@ -30,7 +30,7 @@ from trackwell.analysis.evaluation import (
 )
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
-from trackwell.analysis.models import PupilFramework, StartingPoint
+from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import parse_version
 from trackwell.curriculum.models import Framework, Subject
@@ -98,6 +98,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
     sets = load_band_sets(school_class.school_id)
     results = point_results(point, pupil_ids=ids, sets=sets)
     attainment = sets.attainment
+    progress = sets.using(BandSet.Kind.PROGRESS, point.name)
     before = earlier_positions(previous_closure(point), attainment.pk if attainment else None, ids)
     rows = []
     for pupil in pupils:
@@ -115,6 +116,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
                 {
                     "key": f"{pupil.pk}-{subject.pk}",
                     "result": r,
+                    "progress": r.bands.get(progress.pk) if progress else None,
                     "trend": trend_word(earlier.order if earlier else None, now),
                     "gaps": max(0, taught - secure),
                     "framework": framework_words(r.nc_year, r.framework_year)
@@ -129,6 +131,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
         "subjects": subjects,
         "rows": rows,
         "sets": sets,
+        "progress": progress,
         # Gaps pages exist only for subjects with a framework for the class's year.
         "gap_subjects": set(
             Framework.objects.filter(
@@ -154,6 +157,7 @@ def school_overview(request: HttpRequest) -> HttpResponse:
         school,
         suppress=access.suppresses_small_groups(user),
         point_id=parse_version(request.GET.get("point")),
+        progress_id=parse_version(request.GET.get("progress")),
     )
     context["sees_pupils"] = access.sees_pupils(user)
     context["groups_url"] = reverse("report-groups")
@@ -161,7 +165,11 @@ def school_overview(request: HttpRequest) -> HttpResponse:
 
 
 def school_overview_context(
-    school: School, *, suppress: bool, point_id: int | None = None
+    school: School,
+    *,
+    suppress: bool,
+    point_id: int | None = None,
+    progress_id: int | None = None,
 ) -> dict[str, Any]:
     """What the school overview shows for one school (its own page or a trust's view of it).
 
@@ -180,7 +188,8 @@ def school_overview_context(
     ]
     results = point_results(point, sets=sets)
     attainment = sets.attainment
-    progress = sets.progress_sets[0] if sets.progress_sets else None
+    # The progress set the school is using at this point (or the one chosen on the page).
+    progress = sets.using(BandSet.Kind.PROGRESS, point.name, progress_id)
     now = live_distributions(results.rows.values(), attainment) if attainment else {}
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
     earlier = snapshot_distributions([p.pk for p in closed], sets)
@@ -260,6 +269,7 @@ def school_overview_context(
         "closed": closed,
         "attainment": attainment,
         "progress": progress,
+        "progress_sets": sets.progress_sets,
         "tables": tables,
         "suppress": suppress,
     }
