@@ -37,7 +37,14 @@ from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
 
 from . import charts
-from .queries import live_distributions, pupil_trend, snapshot_distributions, trend_word
+from .queries import (
+    live_distributions,
+    pupil_trend,
+    snapshot_distributions,
+    teacher_counts,
+    teacher_progress,
+    trend_word,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -100,6 +107,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
     attainment = sets.attainment
     progress = sets.using(BandSet.Kind.PROGRESS, point.name)
     before = earlier_positions(previous_closure(point), attainment.pk if attainment else None, ids)
+    words = teacher_progress(point, ids)
     rows = []
     for pupil in pupils:
         cells: list[dict[str, Any] | None] = []
@@ -117,6 +125,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
                     "key": f"{pupil.pk}-{subject.pk}",
                     "result": r,
                     "progress": r.bands.get(progress.pk) if progress else None,
+                    "teacher": words.get((pupil.pk, subject.pk)),
                     "trend": trend_word(earlier.order if earlier else None, now),
                     "gaps": max(0, taught - secure),
                     "framework": framework_words(r.nc_year, r.framework_year)
@@ -192,6 +201,7 @@ def school_overview_context(
     progress = sets.using(BandSet.Kind.PROGRESS, point.name, progress_id)
     now = live_distributions(results.rows.values(), attainment) if attainment else {}
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
+    teacher = teacher_counts(results.rows.values(), teacher_progress(point))
     earlier = snapshot_distributions([p.pk for p in closed], sets)
     years = sorted({k[0] for k in now})
     # Shared gaps exist only where the school has a framework for that year and subject.
@@ -236,6 +246,7 @@ def school_overview_context(
                     "meeting": None if hidden else _meeting(dist.counts, attainment),
                     "meeting_before": _meeting_before(history, attainment),
                     "progress": now_progress.get((nc_year, subject.pk)),
+                    "teacher": teacher.get((nc_year, subject.pk)),
                     "has_framework": (subject.pk, nc_year) in framework_years,
                     "history": history,
                 }
@@ -270,6 +281,7 @@ def school_overview_context(
         "attainment": attainment,
         "progress": progress,
         "progress_sets": sets.progress_sets,
+        "any_teacher_word": bool(teacher),
         "tables": tables,
         "suppress": suppress,
     }
