@@ -47,3 +47,28 @@ def test_school_overview_counts_pupils_judged_making_good_progress(
     assert "on their class's overview and progress page" in text
     governor = client_for(world.users["governor"]).get(reverse("report-school")).content.decode()
     assert "Reads fluently now" not in governor
+
+
+def test_school_overview_flags_pupils_without_a_starting_point(world: World, client_for) -> None:
+    from trackwell.analysis.models import StartingPoint
+    from trackwell.analysis.services import set_starting_point
+
+    with_bands(world)  # the default attainment rules expect more of 'secure-last-year'
+    leader = client_for(world.users["leader"])
+    page = leader.get(reverse("report-school"))
+    maths = next(t for t in page.context["tables"] if t["subject"] == world.maths)
+    tracked = maths["no_start"]
+    assert tracked > 0
+    assert f"{tracked} pupils have no starting point in Maths this year" in page.content.decode()
+    set_starting_point(
+        user=world.users["leader"],
+        pupil=world.pupils_a[0],
+        subject=world.maths,
+        year_id=world.year.pk,
+        starting_point=StartingPoint.objects.get(school=world.school, key="secure-last-year"),
+    )
+    again = leader.get(reverse("report-school"))
+    maths = next(t for t in again.context["tables"] if t["subject"] == world.maths)
+    assert maths["no_start"] == tracked - 1
+    governor = client_for(world.users["governor"]).get(reverse("report-school"))
+    assert "no starting point" not in governor.content.decode()  # a leader's to act on

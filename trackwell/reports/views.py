@@ -6,6 +6,7 @@ and render. Writes go through `analysis.services`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -202,6 +203,17 @@ def school_overview_context(
     now = live_distributions(results.rows.values(), attainment) if attainment else {}
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
     teacher = teacher_counts(results.rows.values(), teacher_progress(point))
+    # Rules keyed by starting point give a pupil without one only the rules for every
+    # starting point: leaders are told how many, rather than the pupils banded silently.
+    keyed = any(
+        rule.starting_point
+        for loaded in results.sets.active
+        for band in loaded.spec.bands
+        for rule in band.rules
+    )
+    no_start: Counter[int] = Counter(
+        sid for (_, sid), r in results.rows.items() if keyed and not r.starting_point
+    )
     earlier = snapshot_distributions([p.pk for p in closed], sets)
     years = sorted({k[0] for k in now})
     # Shared gaps exist only where the school has a framework for that year and subject.
@@ -268,7 +280,14 @@ def school_overview_context(
                     f"by year group, at the {point.name} point. The table below gives the figures."
                 ),
             )
-        tables.append({"subject": subject, "lines": lines, "chart": chart})
+        tables.append(
+            {
+                "subject": subject,
+                "lines": lines,
+                "chart": chart,
+                "no_start": 0 if suppress else no_start[subject.pk],
+            }
+        )
     return {
         "school": school,
         "year": year,
