@@ -192,3 +192,63 @@ def test_overviews_show_the_progress_set_in_use_at_the_point_not_the_first(
     cls = client.get(reverse("report-class", args=[world.class_a.pk]))
     assert cls.context["progress"].pk == progress.pk
     assert "Progress (Progress)" in cls.content.decode()
+
+
+# ---------------------------------------------------------------------------
+# Points and "not banded" in the web editor
+
+
+def test_the_editor_sets_points_and_not_banded_and_keeps_them_as_imported(
+    world: World, client_for
+) -> None:
+    add_points(world)
+    doc = attainment_document()
+    doc["name"] = "Imported"
+    doc["points"] = ["SUMMER"]
+    doc["not_banded"] = True
+    client = client_for(world.users["leader"])
+    assert _import(client, doc).status_code == 302
+    band_set = BandSet.objects.get(school=world.school, name="Imported")
+    imported = export_band_set(band_set)
+    url = reverse("report-band-set", args=[band_set.pk])
+
+    form = _page_form(client, band_set)
+    assert form["points"] == "SUMMER" and form["not_banded"] == "on"
+    page = client.get(url).content.decode()
+    # Every school point is offered once (SUMMER stands for Summer), keyboard-usable boxes.
+    assert page.count('name="points"') == 3
+    assert client.post(url, {**form, "action": "save"}).status_code == 302
+    band_set.refresh_from_db()
+    assert export_band_set(band_set) == imported
+
+    # Now apply it at Autumn and Spring only, with the lowest band as the fallback again.
+    form = _page_form(client, band_set)
+    seen = form["version"]
+    del form["not_banded"]
+    preview = client.post(
+        url,
+        {**form, "points": ["Autumn", "Spring"], "action": "preview"},
+        HTTP_X_REQUESTED_WITH="preview",
+    )
+    assert "Applies at: Autumn, Spring." in preview.content.decode()
+    assert "Pupils no rule places will be in the lowest band." in preview.content.decode()
+    saved = client.post(url, {**form, "points": ["Autumn", "Spring"], "action": "save"})
+    assert saved.status_code == 302
+    band_set.refresh_from_db()
+    assert band_set.points == ["Autumn", "Spring"] and not band_set.not_banded
+
+    # A page opened before that save is stale: the conflict shows both values.
+    stale = client.post(url, {**form, "version": seen, "not_banded": "on", "action": "save"})
+    assert stale.status_code == 409
+    text = stale.content.decode()
+    assert "Applies at" in text and "Autumn, Spring" in text and "SUMMER" in text
+    assert "not banded" in text and "in the lowest band" in text
+    band_set.refresh_from_db()
+    assert band_set.points == ["Autumn", "Spring"] and not band_set.not_banded
+
+    # No point ticked: every point.
+    form = _page_form(client, band_set)
+    form.pop("points", None)
+    assert client.post(url, {**form, "action": "save"}).status_code == 302
+    band_set.refresh_from_db()
+    assert band_set.points == []

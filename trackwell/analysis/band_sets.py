@@ -47,10 +47,30 @@ def _check_band_set_version(band_set: BandSet, expected: int | None, doc: Any) -
             what=f"The band set {locked.name}",
         )
     except EditConflict as conflict:
-        theirs = ", ".join(b["label"] for b in export_band_set(locked)["bands"])
+        saved = export_band_set(locked)
+        theirs = ", ".join(b["label"] for b in saved["bands"])
         yours = ", ".join(b["label"] for b in doc["bands"])
         if theirs != yours:
             conflict.differences.append(FieldDifference("bands", "Bands", yours, theirs))
+        mine, now = doc.get("points", []), saved.get("points", [])
+        if mine != now:
+            conflict.differences.append(
+                FieldDifference(
+                    "points",
+                    "Applies at",
+                    ", ".join(mine) or "every point",
+                    ", ".join(now) or "every point",
+                )
+            )
+        if bool(doc.get("not_banded")) != bool(saved.get("not_banded")):
+            conflict.differences.append(
+                FieldDifference(
+                    "not_banded",
+                    "Pupils no rule places",
+                    "not banded" if doc.get("not_banded") else "in the lowest band",
+                    "not banded" if saved.get("not_banded") else "in the lowest band",
+                )
+            )
         raise
 
 

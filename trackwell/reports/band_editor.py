@@ -47,6 +47,14 @@ def _document_from_post(
     doc["name"] = post.get("name", current["name"]).strip()
     doc["description"] = post.get("description", "")
     doc["active"] = post.get("active") == "on"
+    if "set-options" in post:  # the editor's points and "not banded" fields are on the form
+        chosen = [p.strip() for p in post.getlist("points") if p.strip()]
+        doc["points"] = list(dict.fromkeys(chosen))  # in the form's order, once each
+        doc["not_banded"] = post.get("not_banded") == "on"
+        if not doc["points"]:
+            doc.pop("points", None)
+        if not doc["not_banded"]:
+            doc.pop("not_banded", None)
     saved = {b["key"]: b for b in current["bands"]}
     if "band-count" in post:
         count = _int(post.get("band-count"), 0)
@@ -189,6 +197,13 @@ def _changes(band_set: BandSet, current: dict[str, Any], doc: dict[str, Any]) ->
                 "until they confirm another band."
             )
         lines.append(line)
+    if current.get("points", []) != doc.get("points", []):
+        lines.append("Applies at: " + (", ".join(doc.get("points", [])) or "every point") + ".")
+    if bool(current.get("not_banded")) != bool(doc.get("not_banded")):
+        lines.append(
+            "Pupils no rule places will be "
+            + ("not banded." if doc.get("not_banded") else "in the lowest band.")
+        )
     if lines or [k for k in now if k in saved] != [k for k in saved if k in now]:
         lines.append("Order, lowest first: " + ", ".join(b["label"] for b in doc["bands"]) + ".")
     return lines
@@ -300,6 +315,15 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         "starting_points": StartingPoint.objects.filter(school=school),
         "metrics": METRICS.values(),
         "points": point_names,
+        # The set's points as saved or imported (e.g. 'SUMMER'), then the school's others.
+        "set_points": [
+            *doc.get("points", []),
+            *[
+                p
+                for p in point_names
+                if p.casefold() not in {q.casefold() for q in doc.get("points", [])}
+            ],
+        ],
         "in_snapshots": services.band_set_in_snapshots(band_set),
         "max_bands": MAX_BANDS,
     }
