@@ -121,9 +121,6 @@ def _path(parts: Iterable[Any]) -> str:
     return text or "(document)"
 
 
-_NOT_HERE = " (the school has none with that key, and the document's starting_points do not add it)"
-
-
 def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> list[str]:
     """Every problem in the document, each naming its path; empty when it is sound."""
     errors = [
@@ -149,7 +146,7 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
             )
         nsp = band.get("next_starting_point", "")
         if nsp and nsp not in starts:
-            errors.append(f"{where}.next_starting_point: no starting point '{nsp}'{_NOT_HERE}")
+            errors.append(f"{where}.next_starting_point: no starting point '{nsp}'")
         rules = band.get("rules", [])
         if b_index == 0 and rules:
             errors.append(
@@ -160,7 +157,7 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
             rwhere = f"{where}.rules[{r_index}]"
             sp = rule.get("starting_point", "")
             if sp and sp not in starts:
-                errors.append(f"{rwhere}.starting_point: no starting point '{sp}'{_NOT_HERE}")
+                errors.append(f"{rwhere}.starting_point: no starting point '{sp}'")
             for c_index, cond in enumerate(rule["conditions"]):
                 cwhere = f"{rwhere}.conditions[{c_index}]"
                 is_pair = isinstance(cond["value"], list)
