@@ -3,11 +3,12 @@
 import json
 from typing import Any
 
-from tests.analysis.helpers import point, with_bands
+from tests.analysis.helpers import add_points, point, with_bands
 from tests.factories import World
 from tests.permissions.matrix import NOT_ALLOWED, Entry, expect, only
 from trackwell.analysis.defaults import attainment_document
 from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.core.models import AssessmentPoint
 
 AGGREGATE = only(200, "admin", "leader", "senco", "governor")
 CLASS_VIEW = only(200, "admin", "leader", "teacher", "other_teacher", "ta", "senco")
@@ -39,6 +40,14 @@ def _band_set(w: World) -> dict[str, Any]:
     return {"set_id": BandSet.objects.filter(school=w.school).order_by("pk").first().pk}  # type: ignore[union-attr]
 
 
+def _set_version(w: World) -> dict[str, Any]:
+    """The version the page showed (delete and the in-use switch are version-checked)."""
+    with_bands(w)
+    first = BandSet.objects.filter(school=w.school).order_by("pk").first()
+    assert first is not None
+    return {"version": first.version, "active": "no", "confirm": "yes"}
+
+
 def _starting_point(w: World) -> dict[str, Any]:
     sp, _ = StartingPoint.objects.get_or_create(
         school=w.school, key="spare", defaults={"label": "Spare", "order": 99}
@@ -46,7 +55,13 @@ def _starting_point(w: World) -> dict[str, Any]:
     return {"sp_id": sp.pk}
 
 
+def _with_all_points(w: World) -> None:
+    if not AssessmentPoint.objects.filter(school=w.school, name="Spring").exists():
+        add_points(w)
+
+
 def _imported(w: World) -> dict[str, Any]:
+    _with_all_points(w)  # an import naming a point the school does not have is refused
     doc = attainment_document()
     doc["name"] = "Imported"
     return {"document": json.dumps(doc)}
@@ -104,8 +119,12 @@ CASES = {
     ),
     "report-band-set": Entry(get=MANAGE, post=MANAGE, kwargs=_band_set),
     "report-band-export": Entry(get=MANAGE, post=NOT_ALLOWED, kwargs=_band_set),
-    "report-band-set-delete": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
-    "report-band-set-active": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set),
+    "report-band-set-delete": Entry(
+        get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set, data=_set_version
+    ),
+    "report-band-set-active": Entry(
+        get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_band_set, data=_set_version
+    ),
 }
 
 # Exports of every table (issue 12): each as its page, GET only.

@@ -363,7 +363,7 @@ def test_delete_a_set_no_snapshot_uses_after_confirming(world: World, client_for
     unconfirmed = client.post(url, follow=True)
     assert "Tick the box to confirm" in unconfirmed.content.decode()
     assert BandSet.objects.filter(pk=trial.pk).exists()
-    response = client.post(url, {"confirm": "yes"})
+    response = client.post(url, {"confirm": "yes", "version": trial.version})
     assert response.status_code == 302 and response["Location"] == reverse("report-band-sets")
     assert not BandSet.objects.filter(pk=trial.pk).exists()
     assert not Band.objects.filter(band_set_id=trial.pk).exists()
@@ -380,19 +380,25 @@ def test_a_set_in_snapshots_is_deactivated_not_deleted(world: World, client_for)
     editor = client.get(reverse("report-band-set", args=[band_set.pk])).content.decode()
     assert "Delete band set" not in editor and "Stop using this set" in editor
     refused = client.post(
-        reverse("report-band-set-delete", args=[band_set.pk]), {"confirm": "yes"}, follow=True
+        reverse("report-band-set-delete", args=[band_set.pk]),
+        {"confirm": "yes", "version": band_set.version},
+        follow=True,
     )
     assert "is in closed snapshots" in refused.content.decode()
     assert BandSet.objects.filter(pk=band_set.pk).exists()
     assert not AuditEntry.objects.filter(action="band_set.delete").exists()
 
-    stop = client.post(reverse("report-band-set-active", args=[band_set.pk]), {"active": "no"})
+    stop = client.post(
+        reverse("report-band-set-active", args=[band_set.pk]),
+        {"active": "no", "version": band_set.version},
+    )
     assert stop.status_code == 302
     band_set.refresh_from_db()
     assert not band_set.is_active
     assert AuditEntry.objects.filter(action="band_set.deactivate", object_id=str(band_set.pk))
     client.post(
-        reverse("report-band-set-active", args=[band_set.pk]), {"active": "yes", "next": "set"}
+        reverse("report-band-set-active", args=[band_set.pk]),
+        {"active": "yes", "next": "set", "version": band_set.version},
     )
     band_set.refresh_from_db()
     assert band_set.is_active
@@ -496,8 +502,16 @@ def _cases(w: World) -> list[tuple[str, str, dict[str, Any]]]:
             reverse("report-band-set-new"),
             {"name": "Copied", "kind": "attainment", "copy": attainment.pk},
         ),
-        ("delete", reverse("report-band-set-delete", args=[attainment.pk]), {"confirm": "yes"}),
-        ("active", reverse("report-band-set-active", args=[attainment.pk]), {"active": "no"}),
+        (
+            "delete",
+            reverse("report-band-set-delete", args=[attainment.pk]),
+            {"confirm": "yes", "version": attainment.version},
+        ),
+        (
+            "active",
+            reverse("report-band-set-active", args=[attainment.pk]),
+            {"active": "no", "version": attainment.version},
+        ),
         ("starting-points", reverse("report-starting-points"), {"new-label": "Another"}),
         ("sp-remove", reverse("report-starting-point-remove", args=[spare.pk]), {}),
     ]
@@ -671,3 +685,102 @@ def test_a_huge_rule_count_is_capped(world: World, client_for) -> None:
     data = {**_form(client, band_set), "rule-count": str(10**9), "action": "preview"}
     response = client.post(reverse("report-band-set", args=[band_set.pk]), data)
     assert response.status_code in (200, 400)
+
+
+# ---------------------------------------------------------------------------
+# Delete and the in-use switch are version-checked (security issue 13)
+
+
+def test_a_stale_in_use_switch_gets_the_conflict_page_with_both_values(
+    world: World, client_for
+) -> None:
+    with_bands(world)
+    band_set = _attainment(world)
+    client = client_for(world.users["leader"])
+    page = client.get(reverse("report-band-sets")).content.decode()
+    assert f'name="version" value="{band_set.version}"' in page
+    seen = band_set.version
+    # Meanwhile another leader renames the set in the editor.
+    form = _form(client_for(world.users["admin"]), band_set)
+    form.update(name="Attainment 2026", action="save")
+    assert (
+        client_for(world.users["admin"])
+        .post(reverse("report-band-set", args=[band_set.pk]), form)
+        .status_code
+        == 302
+    )
+    audit = AuditEntry.objects.count()
+    stale = client.post(
+        reverse("report-band-set-active", args=[band_set.pk]),
+        {"active": "no", "version": seen, "name": "Attainment"},
+    )
+    assert stale.status_code == 409
+    text = stale.content.decode()
+    assert "changed since you opened it" in text
+    assert "Attainment 2026" in text and "<td>Attainment</td>" in text  # both values
+    assert "<td>no</td>" in text and "<td>yes</td>" in text  # asked: not in use; saved: in use
+    band_set.refresh_from_db()
+    assert band_set.is_active and AuditEntry.objects.count() == audit
+
+    # With the version the page shows now, it goes through and raises the version.
+    now = band_set.version
+    fresh = client.post(
+        reverse("report-band-set-active", args=[band_set.pk]),
+        {"active": "no", "version": now, "name": band_set.name},
+    )
+    assert fresh.status_code == 302
+    band_set.refresh_from_db()
+    assert not band_set.is_active and band_set.version == now + 1
+    # A second click from the same old page is stale now too.
+    again = client.post(
+        reverse("report-band-set-active", args=[band_set.pk]),
+        {"active": "yes", "version": now, "name": band_set.name},
+    )
+    assert again.status_code == 409
+    band_set.refresh_from_db()
+    assert not band_set.is_active
+
+
+def test_a_switch_without_a_version_is_refused(world: World, client_for) -> None:
+    with_bands(world)
+    band_set = _attainment(world)
+    response = client_for(world.users["leader"]).post(
+        reverse("report-band-set-active", args=[band_set.pk]), {"active": "no"}
+    )
+    assert response.status_code == 409
+    band_set.refresh_from_db()
+    assert band_set.is_active
+
+
+def test_a_stale_delete_gets_the_conflict_page_and_deletes_nothing(
+    world: World, client_for
+) -> None:
+    with_bands(world)
+    client = client_for(world.users["leader"])
+    client.post(reverse("report-band-set-new"), {"name": "Trial", "kind": "progress"})
+    trial = BandSet.objects.get(school=world.school, name="Trial")
+    editor = client.get(reverse("report-band-set", args=[trial.pk])).content.decode()
+    assert editor.count(f'name="version" value="{trial.version}"') >= 3  # save, switch, delete
+    seen = trial.version
+    # Meanwhile someone puts the set in use (another tab, another leader).
+    services.set_band_set_active(
+        user=world.users["admin"], band_set=trial, active=True, expected_version=seen
+    )
+    stale = client.post(
+        reverse("report-band-set-delete", args=[trial.pk]),
+        {"confirm": "yes", "version": seen, "name": "Trial", "in_use": "no"},
+    )
+    assert stale.status_code == 409
+    assert "<td>no</td>" in stale.content.decode() and "<td>yes</td>" in stale.content.decode()
+    assert "In use" in stale.content.decode() and "changed since you opened it" in (
+        stale.content.decode()
+    )
+    assert BandSet.objects.filter(pk=trial.pk).exists()
+    assert not AuditEntry.objects.filter(action="band_set.delete").exists()
+    trial.refresh_from_db()
+    ok = client.post(
+        reverse("report-band-set-delete", args=[trial.pk]),
+        {"confirm": "yes", "version": trial.version, "name": "Trial"},
+    )
+    assert ok.status_code == 302
+    assert not BandSet.objects.filter(pk=trial.pk).exists()

@@ -81,3 +81,27 @@ def test_a_rule_on_the_target_at_the_point(world: World) -> None:
     )
     found = _bands(world, world.maths.pk, band_set)
     assert found[a.pk] == "yes" and found[b.pk] == "not-yet"
+
+
+def test_a_rule_on_the_teachers_judgement_of_progress(world: World) -> None:
+    band_set = _set(world, "teacher_progress = 1")
+    point = AssessmentPoint.objects.get(school=world.school, name="Autumn")
+    good, not_yet, unjudged = world.pupils_a[0], world.pupils_a[1], world.pupils_a[2]
+    prior.save_progress_judgements(
+        user=world.users["teacher"],
+        school_class=world.class_a,
+        subject=world.maths,
+        point=point,
+        entries=[
+            prior.JudgementInput(good.pk, True, "Reads fluently now", 0),
+            prior.JudgementInput(not_yet.pk, False, "Missed much of the term", 0),
+        ],
+    )
+    found = _bands(world, world.maths.pk, band_set)
+    assert found[good.pk] == "yes"
+    assert found[not_yet.pk] == "not-yet" and found[unjudged.pk] == "not-yet"
+    results = point_results(point, subject_ids=[world.maths.pk])
+    row = results.rows[(good.pk, world.maths.pk)]
+    assert row.figures["teacher_progress"] == 1.0
+    assert "the teacher's word at this point" in row.bands[band_set.pk].explanation
+    assert results.rows[(unjudged.pk, world.maths.pk)].figures.get("teacher_progress") is None

@@ -18,10 +18,10 @@ from django.db.models import F, ProtectedError
 from django.utils.text import slugify
 
 from trackwell.accounts.models import log_action
-from trackwell.core.models import School
-from trackwell.core.versioning import EditConflict, FieldDifference, check_version
+from trackwell.core.models import AssessmentPoint, School
+from trackwell.core.versioning import EditConflict, FieldDifference, check_version, save_versioned
 
-from .documents import FORMAT, VERSION, document_from_models, validate_document
+from .documents import FORMAT, VERSION, document_from_models, unknown_points, validate_document
 from .models import (
     Band,
     BandConfirmation,
@@ -47,10 +47,30 @@ def _check_band_set_version(band_set: BandSet, expected: int | None, doc: Any) -
             what=f"The band set {locked.name}",
         )
     except EditConflict as conflict:
-        theirs = ", ".join(b["label"] for b in export_band_set(locked)["bands"])
+        saved = export_band_set(locked)
+        theirs = ", ".join(b["label"] for b in saved["bands"])
         yours = ", ".join(b["label"] for b in doc["bands"])
         if theirs != yours:
             conflict.differences.append(FieldDifference("bands", "Bands", yours, theirs))
+        mine, now = doc.get("points", []), saved.get("points", [])
+        if mine != now:
+            conflict.differences.append(
+                FieldDifference(
+                    "points",
+                    "Applies at",
+                    ", ".join(mine) or "every point",
+                    ", ".join(now) or "every point",
+                )
+            )
+        if bool(doc.get("not_banded")) != bool(saved.get("not_banded")):
+            conflict.differences.append(
+                FieldDifference(
+                    "not_banded",
+                    "Pupils no rule places",
+                    "not banded" if doc.get("not_banded") else "in the lowest band",
+                    "not banded" if saved.get("not_banded") else "in the lowest band",
+                )
+            )
         raise
 
 
@@ -74,16 +94,22 @@ def save_band_set(
     band_set: BandSet | None = None,
     order: int | None = None,
     expected_version: int | EllipsisType | None = ...,
+    imported: bool = False,
 ) -> BandSet:
     """Create or replace a band set from a document, all or nothing.
 
     Without `band_set`, the set of the same name is replaced (or a new one
     made). Bands are matched by key; a band that appears in closed snapshots
-    cannot be removed, only renamed. With `expected_version` (the editor's), a set
+    cannot be removed, only renamed. An `imported` document naming an assessment
+    point the school does not have is refused (starting points it neither has nor
+    defines are refused always). With `expected_version` (the editor's), a set
     changed since is an EditConflict naming both versions of its name and bands.
     """
     known = set(StartingPoint.objects.filter(school=school).values_list("key", flat=True))
     errors = validate_document(doc, known)
+    if not errors and imported:
+        names = AssessmentPoint.objects.filter(school=school).values_list("name", flat=True)
+        errors = unknown_points(doc, set(names))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -284,9 +310,65 @@ def bands_in_snapshots(band_set: BandSet) -> set[str]:
     return set(Band.objects.filter(pk__in=ids).values_list("key", flat=True))
 
 
-def delete_band_set(*, user: Any, band_set: BandSet) -> None:
-    """Delete a set no closed snapshot uses, with its bands, rules and open confirmations."""
+def _check_set_state(
+    band_set: BandSet, expected: int | None, yours: Mapping[str, Any], what: str
+) -> None:
+    """Lock the set and check the version the form saw (delete and the in-use switch).
+
+    A stale form is an EditConflict naming the set's name and whether it is in use,
+    the user's view beside what is saved now, and its bands where they changed.
+    """
+    locked = BandSet.objects.select_for_update().get(pk=band_set.pk)
+    band_set.version, band_set.is_active = locked.version, locked.is_active
+    try:
+        check_version(
+            locked,
+            expected,
+            yours=yours,
+            labels={"name": "Name", "is_active": "In use"},
+            what=what.format(name=locked.name),
+        )
+    except EditConflict as conflict:
+        for d in conflict.differences:
+            if d.field == "is_active":
+                conflict.differences[conflict.differences.index(d)] = FieldDifference(
+                    d.field, d.label, "yes" if d.yours else "no", "yes" if d.theirs else "no"
+                )
+        conflict.differences.append(
+            FieldDifference(
+                "bands",
+                "Bands now",
+                "(as on your page)",
+                ", ".join(b.label for b in locked.bands.order_by("order")),
+            )
+        )
+        raise
+
+
+def delete_band_set(
+    *,
+    user: Any,
+    band_set: BandSet,
+    expected_version: int | EllipsisType | None = ...,
+    seen_name: str | None = None,
+    seen_active: bool | None = None,
+) -> None:
+    """Delete a set no closed snapshot uses, with its bands, rules and open confirmations.
+
+    With `expected_version` (the editor's form), a set changed since the page was
+    opened is an EditConflict and nothing is deleted.
+    """
     with transaction.atomic():
+        if expected_version is not ...:
+            _check_set_state(
+                band_set,
+                expected_version,
+                {
+                    "name": band_set.name if seen_name is None else seen_name,
+                    "is_active": band_set.is_active if seen_active is None else seen_active,
+                },
+                "The band set {name}",
+            )
         if band_set_in_snapshots(band_set):
             raise ValidationError(
                 [
@@ -315,13 +397,32 @@ def delete_band_set(*, user: Any, band_set: BandSet) -> None:
             ) from exc
 
 
-def set_band_set_active(*, user: Any, band_set: BandSet, active: bool) -> None:
-    """Start or stop using a set (suggested, confirmed and kept at each point)."""
+def set_band_set_active(
+    *,
+    user: Any,
+    band_set: BandSet,
+    active: bool,
+    expected_version: int | EllipsisType | None = ...,
+    seen_name: str | None = None,
+) -> None:
+    """Start or stop using a set (suggested, confirmed and kept at each point).
+
+    With `expected_version` (the pages' forms), a set changed since the page was
+    opened (renamed, edited, switched by someone else) is an EditConflict and
+    nothing changes; the switch raises the set's version.
+    """
     with transaction.atomic():
+        if expected_version is not ...:
+            _check_set_state(
+                band_set,
+                expected_version,
+                {"name": band_set.name if seen_name is None else seen_name, "is_active": active},
+                "The band set {name}",
+            )
         if band_set.is_active == active:
             return
         band_set.is_active = active
-        band_set.save(update_fields=["is_active"])
+        save_versioned(band_set, ["is_active"])
         log_action(
             school=band_set.school,
             user=user,

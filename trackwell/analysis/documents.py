@@ -175,6 +175,30 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
     return errors
 
 
+def unknown_points(doc: Mapping[str, Any], point_names: Iterable[str]) -> list[str]:
+    """Points the document names that the school has no point of (ignoring case), by path.
+
+    For imports: a rule for a point the school does not have would never apply,
+    silently. (The editor offers only the school's points.)
+    """
+    known = {p.casefold() for p in point_names}
+    have = ", ".join(sorted(set(point_names), key=str.casefold)) or "none yet"
+    errors = []
+
+    def check(where: str, name: str) -> None:
+        if name.strip() and name.strip().casefold() not in known:
+            errors.append(
+                f"{where}: the school has no assessment point '{name.strip()}' (its points: {have})"
+            )
+
+    for index, name in enumerate(doc.get("points", [])):
+        check(f"points[{index}]", name)
+    for b_index, band in enumerate(doc["bands"]):
+        for r_index, rule in enumerate(band.get("rules", [])):
+            check(f"bands[{b_index}].rules[{r_index}].point", rule.get("point", ""))
+    return errors
+
+
 def spec_from_document(doc: Mapping[str, Any]) -> BandSetSpec:
     """A validated document as a band set the engine can evaluate."""
     bands = []

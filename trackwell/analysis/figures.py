@@ -64,6 +64,11 @@ METRICS: dict[str, MetricInfo] = {
         MetricInfo("test_score", "latest test score in the subject", "number"),
         MetricInfo("target_met", "target at this point met (1) or not yet (0)", "number"),
         MetricInfo(
+            "teacher_progress",
+            "the teacher's word at this point: good progress (1) or not yet (0)",
+            "number",
+        ),
+        MetricInfo(
             "prior_attainment", "prior attainment group (1 low, 2 middle, 3 high)", "number"
         ),
         MetricInfo("band_change", "bands moved since the last point", "steps", progress_only=True),

@@ -61,6 +61,21 @@ class BandSets:
     def attainment_sets(self) -> list[LoadedSet]:
         return [s for s in self.active if s.model.kind == BandSet.Kind.ATTAINMENT]
 
+    def using(self, kind: str, point_name: str, chosen: int | None = None) -> LoadedSet | None:
+        """The set of this kind the school is using at this point, for the overviews.
+
+        The one chosen (an active set of the kind, e.g. from the page's choice),
+        else the first active one that gives bands at this point (a set for chosen
+        points only gives none elsewhere), else the first active one.
+        """
+        of_kind = [s for s in self.active if s.model.kind == kind]
+        picked = next((s for s in of_kind if s.pk == chosen), None) if chosen else None
+        return (
+            picked
+            or next((s for s in of_kind if s.spec.applies_at(point_name)), None)
+            or (of_kind[0] if of_kind else None)
+        )
+
     def band(self, band_id: int | None) -> Band | None:
         for s in self.sets:
             for b in s.bands:

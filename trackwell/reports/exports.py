@@ -134,7 +134,8 @@ def class_overview_table(context: dict[str, Any]) -> Table:
                 line += ["", "", "", None]
                 continue
             r = cell["result"]
-            line += [_band_text(r.attainment), _band_text(r.progress), cell["trend"], cell["gaps"]]
+            line += [_band_text(r.attainment), _band_text(cell["progress"])]
+            line += [cell["trend"], cell["gaps"]]
         rows.append(line)
     point = context["point"]
     return Table(f"{context['school_class'].name} {point.name}", columns, rows)

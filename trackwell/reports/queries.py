@@ -123,3 +123,43 @@ def trend_word(before: int | None, now: int | None) -> str:
 
 def band_counts(rows: Iterable[PupilResult], loaded: LoadedSet) -> Counter[int]:
     return Counter(r.bands[loaded.pk].shown.pk for r in rows if loaded.pk in r.bands)
+
+
+@dataclass(frozen=True)
+class TeacherWord:
+    """The teacher's judgement of a pupil's progress in a subject at a point."""
+
+    good: bool
+    reason: str
+
+
+def teacher_progress(
+    point: AssessmentPoint, pupil_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], TeacherWord]:
+    """(pupil, subject) -> the teacher's word at this point, in one query."""
+    from trackwell.scores.models import ProgressJudgement  # the scores app records them
+
+    found = ProgressJudgement.objects.filter(point=point)
+    if pupil_ids is not None:
+        found = found.filter(pupil_id__in=list(pupil_ids))
+    return {
+        (pid, sid): TeacherWord(good, reason)
+        for pid, sid, good, reason in found.values_list(
+            "pupil_id", "subject_id", "good_progress", "reason"
+        )
+    }
+
+
+def teacher_counts(
+    rows: Iterable[PupilResult], words: dict[tuple[int, int], TeacherWord]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """(NC year, subject) -> (judged making good progress, judged) among these pupils."""
+    counts: dict[tuple[int, int], list[int]] = {}
+    for r in rows:
+        word = words.get((r.pupil_id, r.subject_id))
+        if word is None:
+            continue
+        c = counts.setdefault((r.nc_year, r.subject_id), [0, 0])
+        c[0] += word.good
+        c[1] += 1
+    return {k: (g, n) for k, (g, n) in counts.items()}

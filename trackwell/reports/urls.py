@@ -2,7 +2,16 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from . import band_views, exports, point_views, trust_views, views
+from . import (
+    band_editor,
+    band_io,
+    band_set_views,
+    confirm_views,
+    exports,
+    point_views,
+    trust_views,
+    views,
+)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("school/overview/", views.school_overview, name="report-school"),
@@ -37,25 +46,25 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path(
         "classes/<int:class_id>/bands/<slug:subject_slug>/",
-        band_views.confirm_bands,
+        confirm_views.confirm_bands,
         name="report-confirm",
     ),
     path("pupils/<int:pupil_id>/", views.pupil_page, name="report-pupil"),
     path("pupils/<int:pupil_id>/tracking/", views.pupil_tracking, name="report-pupil-tracking"),
-    path("points/", band_views.points, name="report-points"),
-    path("points/<int:point_id>/close/", band_views.close_point, name="report-point-close"),
+    path("points/", point_views.points, name="report-points"),
+    path("points/<int:point_id>/close/", point_views.close_point, name="report-point-close"),
     path(
         "points/<int:point_id>/close/confirm/",
         point_views.close_confirm,
         name="report-point-close-confirm",
     ),
-    path("points/<int:point_id>/reopen/", band_views.reopen_point, name="report-point-reopen"),
+    path("points/<int:point_id>/reopen/", point_views.reopen_point, name="report-point-reopen"),
     path(
         "points/<int:point_id>/differences/",
-        band_views.differences,
+        point_views.differences,
         name="report-point-differences",
     ),
-    path("bands/", band_views.band_sets, name="report-band-sets"),
+    path("bands/", band_set_views.band_sets, name="report-band-sets"),
     # Exports of every table (issue 12): the same figures as the page, as CSV or XLSX.
     path(
         "classes/<int:class_id>/grid/<slug:subject_slug>/export/<str:fmt>/",
@@ -83,17 +92,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         exports.year_gaps_export,
         name="report-year-gaps-export",
     ),
-    path("bands/defaults/", band_views.band_defaults, name="report-band-defaults"),
-    path("bands/import/", band_views.band_import, name="report-band-import"),
-    path("bands/new/", band_views.band_set_new, name="report-band-set-new"),
-    path("bands/starting-points/", band_views.starting_points, name="report-starting-points"),
+    path("bands/defaults/", band_set_views.band_defaults, name="report-band-defaults"),
+    path("bands/import/", band_io.band_import, name="report-band-import"),
+    path("bands/new/", band_set_views.band_set_new, name="report-band-set-new"),
+    path("bands/starting-points/", band_set_views.starting_points, name="report-starting-points"),
     path(
         "bands/starting-points/<int:sp_id>/remove/",
-        band_views.starting_point_remove,
+        band_set_views.starting_point_remove,
         name="report-starting-point-remove",
     ),
-    path("bands/<int:set_id>/", band_views.band_set_edit, name="report-band-set"),
-    path("bands/<int:set_id>/export/", band_views.band_export, name="report-band-export"),
-    path("bands/<int:set_id>/delete/", band_views.band_set_delete, name="report-band-set-delete"),
-    path("bands/<int:set_id>/active/", band_views.band_set_active, name="report-band-set-active"),
+    path("bands/<int:set_id>/", band_editor.band_set_edit, name="report-band-set"),
+    path("bands/<int:set_id>/export/", band_io.band_export, name="report-band-export"),
+    path(
+        "bands/<int:set_id>/delete/", band_set_views.band_set_delete, name="report-band-set-delete"
+    ),
+    path(
+        "bands/<int:set_id>/active/", band_set_views.band_set_active, name="report-band-set-active"
+    ),
 ]

@@ -6,6 +6,7 @@ and render. Writes go through `analysis.services`.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -30,14 +31,21 @@ from trackwell.analysis.evaluation import (
 )
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
-from trackwell.analysis.models import PupilFramework, StartingPoint
+from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import parse_version
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
 
 from . import charts
-from .queries import live_distributions, pupil_trend, snapshot_distributions, trend_word
+from .queries import (
+    live_distributions,
+    pupil_trend,
+    snapshot_distributions,
+    teacher_counts,
+    teacher_progress,
+    trend_word,
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -98,7 +106,9 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
     sets = load_band_sets(school_class.school_id)
     results = point_results(point, pupil_ids=ids, sets=sets)
     attainment = sets.attainment
+    progress = sets.using(BandSet.Kind.PROGRESS, point.name)
     before = earlier_positions(previous_closure(point), attainment.pk if attainment else None, ids)
+    words = teacher_progress(point, ids)
     rows = []
     for pupil in pupils:
         cells: list[dict[str, Any] | None] = []
@@ -115,6 +125,8 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
                 {
                     "key": f"{pupil.pk}-{subject.pk}",
                     "result": r,
+                    "progress": r.bands.get(progress.pk) if progress else None,
+                    "teacher": words.get((pupil.pk, subject.pk)),
                     "trend": trend_word(earlier.order if earlier else None, now),
                     "gaps": max(0, taught - secure),
                     "framework": framework_words(r.nc_year, r.framework_year)
@@ -129,6 +141,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
         "subjects": subjects,
         "rows": rows,
         "sets": sets,
+        "progress": progress,
         # Gaps pages exist only for subjects with a framework for the class's year.
         "gap_subjects": set(
             Framework.objects.filter(
@@ -154,6 +167,7 @@ def school_overview(request: HttpRequest) -> HttpResponse:
         school,
         suppress=access.suppresses_small_groups(user),
         point_id=parse_version(request.GET.get("point")),
+        progress_id=parse_version(request.GET.get("progress")),
     )
     context["sees_pupils"] = access.sees_pupils(user)
     context["groups_url"] = reverse("report-groups")
@@ -161,7 +175,11 @@ def school_overview(request: HttpRequest) -> HttpResponse:
 
 
 def school_overview_context(
-    school: School, *, suppress: bool, point_id: int | None = None
+    school: School,
+    *,
+    suppress: bool,
+    point_id: int | None = None,
+    progress_id: int | None = None,
 ) -> dict[str, Any]:
     """What the school overview shows for one school (its own page or a trust's view of it).
 
@@ -180,9 +198,22 @@ def school_overview_context(
     ]
     results = point_results(point, sets=sets)
     attainment = sets.attainment
-    progress = sets.progress_sets[0] if sets.progress_sets else None
+    # The progress set the school is using at this point (or the one chosen on the page).
+    progress = sets.using(BandSet.Kind.PROGRESS, point.name, progress_id)
     now = live_distributions(results.rows.values(), attainment) if attainment else {}
     now_progress = live_distributions(results.rows.values(), progress) if progress else {}
+    teacher = teacher_counts(results.rows.values(), teacher_progress(point))
+    # Rules keyed by starting point give a pupil without one only the rules for every
+    # starting point: leaders are told how many, rather than the pupils banded silently.
+    keyed = any(
+        rule.starting_point
+        for loaded in results.sets.active
+        for band in loaded.spec.bands
+        for rule in band.rules
+    )
+    no_start: Counter[int] = Counter(
+        sid for (_, sid), r in results.rows.items() if keyed and not r.starting_point
+    )
     earlier = snapshot_distributions([p.pk for p in closed], sets)
     years = sorted({k[0] for k in now})
     # Shared gaps exist only where the school has a framework for that year and subject.
@@ -227,6 +258,7 @@ def school_overview_context(
                     "meeting": None if hidden else _meeting(dist.counts, attainment),
                     "meeting_before": _meeting_before(history, attainment),
                     "progress": now_progress.get((nc_year, subject.pk)),
+                    "teacher": teacher.get((nc_year, subject.pk)),
                     "has_framework": (subject.pk, nc_year) in framework_years,
                     "history": history,
                 }
@@ -248,7 +280,14 @@ def school_overview_context(
                     f"by year group, at the {point.name} point. The table below gives the figures."
                 ),
             )
-        tables.append({"subject": subject, "lines": lines, "chart": chart})
+        tables.append(
+            {
+                "subject": subject,
+                "lines": lines,
+                "chart": chart,
+                "no_start": 0 if suppress else no_start[subject.pk],
+            }
+        )
     return {
         "school": school,
         "year": year,
@@ -260,6 +299,8 @@ def school_overview_context(
         "closed": closed,
         "attainment": attainment,
         "progress": progress,
+        "progress_sets": sets.progress_sets,
+        "any_teacher_word": bool(teacher),
         "tables": tables,
         "suppress": suppress,
     }

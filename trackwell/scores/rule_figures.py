@@ -1,5 +1,6 @@
 """Figures band rules may test from this app: the latest test score, whether the target at
-the point is met, and the prior attainment group. Registered with analysis.figures, and
+the point is met, the teacher's judgement of progress at the point, and the prior
+attainment group. Registered with analysis.figures, and
 asked only when an active rule uses one of them."""
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from typing import Any
 from trackwell.analysis.figures import Key, Metrics
 from trackwell.curriculum.models import Subject
 
-from .models import PriorAttainmentGroup, Target, TestResult
+from .models import PriorAttainmentGroup, ProgressJudgement, Target, TestResult
 from .prior import prior_groups
 
-NAMES = ("test_score", "target_met", "prior_attainment")
+NAMES = ("test_score", "target_met", "teacher_progress", "prior_attainment")
 
 
 def figures_for_rules(
@@ -74,6 +75,13 @@ def figures_for_rules(
                 reached = metrics[key].figures().get("pct_secure_of_year")
             if reached is not None:
                 found[point_id][key]["target_met"] = 1.0 if reached >= value else 0.0
+    if "teacher_progress" in wanted:
+        # The teacher's word at the point itself, one query; no judgement is no figure.
+        for pid, sid, point_id, good in ProgressJudgement.objects.filter(
+            point__in=points, pupil_id__in=pupil_ids, subject_id__in=subject_ids
+        ).values_list("pupil_id", "subject_id", "point_id", "good_progress"):
+            if (pid, sid) in found.get(point_id, {}):
+                found[point_id][(pid, sid)]["teacher_progress"] = 1.0 if good else 0.0
     if "prior_attainment" in wanted:
         # Prior attainment is read per school and subject: a fixed number of queries for a
         # school, growing with the schools of a trust only when a rule uses it.
