@@ -151,6 +151,12 @@ def test_a_round_trip_through_export_and_import_keeps_the_record(
             b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><CTfile/>',
             "entities or a DTD",
         ),
+        (
+            b'<?xml version="1.0" encoding="x-klingon"?><CTfile/>',
+            "names an encoding that cannot be read",
+        ),
+        (b'<?xml version="1.0" encoding="hex"?><CTfile/>', "names an encoding that cannot"),
+        (b'<?xml version="1.0" encoding="utf-32"?><CTfile/>', "not well-formed"),
     ],
 )
 def test_hostile_or_broken_ctfs_are_refused_with_a_message(

@@ -116,6 +116,28 @@ def test_the_ctf_reader_never_crashes_on_odd_ctfs(body: str) -> None:
     _problems_are_text(CtfImport().parse(data, {}))
 
 
+# XML declarations naming any encoding: unknown ones, ones that are not text encodings
+# ("hex", "rot13", "zlib"), multi-byte ones expat refuses, and arbitrary names.
+encodings = st.sampled_from(
+    ["x-klingon", "hex", "rot13", "zlib", "base64", "utf-32", "utf-7", "idna", "utf-16", ""]
+) | st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=20)
+
+
+@FAST
+@given(encodings, xml, st.binary(max_size=200))
+def test_the_ctf_reader_never_crashes_on_any_declared_encoding(
+    encoding: str, body: str, tail: bytes
+) -> None:
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+    for data in (
+        declaration + f"<CTfile><CTFpupilData>{body}</CTFpupilData></CTfile>".encode(),
+        declaration + tail,
+    ):
+        read, problems = read_ctf(data)
+        assert (read is None) == bool(problems)
+        _problems_are_text(CtfImport().parse(data, {}))
+
+
 @FAST
 @given(st.binary(max_size=2_000))
 def test_the_oneroster_reader_never_crashes_on_bytes(data: bytes) -> None:

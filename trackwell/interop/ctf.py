@@ -81,6 +81,15 @@ def read_ctf(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         return None, [Problem("The file uses XML entities or a DTD, which Trackwell refuses.")]
+    except LookupError as exc:
+        # The XML declaration names an encoding Python does not know (or one that is not
+        # a text encoding at all, such as "hex"): the file cannot be read as written.
+        return None, [
+            Problem(
+                f"The file's XML declaration names an encoding that cannot be read ({exc}); "
+                "save the CTF as UTF-8 from your MIS and upload it again."
+            )
+        ]
     except (ParseError, ValueError, RecursionError) as exc:
         return None, [Problem(f"The file is not well-formed XML ({exc}).")]
     _strip_namespaces(root)
