@@ -218,6 +218,24 @@ def test_too_many_rows_and_too_long_cells_are_refused() -> None:
     assert str(problems[0]) == "Row 2, column 'Surname': the cell is longer than 1,000 characters."
 
 
+@pytest.mark.parametrize("ending", [b"\r", b"\n", b"\r\n"])
+def test_the_row_limit_holds_whatever_the_line_ending(ending: bytes) -> None:
+    """Old Mac files end lines with CR alone: counting newlines alone let them through."""
+    limits = pipeline.Limits(max_rows=50)
+    over = b"UPN,Surname" + ending + (b"x,y" + ending) * 51
+    _, problems = pipeline.read_table(over, limits)
+    assert [str(p) for p in problems] == [
+        "The file has more than 50 rows; imports take at most that."
+    ]
+    # Blank lines count: they cost as much to read.
+    blanks = b"UPN,Surname" + ending + ending * 60 + b"x,y" + ending
+    assert pipeline.read_table(blanks, limits)[0] is None
+    at = b"UPN,Surname" + ending + (b"x,y" + ending) * 50
+    table, problems = pipeline.read_table(at, limits)
+    assert problems == [] and table is not None and len(table.rows) == 50
+    assert table.headers == ["UPN", "Surname"] and table.rows[1] == (3, ["x", "y"])
+
+
 @pytest.mark.parametrize("odd", ["²", "٣", "Ⅻ", "١٢"])
 def test_digits_that_int_refuses_or_other_scripts_are_problems_not_crashes(odd: str) -> None:
     from trackwell.interop.case import _natural
