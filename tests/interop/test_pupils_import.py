@@ -376,3 +376,58 @@ def test_the_preview_reads_the_same_number_of_queries_for_3_or_60_pupils(
         return len(ctx.captured_queries)
 
     assert preview_queries(3, 100) == preview_queries(60, 200)
+
+
+def test_blank_contextual_cells_leave_an_existing_pupil_as_they_are(world: World) -> None:
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=_three(), options={})
+    blanks = {
+        "First Language": "",
+        "FSM Eligible": "",
+        "Pupil Premium Indicator": "",
+        "SEN Status": "",
+        "In Care": "",
+    }
+    again = csv_bytes(
+        [
+            sims_row(1, "O'Brien", "Siobhán", **blanks),
+            sims_row(2, "Smith-Jones", "Zoë", **blanks),
+            sims_row(
+                3,
+                "Nguyễn",
+                "Minh",
+                **{**blanks, "First Language": "Not known", "Year": "Y3", "DOB": "2018-07-09"},
+            ),
+        ]
+    )
+    prepared = _prepare(world, again)
+    assert prepared.problems == [] and prepared.plan is not None
+    assert prepared.plan.changes == []
+    assert any("a blank cell means 'not given'" in w for w in prepared.plan.warnings)
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=again, options={})
+    zoe, minh = Pupil.objects.get(upn=upn(2)), Pupil.objects.get(upn=upn(3))
+    assert zoe.fsm and zoe.sen_status == "K"
+    assert minh.eal and minh.looked_after
+    # Only a value changes them.
+    explicit = csv_bytes(
+        [
+            sims_row(
+                3,
+                "Nguyễn",
+                "Minh",
+                **{"First Language": "English", "In Care": "N", "Year": "Y3", "DOB": "2018-07-09"},
+            )
+        ]
+    )
+    plan = _prepare(world, explicit).plan
+    assert plan is not None
+    (change,) = plan.changes
+    assert {f.field for f in change.fields} == {"eal", "looked_after"}
+
+
+def test_a_new_pupil_with_blank_contextual_cells_starts_with_the_defaults(world: World) -> None:
+    row = sims_row(7, "New", "Pupil", **{"FSM Eligible": "", "SEN Status": "", "In Care": ""})
+    pipeline.apply_now(
+        user=None, school=world.school, kind="pupils", data=csv_bytes([row]), options={}
+    )
+    pupil = Pupil.objects.get(upn=upn(7))
+    assert (pupil.fsm, pupil.sen_status, pupil.looked_after) == (False, "N", False)

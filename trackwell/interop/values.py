@@ -230,8 +230,16 @@ ENGLISH = {
 }
 
 
-def eal_from_language(value: str) -> bool:
-    """Whether a first language means English as an additional language (blank: not known, no)."""
+UNKNOWN_LANGUAGE = {"", "not known", "nk", "not", "information not obtained", "ref", "refused"}
+
+
+def eal_from_language(value: str) -> bool | None:
+    """Whether a first language means English as an additional language.
+
+    None when the language is not given (blank, not known, refused): that says nothing
+    about EAL, so an import leaves the pupil's EAL as it is.
+    """
     key = value.strip().lower()
-    unknown = {"", "not known", "nk", "not", "information not obtained", "ref", "refused"}
-    return key not in ENGLISH and key not in unknown
+    if key in UNKNOWN_LANGUAGE:
+        return None
+    return key not in ENGLISH

@@ -101,6 +101,9 @@ PUPIL_FIELDS = MappingSpec(
     )
 )
 BOOLEANS = ("fsm", "disadvantaged", "eal", "looked_after")
+# Contextual columns a file may leave blank: a blank cell means "not given", so an existing
+# pupil keeps what Trackwell holds and a new pupil starts with the default (no, or no SEN).
+OPTIONAL = ("fsm", "disadvantaged", "sen_status", "eal", "looked_after")
 # The pupil fields an import writes, in the order the preview lists them.
 WRITTEN = (
     "upn",
@@ -243,6 +246,9 @@ class PupilsImport(ImportKind):
                 if name not in columns:
                     continue
                 text = cell(name)
+                if not text and name in OPTIONAL:
+                    row.setdefault("blank", []).append(name)
+                    continue
                 if not text and self.mapping and self.mapping.get(name).required:  # type: ignore[union-attr]
                     bad(name, f"the {LABELS[name].lower()} is missing.")
                     continue
@@ -261,7 +267,12 @@ class PupilsImport(ImportKind):
                     value = value.isoformat()
                 row[name] = value
             if "eal" not in columns and "first_language" in columns:
-                row["eal"] = eal_from_language(cell("first_language"))
+                # A blank or "not known" language says nothing about EAL.
+                eal = eal_from_language(cell("first_language"))
+                if eal is None:
+                    row.setdefault("blank", []).append("eal")
+                else:
+                    row["eal"] = eal
             if "class_name" in columns:
                 name = clean_text(cell("class_name"))
                 if len(name) > CLASS_MAX:
@@ -403,6 +414,16 @@ class PupilsImport(ImportKind):
                         data={"pupil": pupil.pk, "left_on": left_on},
                     )
                 )
+        kept = sum(
+            1 for row in rows for _ in row.get("blank", ()) if pupils.get(row["upn"]) is not None
+        )
+        if kept:
+            plan.warnings.append(
+                f"{kept} blank cell{'s' if kept != 1 else ''} in the FSM, pupil premium, SEN, "
+                "EAL, first language or looked-after columns: a blank cell means 'not given', "
+                "so what Trackwell holds for those pupils is left as it is. Only a value "
+                "(for example N or No) changes it."
+            )
         plan.context["year"] = year
         return plan
 
