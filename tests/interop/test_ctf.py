@@ -364,3 +364,30 @@ def test_key_stage_results_and_received_records_show_on_the_pupil_page(
     teacher_page = client_for(world.users["teacher"]).get(url).content.decode()
     assert "Statutory results" in teacher_page and "EXS" in teacher_page
     assert "Transition record" not in teacher_page  # its page is for people managers
+
+
+def test_the_same_transition_record_twice_in_a_file_is_refused_in_the_preview(
+    world: World, other_world: World
+) -> None:
+    pupil = _secure_and_gap(world)
+    record = transition_record(pupil)
+    pipeline.apply_now(
+        user=None,
+        school=other_world.school,
+        kind="ctf",
+        data=write_ctf(world.school, [pupil]),
+        options={},
+    )
+    twice = json.dumps([record, record]).encode()
+    prepared = pipeline.prepare(
+        school=other_world.school, kind="transition", data=twice, options={}
+    )
+    assert prepared.plan is not None
+    assert [str(p) for p in prepared.plan.errors] == [
+        f"Row 2, column 'pupil': the transition record of {pupil.first_name} {pupil.last_name} "
+        "is also record 1 of this file; each record once."
+    ]
+    _, result = pipeline.apply_now(
+        user=None, school=other_world.school, kind="transition", data=twice, options={}
+    )
+    assert result is None and not TransitionRecord.objects.filter(school=other_world.school)
