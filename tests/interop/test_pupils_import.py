@@ -431,3 +431,30 @@ def test_a_new_pupil_with_blank_contextual_cells_starts_with_the_defaults(world:
     )
     pupil = Pupil.objects.get(upn=upn(7))
     assert (pupil.fsm, pupil.sen_status, pupil.looked_after) == (False, "N", False)
+
+
+def test_a_change_dated_after_today_is_named_in_the_preview_not_refused_at_commit(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from trackwell.pupils import services as pupil_services
+
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=_three(), options={})
+    zoe = Pupil.objects.get(upn=upn(2))
+    soon = pupil_services.today() + timedelta(days=7)
+    pupil_services.update_pupil(None, world.school, zoe, {"sen_status": "E"}, effective_from=soon)
+    changed = csv_bytes([sims_row(2, "Smith-Jones", "Zoë", **{"SEN Status": "N"})])
+    prepared = _prepare(world, changed)
+    assert prepared.plan is not None
+    assert [str(p) for p in prepared.plan.errors] == [
+        f"Row 2, column 'SEN status': Zoë Smith-Jones's SEN status already changes on "
+        f"{soon.day} {soon:%B %Y} (recorded on their page); an import dated today cannot come "
+        "before it. Change it on the pupil's page, or leave the cell as Trackwell has it."
+    ]
+    # Fields with no later change still import.
+    other = csv_bytes([sims_row(2, "Smith-Jones", "Zoë", **{"SEN Status": "E", "In Care": "Y"})])
+    _, result = pipeline.apply_now(
+        user=None, school=world.school, kind="pupils", data=other, options={}
+    )
+    assert result is not None and Pupil.objects.get(upn=upn(2)).looked_after

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
 from trackwell.interop.ctf import read_ctf
-from trackwell.interop.kinds.pupils import LABELS, _shown
+from trackwell.interop.kinds.pupils import LABELS, _shown, later_change_problem, later_changes
 from trackwell.interop.pipeline import (
     Change,
     FieldChange,
@@ -64,6 +64,7 @@ class CtfImport(ImportKind):
     def plan(self, school: School, data: Any, options: dict[str, Any]) -> Plan:
         plan = Plan()
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
+        later = later_changes(school)
         existing_results = {
             (r.pupil_id, r.stage, r.subject.casefold()): r
             for r in KeyStageResult.objects.filter(school=school)
@@ -111,7 +112,10 @@ class CtfImport(ImportKind):
                             )
                         )
                         changed[field] = value
-                if fields:
+                clash = later_change_problem(later, pupil, changed, item["number"])
+                if clash is not None:
+                    plan.errors.append(clash)
+                elif fields:
                     plan.changes.append(
                         Change(
                             "change",

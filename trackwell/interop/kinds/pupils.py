@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 
 from trackwell.accounts.models import User
 from trackwell.core.models import AcademicYear, School
@@ -39,7 +40,14 @@ from trackwell.interop.values import (
     parse_year,
 )
 from trackwell.pupils import services as pupil_services
-from trackwell.pupils.models import Enrolment, Pupil, SchoolClass, SenStatus, nc_year_label
+from trackwell.pupils.models import (
+    Enrolment,
+    Pupil,
+    PupilAttributeChange,
+    SchoolClass,
+    SenStatus,
+    nc_year_label,
+)
 from trackwell.pupils.upn import check_letter, is_valid_upn
 
 PUPIL_FIELDS = MappingSpec(
@@ -134,6 +142,42 @@ def _shown(name: str, value: Any) -> Any:
         day = dt.date.fromisoformat(value) if isinstance(value, str) else value
         return f"{day.day} {day:%B %Y}"
     return value
+
+
+def later_changes(school: School) -> dict[tuple[int, str], dt.date]:
+    """The latest dated change of each pupil's attribute recorded after today (one query).
+
+    The import dates its changes today, and a pupil's attribute history cannot go back
+    in time: such a change would be refused at commit, so the plan names it first.
+    """
+    rows = (
+        PupilAttributeChange.objects.filter(
+            school=school,
+            field__in=pupil_services.DATED_FIELDS,
+            effective_from__gt=pupil_services.today(),
+        )
+        .values("pupil_id", "field")
+        .annotate(latest=Max("effective_from"))
+    )
+    return {(r["pupil_id"], r["field"]): r["latest"] for r in rows}
+
+
+def later_change_problem(
+    later: dict[tuple[int, str], dt.date], pupil: Pupil, changed: dict[str, Any], row: int | None
+) -> Problem | None:
+    """A problem if the import would change an attribute already changed from a later date."""
+    for name in changed:
+        when = later.get((pupil.pk, name))
+        if when is not None:
+            return Problem(
+                f"{pupil.full_name}'s {LABELS[name]} already changes on "
+                f"{when.day} {when:%B %Y} (recorded on their page); an import dated today "
+                "cannot come before it. Change it on the pupil's page, or leave the cell as "
+                "Trackwell has it.",
+                row,
+                LABELS[name],
+            )
+    return None
 
 
 def _upn_problem(raw: str, upn: str) -> str | None:
@@ -289,6 +333,7 @@ class PupilsImport(ImportKind):
         plan = Plan()
         year = AcademicYear.objects.filter(school=school, is_current=True).first()
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
+        later = later_changes(school)
         classes: dict[str, SchoolClass] = {}
         enrolled: dict[int, list[str]] = {}
         if year is not None:
@@ -372,6 +417,10 @@ class PupilsImport(ImportKind):
                         FieldChange(name, LABELS[name], _shown(name, old), _shown(name, value))
                     )
                     changed[name] = value
+            clash = later_change_problem(later, pupil, changed, row["row"])
+            if clash is not None:
+                plan.errors.append(clash)
+                continue
             now_in = enrolled.get(pupil.pk, [])
             move = bool(class_label) and class_label.casefold() not in {
                 n.casefold() for n in now_in
