@@ -207,10 +207,17 @@ def _read_pupil(number: int, node: Element) -> tuple[dict[str, Any] | None, list
             digits = result.isascii() and result.isdigit()
             score = int(result) if digits and int(result) < 1000 else None
             qualifier = _text(assessment, "ResultQualifier")
+            # A component (the multiplication tables check within KS2 maths, say) and the
+            # method (teacher assessment or test) make each result its own record.
+            method = _text(assessment, "Method").upper()[:10] or (
+                "TT" if score is not None else "TA"
+            )
             results.append(
                 {
                     "stage": str(stage),
                     "subject": subject,
+                    "component": _text(assessment, "Component")[:20],
+                    "method": method,
                     "outcome": (qualifier if score is not None else result)[:20],
                     "score": score,
                     "taken_on": taken,
@@ -282,7 +289,9 @@ def write_ctf(
     ).order_by("effective_from", "pk"):
         history.setdefault((change.pupil_id, change.field), []).append(change)
     results: dict[int, list[KeyStageResult]] = {}
-    for result in KeyStageResult.objects.filter(pupil_id__in=ids).order_by("stage", "subject"):
+    for result in KeyStageResult.objects.filter(pupil_id__in=ids).order_by(
+        "stage", "subject", "component", "method"
+    ):
         results.setdefault(result.pupil_id, []).append(result)
 
     root = Element("CTfile")
@@ -360,7 +369,13 @@ def write_ctf(
                     if result.taken_on:
                         _add(item, "Year", result.taken_on.year)
                     _add(item, "Subject", result.subject)
-                    _add(item, "Method", "TT" if result.scaled_score is not None else "TA")
+                    if result.component:
+                        _add(item, "Component", result.component)
+                    _add(
+                        item,
+                        "Method",
+                        result.method or ("TT" if result.scaled_score is not None else "TA"),
+                    )
                     _add(item, "ResultStatus", "F")
                     if result.scaled_score is not None and result.outcome:
                         _add(item, "ResultQualifier", result.outcome)

@@ -66,7 +66,7 @@ class CtfImport(ImportKind):
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
         later = later_changes(school)
         existing_results = {
-            (r.pupil_id, r.stage, r.subject.casefold()): r
+            (r.pupil_id, *_result_key(r.stage, r.subject, r.component, r.method)): r
             for r in KeyStageResult.objects.filter(school=school)
         }
         source = data["header"].get("school") or "another school"
@@ -127,23 +127,21 @@ class CtfImport(ImportKind):
                             data={"pupil": pupil.pk, "values": changed},
                         )
                     )
-            seen: set[tuple[str, str]] = set()
+            seen: set[tuple[str, ...]] = set()
             for result in item["results"]:
-                key = (result["stage"], result["subject"].casefold())
+                key = _key_of(result)
                 if key in seen:
                     plan.warnings.append(
                         f"Pupil {item['number']}: {name} has two {result['stage'].upper()} "
-                        f"{result['subject']} results; the later one is kept."
+                        f"{_described(result)} results; the later one is kept."
                     )
                 seen.add(key)
-            kept = {(r["stage"], r["subject"].casefold()): r for r in item["results"]}
-            for (stage, _), result in kept.items():
-                old = (
-                    existing_results.get((pupil.pk, stage, result["subject"].casefold()))
-                    if pupil
-                    else None
-                )
-                label = f"{name}: {KeyStage(stage).label}, {result['subject']}"
+            kept = {_key_of(r): r for r in item["results"]}
+            for key, result in kept.items():
+                stage = result["stage"]
+                old = existing_results.get((pupil.pk, *key)) if pupil else None
+                label = f"{name}: {KeyStage(stage).label}, {_described(result)}"
+                ref = " ".join([item["upn"], *key]).strip()
                 shown = " ".join(
                     str(x) for x in (result["outcome"], result["score"]) if x not in ("", None)
                 )
@@ -152,7 +150,7 @@ class CtfImport(ImportKind):
                         Change(
                             "create",
                             "key stage result",
-                            f"{item['upn']} {stage} {result['subject']}",
+                            ref,
                             label,
                             fields=[FieldChange("result", "Result", None, shown)],
                             row=item["number"],
@@ -169,7 +167,7 @@ class CtfImport(ImportKind):
                         Change(
                             "change",
                             "key stage result",
-                            f"{item['upn']} {stage} {result['subject']}",
+                            ref,
                             label,
                             fields=[FieldChange("result", "Result", old_shown, shown)],
                             row=item["number"],
@@ -215,6 +213,8 @@ class CtfImport(ImportKind):
                             pupil=pupil,
                             stage=d["stage"],
                             subject=d["subject"],
+                            component=d.get("component", ""),
+                            method=d.get("method", ""),
                             source=KeyStageResult.Source.CTF,
                             **fields,
                         )
@@ -246,6 +246,26 @@ class CtfImport(ImportKind):
         if not plan.changes:
             return "Nothing to change: Trackwell already matches this file."
         return "Imported from the CTF: " + ", ".join(f"{n} {k}" for k, n in result.items()) + "."
+
+
+def _result_key(stage: str, subject: str, component: str, method: str) -> tuple[str, ...]:
+    """What makes a key stage result its own record (as the database's unique constraint)."""
+    return (stage, subject.casefold(), component.casefold(), method.upper())
+
+
+def _key_of(result: dict[str, Any]) -> tuple[str, ...]:
+    return _result_key(
+        result["stage"], result["subject"], result.get("component", ""), result.get("method", "")
+    )
+
+
+def _described(result: dict[str, Any]) -> str:
+    """'MAT', 'MAT (MTC)', with the method in words: 'MAT, test'."""
+    text = result["subject"]
+    if result.get("component"):
+        text += f" ({result['component']})"
+    method = KeyStageResult.METHODS.get(str(result.get("method", "")).upper())
+    return f"{text}, {method.lower()}" if method else text
 
 
 def _history(
