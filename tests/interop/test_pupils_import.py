@@ -458,3 +458,107 @@ def test_a_change_dated_after_today_is_named_in_the_preview_not_refused_at_commi
         user=None, school=world.school, kind="pupils", data=other, options={}
     )
     assert result is not None and Pupil.objects.get(upn=upn(2)).looked_after
+
+
+# A header row naming "Surname" twice (an export with the legal and the preferred surname
+# both headed "Surname") and two columns with no heading at all.
+REPEATED = ["UPN", "Surname", "Forename", "Surname", "DOB", "Gender", "Year", "", ""]
+
+
+def _repeated_file() -> bytes:
+    return csv_bytes(
+        [
+            [upn(1), "Legal-Name", "Ann", "Known-As", "14/03/2018", "F", "3", "x", "y"],
+            [upn(2), "Other", "Ben", "Benson", "01/02/2018", "M", "3", "", ""],
+        ],
+        REPEATED,
+    )
+
+
+def test_repeated_headers_are_named_by_position_and_a_required_one_is_not_guessed(
+    world: World,
+) -> None:
+    from trackwell.interop.mapping import column_keys
+
+    assert column_keys(REPEATED) == [
+        "UPN",
+        "Surname (column 2)",
+        "Forename",
+        "Surname (column 4)",
+        "DOB",
+        "Gender",
+        "Year",
+        "(no heading) (column 8)",
+        "(no heading) (column 9)",
+    ]
+    # Guessed (as the command line does): which Surname is meant is the admin's choice.
+    assert _prepare(world, _repeated_file()).problems == [
+        "Several columns could hold Surname: 'Surname (column 2)', 'Surname (column 4)'. "
+        "Choose the one that holds it."
+    ]
+    # A mapping by the repeated name alone is as ambiguous.
+    by_name = {
+        "UPN": "upn",
+        "Surname": "last_name",
+        "Forename": "first_name",
+        "DOB": "date_of_birth",
+        "Gender": "sex",
+        "Year": "nc_year",
+    }
+    problems = pipeline.prepare(
+        school=world.school, kind="pupils", data=_repeated_file(), options={}, mapping=by_name
+    ).problems
+    assert problems[0].startswith("Several columns could hold Surname")
+    # By position it imports, from the chosen column.
+    by_position = {**by_name, "Surname (column 4)": "last_name"}
+    del by_position["Surname"]
+    prepared, result = pipeline.apply_now(
+        user=None,
+        school=world.school,
+        kind="pupils",
+        data=_repeated_file(),
+        options={},
+        mapping=by_position,
+    )
+    assert prepared.problems == [] and result is not None
+    assert Pupil.objects.get(upn=upn(1)).last_name == "Known-As"
+
+
+def test_the_mapping_step_chooses_repeated_columns_by_position_and_remembers_them(
+    world: World, client_for
+) -> None:
+    client = client_for(world.users["admin"])
+    columns_url = _upload(client, _repeated_file())["Location"]
+    page = client.get(columns_url)
+    html = page.content.decode()
+    assert "Surname (column 2)" in html and "Surname (column 4)" in html
+    assert "(no heading) (column 8)" in html
+    choices = [h["choice"] for h in page.context["headers"]]
+    assert choices[1] == choices[3] == ""  # neither Surname is guessed
+    fields = ["upn", "", "first_name", "last_name", "date_of_birth", "sex", "nc_year", "", ""]
+    post = {f"column-{i}": name for i, name in enumerate(fields)} | {"remember": "on"}
+    response = client.post(columns_url, post)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    preview = client.get(response["Location"])
+    assert preview.context["errors"] == []
+    # The next file with the same header row: the remembered positions are suggested.
+    again = client.get(_upload(client, _repeated_file() + b"\r\n")["Location"])
+    assert [h["choice"] for h in again.context["headers"]] == fields
+    # A saved mapping of single headers still works as before.
+    assert ColumnMapping.objects.get(school=world.school, kind="pupils").columns["upn"] == "upn"
+
+
+def test_a_bad_cell_under_a_repeated_header_is_named_by_its_position(world: World) -> None:
+    data = csv_bytes([[upn(1), "A", "Ann", "", "14/03/2018", "F", "3", "", ""]], REPEATED)
+    mapping = {
+        "UPN": "upn",
+        "Surname (column 4)": "last_name",
+        "Forename": "first_name",
+        "DOB": "date_of_birth",
+        "Gender": "sex",
+        "Year": "nc_year",
+    }
+    problems = pipeline.prepare(
+        school=world.school, kind="pupils", data=data, options={}, mapping=mapping
+    ).problems
+    assert problems == ["Row 2, column 'Surname (column 4)': the last name is missing."]

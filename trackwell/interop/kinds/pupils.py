@@ -19,7 +19,7 @@ from django.db.models import Max
 
 from trackwell.accounts.models import User
 from trackwell.core.models import AcademicYear, School
-from trackwell.interop.mapping import Field, MappingSpec
+from trackwell.interop.mapping import Field, MappingSpec, column_keys
 from trackwell.interop.pipeline import (
     Change,
     FieldChange,
@@ -245,7 +245,7 @@ class PupilsImport(ImportKind):
         """Read every row of the mapped table; every bad cell is a problem by row and column."""
         assert isinstance(data, Table)
         columns: dict[str, int] = options["columns"]
-        headers = data.headers
+        headers = column_keys(data.headers)  # "Surname (column 3)" when a name repeats
         problems: list[Problem] = []
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
