@@ -247,6 +247,8 @@ class OneRosterImport(ImportKind):
         courses = {r["sourcedid"]: r for r in active["courses"]}
         years = list(AcademicYear.objects.filter(school=school))
         current = next((y for y in years if y.is_current), None)
+        by_pk_year = {y.pk: y for y in years}
+        ended = {y.pk for y in years if not y.is_current and y.end_date < pupil_services.today()}
         demographics = {r["usersourcedid"]: r for r in active["demographics"]}
 
         # Users of this school: pupils and staff.
@@ -270,7 +272,19 @@ class OneRosterImport(ImportKind):
         }
 
         pupil_for: dict[str, Pupil | str] = {}  # sourcedId → pupil, or the UPN of a new one
+        upn_rows: dict[str, int] = {}
         for row in pupil_rows:
+            # Two users with one UPN would be two pupils with one UPN: refused at commit.
+            if (upn := _upn_of(row)) and upn_rows.setdefault(upn, row["_row"]) != row["_row"]:
+                plan.errors.append(
+                    Problem(
+                        f"UPN {upn} is also on row {upn_rows[upn]}; each pupil once.",
+                        row["_row"],
+                        "identifier",
+                        "users.csv",
+                    )
+                )
+                continue
             found = self._plan_pupil(row, demographics, pupils, pupils_by_pk, links, plan)
             if found is not None:
                 pupil_for[row["sourcedid"]] = found
@@ -387,6 +401,19 @@ class OneRosterImport(ImportKind):
                 continue
             class_label = target.name if isinstance(target, SchoolClass) else target[1]
             class_ref = target.pk if isinstance(target, SchoolClass) else None
+            year_of = target.year if isinstance(target, SchoolClass) else by_pk_year[target[0]]
+            if year_of.pk in ended and role == "student":
+                # A year that has ended keeps its classes as they were (refused at commit).
+                plan.errors.append(
+                    Problem(
+                        f"{class_label} is a class of {year_of.name}, which has ended: its "
+                        "pupils are kept as they were. Export this year's enrolments.",
+                        e["_row"],
+                        "classSourcedId",
+                        "enrollments.csv",
+                    )
+                )
+                continue
             if role == "student":
                 who = pupil_for.get(e["usersourcedid"])
                 if who is None:
