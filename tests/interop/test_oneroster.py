@@ -331,3 +331,29 @@ def test_enrolments_into_a_year_that_has_ended_are_refused_in_the_preview(
         options={"org": "12345"},
     )
     assert result is None
+
+
+@needs_bundle
+def test_staff_the_commit_would_refuse_are_named_in_the_preview(
+    world: World, tmp_path: Path
+) -> None:
+    folder = _complete_bundle(tmp_path)
+    users = folder / "users.csv"
+    rows = list(csv.reader(io.StringIO(users.read_text())))
+    header = rows[0]
+    again = list(rows[3])  # the teacher, a second time under another sourcedId
+    again[0] = "t2"
+    nameless = list(rows[3])
+    nameless[0], nameless[header.index("email")] = "t3", "x@school.example"
+    nameless[header.index("givenName")] = ""
+    nameless[header.index("familyName")] = "L" * 151
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([*rows, again, nameless])
+    users.write_text(out.getvalue())
+    problems = _prepare(world, bundle_from_folder(folder), org="12345").problems
+    assert problems == [
+        "users.csv, row 5, column 'email': m.hale@school.example is also on row 4; each member "
+        "of staff once.",
+        "users.csv, row 6, column 'givenName': the name is missing.",
+        "users.csv, row 6, column 'familyName': the name is longer than 150 characters.",
+    ]
