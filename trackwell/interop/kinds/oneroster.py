@@ -653,8 +653,8 @@ class OneRosterImport(ImportKind):
             )
             return None
         # What creating the account would refuse at commit, named here by row and column.
-        named = [(c, n) for c, n in (("givenName", first), ("familyName", last)) if not n]
-        named += [(c, n) for c, n in (("givenName", first), ("familyName", last)) if len(n) > 150]
+        names: list[tuple[str, str]] = [("givenName", first), ("familyName", last)]
+        named = [(c, n) for c, n in names if not n or len(n) > 150]
         for column, name in named:
             plan.errors.append(
                 Problem(
