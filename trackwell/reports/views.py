@@ -348,7 +348,7 @@ def group_comparison_context(
     sets = load_band_sets(school.pk)
     results = point_results(point, sets=sets)
     rows = list(results.rows.values())
-    if nc_filter.isdigit():
+    if nc_filter.isascii() and nc_filter.isdigit() and len(nc_filter) <= 2:  # a year group
         rows = [r for r in rows if r.nc_year == int(nc_filter)]
     subjects = list(Subject.objects.filter(school=school))
     facts = pupil_facts({r.pupil_id for r in rows})
