@@ -61,3 +61,39 @@ def test_admin_imports_a_csv_through_the_mapping_step_and_sees_the_class(
     for name in ("Siobhán", "Zoë", "Minh"):
         assert name in text
     page.screenshot(path=f"{SCREENSHOTS}/import-class.png", full_page=True)
+
+
+REPEATED_FILE = (
+    "UPN,Surname,Forename,Surname,DOB,Gender,Year,,\r\n"
+    f"{upn(71)},Legal-Name,Ann,Known-As,14/03/2018,F,Year 3,x,y\r\n"
+    f"{upn(72)},Other,Ben,Benson,01/02/2018,M,3,,\r\n"
+).encode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_chooses_between_two_surname_columns_by_position(
+    browser_page, live_server, tmp_path
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    world = make_world(pupils_per_class=2, objectives=3)
+    page = browser_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    test_browser._login(page, live_server, world, role="admin")
+    page.goto(live_server.url + reverse("imports:upload", args=["pupils"]))
+    path = tmp_path / "two-surnames.csv"
+    path.write_bytes(REPEATED_FILE)
+    page.set_input_files("#id_file", str(path))
+    page.uncheck("#id_full")
+    page.click("button:has-text('Upload and check')")
+    page.wait_for_selector("h1:has-text('Match the columns')")
+    assert page.inner_text("label[for=column-1]") == "Surname (column 2)"
+    assert page.inner_text("label[for=column-3]") == "Surname (column 4)"
+    assert page.inner_text("label[for=column-7]") == "(no heading) (column 8)"
+    assert page.input_value("#column-1") == page.input_value("#column-3") == ""
+    page.click("button:has-text('Check the file')")
+    page.wait_for_selector("text=Several columns could hold Surname")
+    page.select_option("#column-3", "last_name")
+    page.screenshot(path=f"{SCREENSHOTS}/import-repeated-headers.png", full_page=True)
+    page.click("button:has-text('Check the file')")
+    page.wait_for_selector("h1:has-text('Preview of two-surnames.csv')")
+    assert "Ann Known-As" in page.inner_text("main")

@@ -151,6 +151,12 @@ def test_a_round_trip_through_export_and_import_keeps_the_record(
             b'<?xml version="1.0"?><!DOCTYPE x SYSTEM "file:///etc/passwd"><CTfile/>',
             "entities or a DTD",
         ),
+        (
+            b'<?xml version="1.0" encoding="x-klingon"?><CTfile/>',
+            "names an encoding that cannot be read",
+        ),
+        (b'<?xml version="1.0" encoding="hex"?><CTfile/>', "names an encoding that cannot"),
+        (b'<?xml version="1.0" encoding="utf-32"?><CTfile/>', "not well-formed"),
     ],
 )
 def test_hostile_or_broken_ctfs_are_refused_with_a_message(
@@ -358,3 +364,84 @@ def test_key_stage_results_and_received_records_show_on_the_pupil_page(
     teacher_page = client_for(world.users["teacher"]).get(url).content.decode()
     assert "Statutory results" in teacher_page and "EXS" in teacher_page
     assert "Transition record" not in teacher_page  # its page is for people managers
+
+
+def test_the_same_transition_record_twice_in_a_file_is_refused_in_the_preview(
+    world: World, other_world: World
+) -> None:
+    pupil = _secure_and_gap(world)
+    record = transition_record(pupil)
+    pipeline.apply_now(
+        user=None,
+        school=other_world.school,
+        kind="ctf",
+        data=write_ctf(world.school, [pupil]),
+        options={},
+    )
+    twice = json.dumps([record, record]).encode()
+    prepared = pipeline.prepare(
+        school=other_world.school, kind="transition", data=twice, options={}
+    )
+    assert prepared.plan is not None
+    assert [str(p) for p in prepared.plan.errors] == [
+        f"Row 2, column 'pupil': the transition record of {pupil.first_name} {pupil.last_name} "
+        "is also record 1 of this file; each record once."
+    ]
+    _, result = pipeline.apply_now(
+        user=None, school=other_world.school, kind="transition", data=twice, options={}
+    )
+    assert result is None and not TransitionRecord.objects.filter(school=other_world.school)
+
+
+KS2 = b"""<KeyStage><Stage>KS2</Stage>
+  <StageAssessment><Subject>MAT</Subject><Method>TA</Method><Result>EXS</Result>
+    <ResultDate>2026-06-30</ResultDate></StageAssessment>
+  <StageAssessment><Subject>MAT</Subject><Method>TT</Method><ResultQualifier>AS</ResultQualifier>
+    <Result>106</Result><ResultDate>2026-05-14</ResultDate></StageAssessment>
+  <StageAssessment><Subject>MAT</Subject><Component>MTC</Component><Method>TT</Method>
+    <Result>23</Result><ResultDate>2026-06-10</ResultDate></StageAssessment>
+</KeyStage>"""
+
+
+def _with_ks2() -> bytes:
+    return _ctf().replace(
+        b"<KeyStage><Stage>PHONICS</Stage>", KS2 + b"<KeyStage><Stage>PHONICS</Stage>"
+    )
+
+
+def test_components_and_methods_of_key_stage_results_are_each_their_own_record(
+    world: World, other_world: World, client_for
+) -> None:
+    prepared, _ = pipeline.apply_now(
+        user=None, school=world.school, kind="ctf", data=_with_ks2(), options={}
+    )
+    assert prepared.problems == [] and prepared.plan is not None
+    assert prepared.plan.warnings == []  # no "two results, the later one kept"
+    aoife = Pupil.objects.get(school=world.school, upn=upn(41))
+    ks2 = {
+        (r.subject, r.component, r.method): (r.outcome, r.scaled_score)
+        for r in KeyStageResult.objects.filter(pupil=aoife, stage="ks2")
+    }
+    assert ks2 == {
+        ("MAT", "", "TA"): ("EXS", None),
+        ("MAT", "", "TT"): ("AS", 106),
+        ("MAT", "MTC", "TT"): ("", 23),
+    }
+    # Shown on the pupil's page, the check apart from maths.
+    pupil_services.enrol_pupil(None, world.school, aoife, world.class_a)
+    page = client_for(world.users["admin"]).get(reverse("report-pupil", args=[aoife.pk]))
+    html = page.content.decode()
+    assert "MAT (MTC)" in html and "Teacher assessment" in html and ">106<" in html
+    # Importing it again changes nothing; a round trip keeps every record.
+    again = pipeline.prepare(school=world.school, kind="ctf", data=_with_ks2(), options={})
+    assert again.plan is not None and again.plan.changes == []
+    pupil_services.mark_left(None, world.school, aoife, left_on=timezone.localdate())
+    exported = write_ctf(world.school, [aoife])
+    assert b"<Component>MTC</Component>" in exported
+    pipeline.apply_now(user=None, school=other_world.school, kind="ctf", data=exported, options={})
+    there = Pupil.objects.get(school=other_world.school, upn=upn(41))
+    fields = ("stage", "subject", "component", "method", "outcome", "scaled_score", "taken_on")
+    assert set(KeyStageResult.objects.filter(pupil=there).values_list(*fields)) == set(
+        KeyStageResult.objects.filter(pupil=aoife).values_list(*fields)
+    )
+    assert KeyStageResult.objects.filter(pupil=there).count() == 6

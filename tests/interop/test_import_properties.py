@@ -116,6 +116,28 @@ def test_the_ctf_reader_never_crashes_on_odd_ctfs(body: str) -> None:
     _problems_are_text(CtfImport().parse(data, {}))
 
 
+# XML declarations naming any encoding: unknown ones, ones that are not text encodings
+# ("hex", "rot13", "zlib"), multi-byte ones expat refuses, and arbitrary names.
+encodings = st.sampled_from(
+    ["x-klingon", "hex", "rot13", "zlib", "base64", "utf-32", "utf-7", "idna", "utf-16", ""]
+) | st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_.", min_size=1, max_size=20)
+
+
+@FAST
+@given(encodings, xml, st.binary(max_size=200))
+def test_the_ctf_reader_never_crashes_on_any_declared_encoding(
+    encoding: str, body: str, tail: bytes
+) -> None:
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+    for data in (
+        declaration + f"<CTfile><CTFpupilData>{body}</CTFpupilData></CTfile>".encode(),
+        declaration + tail,
+    ):
+        read, problems = read_ctf(data)
+        assert (read is None) == bool(problems)
+        _problems_are_text(CtfImport().parse(data, {}))
+
+
 @FAST
 @given(st.binary(max_size=2_000))
 def test_the_oneroster_reader_never_crashes_on_bytes(data: bytes) -> None:
@@ -194,6 +216,24 @@ def test_too_many_rows_and_too_long_cells_are_refused() -> None:
     long = b"UPN,Surname\nA," + b"b" * 1_001 + b"\n"
     _, problems = pipeline.read_table(long)
     assert str(problems[0]) == "Row 2, column 'Surname': the cell is longer than 1,000 characters."
+
+
+@pytest.mark.parametrize("ending", [b"\r", b"\n", b"\r\n"])
+def test_the_row_limit_holds_whatever_the_line_ending(ending: bytes) -> None:
+    """Old Mac files end lines with CR alone: counting newlines alone let them through."""
+    limits = pipeline.Limits(max_rows=50)
+    over = b"UPN,Surname" + ending + (b"x,y" + ending) * 51
+    _, problems = pipeline.read_table(over, limits)
+    assert [str(p) for p in problems] == [
+        "The file has more than 50 rows; imports take at most that."
+    ]
+    # Blank lines count: they cost as much to read.
+    blanks = b"UPN,Surname" + ending + ending * 60 + b"x,y" + ending
+    assert pipeline.read_table(blanks, limits)[0] is None
+    at = b"UPN,Surname" + ending + (b"x,y" + ending) * 50
+    table, problems = pipeline.read_table(at, limits)
+    assert problems == [] and table is not None and len(table.rows) == 50
+    assert table.headers == ["UPN", "Surname"] and table.rows[1] == (3, ["x", "y"])
 
 
 @pytest.mark.parametrize("odd", ["²", "٣", "Ⅻ", "١٢"])

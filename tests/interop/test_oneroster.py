@@ -272,3 +272,89 @@ def test_a_school_year_not_set_up_is_named(world: World) -> None:
     assert problem.startswith(
         "academicSessions.csv, row 2, column 'title': the school year '2030-31'"
     )
+
+
+@needs_bundle
+def test_two_users_with_one_upn_are_refused_in_the_preview(world: World, tmp_path: Path) -> None:
+    folder = _complete_bundle(tmp_path)
+    users = folder / "users.csv"
+    rows = list(csv.reader(io.StringIO(users.read_text())))
+    twin = list(rows[1])
+    twin[0], twin[rows[0].index("givenName")] = "user9", "twin"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([*rows, twin])
+    users.write_text(out.getvalue())
+    demographics = folder / "demographics.csv"
+    demographics.write_text(demographics.read_text() + "user9,,,2018-05-01,female\r\n")
+    prepared = _prepare(world, bundle_from_folder(folder), org="12345")
+    assert (
+        f"users.csv, row 5, column 'identifier': UPN {upn(31)} is also on row 2; each pupil once."
+        in prepared.problems
+    )
+    _, result = pipeline.apply_now(
+        user=None,
+        school=world.school,
+        kind="oneroster",
+        data=bundle_from_folder(folder),
+        options={"org": "12345"},
+    )
+    assert result is None and not Pupil.objects.filter(upn=upn(31)).exists()
+
+
+@needs_bundle
+def test_enrolments_into_a_year_that_has_ended_are_refused_in_the_preview(
+    world: World, tmp_path: Path
+) -> None:
+    from trackwell.core.models import AcademicYear
+
+    AcademicYear.objects.create(
+        school=world.school,
+        name="2024/25",
+        start_date=date(2024, 9, 1),
+        end_date=date(2025, 8, 31),
+        is_current=False,
+    )
+    folder = _complete_bundle(tmp_path)
+    (folder / "academicSessions.csv").write_text(
+        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId\r\n"
+        "1,active,,2024-25,schoolYear,2024-09-01,2025-08-31,\r\n"
+    )
+    prepared = _prepare(world, bundle_from_folder(folder), org="12345")
+    assert (
+        "enrollments.csv, row 2, column 'classSourcedId': Class 1 title is a class of 2024/25, "
+        "which has ended: its pupils are kept as they were. Export this year's enrolments."
+    ) in prepared.problems
+    _, result = pipeline.apply_now(
+        user=None,
+        school=world.school,
+        kind="oneroster",
+        data=bundle_from_folder(folder),
+        options={"org": "12345"},
+    )
+    assert result is None
+
+
+@needs_bundle
+def test_staff_the_commit_would_refuse_are_named_in_the_preview(
+    world: World, tmp_path: Path
+) -> None:
+    folder = _complete_bundle(tmp_path)
+    users = folder / "users.csv"
+    rows = list(csv.reader(io.StringIO(users.read_text())))
+    header = rows[0]
+    again = list(rows[3])  # the teacher, a second time under another sourcedId
+    again[0] = "t2"
+    nameless = list(rows[3])
+    nameless[0], nameless[header.index("email")] = "t3", "x@school.example"
+    nameless[header.index("givenName")] = ""
+    nameless[header.index("familyName")] = "L" * 151
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([*rows, again, nameless])
+    users.write_text(out.getvalue())
+    problems = _prepare(world, bundle_from_folder(folder), org="12345").problems
+    assert problems == [
+        "users.csv, row 5, column 'email': m.hale@school.example is also on row 4; each member "
+        "of staff once.",
+        "users.csv, row 6, column 'givenName': the name is missing.",
+        "users.csv, row 6, column 'familyName': the name is longer than 150 characters.",
+    ]

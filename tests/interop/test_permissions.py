@@ -218,3 +218,22 @@ def test_leavers_downloads_refuse_pupils_on_roll_and_other_schools(
     theirs = reverse("imports:leavers-ctf") + f"?pupil={other_world.pupils_a[0].pk}"
     assert admin.get(theirs).status_code == 404
     assert admin.get(reverse("imports:leavers-ctf")).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["9" * 5000, str(2**63), "10" + "0" * 30, "-1", "٣"])
+def test_leavers_downloads_answer_out_of_range_ids_with_404(
+    world: World, client_for, bad: str
+) -> None:
+    ids = _ids(world)
+    admin = client_for(world.users["admin"])
+    for name in ("imports:leavers-ctf", "imports:leavers-transition"):
+        assert admin.get(reverse(name), {"pupil": bad}).status_code == 404
+        # One bad id among good ones is refused whole.
+        assert admin.get(reverse(name), {"pupil": [ids.leaver, bad]}).status_code == 404
+        assert admin.get(reverse(name), {"pupil": ids.leaver}).status_code == 200
+
+
+def test_the_pupil_list_reads_past_a_year_group_of_5000_digits(world: World, client_for) -> None:
+    admin = client_for(world.users["admin"])
+    got = admin.get(reverse("people-pupils"), {"nc_year": "9" * 5000})
+    assert got.status_code == 200

@@ -376,3 +376,189 @@ def test_the_preview_reads_the_same_number_of_queries_for_3_or_60_pupils(
         return len(ctx.captured_queries)
 
     assert preview_queries(3, 100) == preview_queries(60, 200)
+
+
+def test_blank_contextual_cells_leave_an_existing_pupil_as_they_are(world: World) -> None:
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=_three(), options={})
+    blanks = {
+        "First Language": "",
+        "FSM Eligible": "",
+        "Pupil Premium Indicator": "",
+        "SEN Status": "",
+        "In Care": "",
+    }
+    again = csv_bytes(
+        [
+            sims_row(1, "O'Brien", "Siobhán", **blanks),
+            sims_row(2, "Smith-Jones", "Zoë", **blanks),
+            sims_row(
+                3,
+                "Nguyễn",
+                "Minh",
+                **{**blanks, "First Language": "Not known", "Year": "Y3", "DOB": "2018-07-09"},
+            ),
+        ]
+    )
+    prepared = _prepare(world, again)
+    assert prepared.problems == [] and prepared.plan is not None
+    assert prepared.plan.changes == []
+    assert any("a blank cell means 'not given'" in w for w in prepared.plan.warnings)
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=again, options={})
+    zoe, minh = Pupil.objects.get(upn=upn(2)), Pupil.objects.get(upn=upn(3))
+    assert zoe.fsm and zoe.sen_status == "K"
+    assert minh.eal and minh.looked_after
+    # Only a value changes them.
+    explicit = csv_bytes(
+        [
+            sims_row(
+                3,
+                "Nguyễn",
+                "Minh",
+                **{"First Language": "English", "In Care": "N", "Year": "Y3", "DOB": "2018-07-09"},
+            )
+        ]
+    )
+    plan = _prepare(world, explicit).plan
+    assert plan is not None
+    (change,) = plan.changes
+    assert {f.field for f in change.fields} == {"eal", "looked_after"}
+
+
+def test_a_new_pupil_with_blank_contextual_cells_starts_with_the_defaults(world: World) -> None:
+    row = sims_row(7, "New", "Pupil", **{"FSM Eligible": "", "SEN Status": "", "In Care": ""})
+    pipeline.apply_now(
+        user=None, school=world.school, kind="pupils", data=csv_bytes([row]), options={}
+    )
+    pupil = Pupil.objects.get(upn=upn(7))
+    assert (pupil.fsm, pupil.sen_status, pupil.looked_after) == (False, "N", False)
+
+
+def test_a_change_dated_after_today_is_named_in_the_preview_not_refused_at_commit(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    from trackwell.pupils import services as pupil_services
+
+    pipeline.apply_now(user=None, school=world.school, kind="pupils", data=_three(), options={})
+    zoe = Pupil.objects.get(upn=upn(2))
+    soon = pupil_services.today() + timedelta(days=7)
+    pupil_services.update_pupil(None, world.school, zoe, {"sen_status": "E"}, effective_from=soon)
+    changed = csv_bytes([sims_row(2, "Smith-Jones", "Zoë", **{"SEN Status": "N"})])
+    prepared = _prepare(world, changed)
+    assert prepared.plan is not None
+    assert [str(p) for p in prepared.plan.errors] == [
+        f"Row 2, column 'SEN status': Zoë Smith-Jones's SEN status already changes on "
+        f"{soon.day} {soon:%B %Y} (recorded on their page); an import dated today cannot come "
+        "before it. Change it on the pupil's page, or leave the cell as Trackwell has it."
+    ]
+    # Fields with no later change still import.
+    other = csv_bytes([sims_row(2, "Smith-Jones", "Zoë", **{"SEN Status": "E", "In Care": "Y"})])
+    _, result = pipeline.apply_now(
+        user=None, school=world.school, kind="pupils", data=other, options={}
+    )
+    assert result is not None and Pupil.objects.get(upn=upn(2)).looked_after
+
+
+# A header row naming "Surname" twice (an export with the legal and the preferred surname
+# both headed "Surname") and two columns with no heading at all.
+REPEATED = ["UPN", "Surname", "Forename", "Surname", "DOB", "Gender", "Year", "", ""]
+
+
+def _repeated_file() -> bytes:
+    return csv_bytes(
+        [
+            [upn(1), "Legal-Name", "Ann", "Known-As", "14/03/2018", "F", "3", "x", "y"],
+            [upn(2), "Other", "Ben", "Benson", "01/02/2018", "M", "3", "", ""],
+        ],
+        REPEATED,
+    )
+
+
+def test_repeated_headers_are_named_by_position_and_a_required_one_is_not_guessed(
+    world: World,
+) -> None:
+    from trackwell.interop.mapping import column_keys
+
+    assert column_keys(REPEATED) == [
+        "UPN",
+        "Surname (column 2)",
+        "Forename",
+        "Surname (column 4)",
+        "DOB",
+        "Gender",
+        "Year",
+        "(no heading) (column 8)",
+        "(no heading) (column 9)",
+    ]
+    # Guessed (as the command line does): which Surname is meant is the admin's choice.
+    assert _prepare(world, _repeated_file()).problems == [
+        "Several columns could hold Surname: 'Surname (column 2)', 'Surname (column 4)'. "
+        "Choose the one that holds it."
+    ]
+    # A mapping by the repeated name alone is as ambiguous.
+    by_name = {
+        "UPN": "upn",
+        "Surname": "last_name",
+        "Forename": "first_name",
+        "DOB": "date_of_birth",
+        "Gender": "sex",
+        "Year": "nc_year",
+    }
+    problems = pipeline.prepare(
+        school=world.school, kind="pupils", data=_repeated_file(), options={}, mapping=by_name
+    ).problems
+    assert problems[0].startswith("Several columns could hold Surname")
+    # By position it imports, from the chosen column.
+    by_position = {**by_name, "Surname (column 4)": "last_name"}
+    del by_position["Surname"]
+    prepared, result = pipeline.apply_now(
+        user=None,
+        school=world.school,
+        kind="pupils",
+        data=_repeated_file(),
+        options={},
+        mapping=by_position,
+    )
+    assert prepared.problems == [] and result is not None
+    assert Pupil.objects.get(upn=upn(1)).last_name == "Known-As"
+
+
+def test_the_mapping_step_chooses_repeated_columns_by_position_and_remembers_them(
+    world: World, client_for
+) -> None:
+    client = client_for(world.users["admin"])
+    columns_url = _upload(client, _repeated_file())["Location"]
+    page = client.get(columns_url)
+    html = page.content.decode()
+    assert "Surname (column 2)" in html and "Surname (column 4)" in html
+    assert "(no heading) (column 8)" in html
+    choices = [h["choice"] for h in page.context["headers"]]
+    assert choices[1] == choices[3] == ""  # neither Surname is guessed
+    fields = ["upn", "", "first_name", "last_name", "date_of_birth", "sex", "nc_year", "", ""]
+    post = {f"column-{i}": name for i, name in enumerate(fields)} | {"remember": "on"}
+    response = client.post(columns_url, post)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    preview = client.get(response["Location"])
+    assert preview.context["errors"] == []
+    # The next file with the same header row: the remembered positions are suggested.
+    again = client.get(_upload(client, _repeated_file() + b"\r\n")["Location"])
+    assert [h["choice"] for h in again.context["headers"]] == fields
+    # A saved mapping of single headers still works as before.
+    assert ColumnMapping.objects.get(school=world.school, kind="pupils").columns["upn"] == "upn"
+
+
+def test_a_bad_cell_under_a_repeated_header_is_named_by_its_position(world: World) -> None:
+    data = csv_bytes([[upn(1), "A", "Ann", "", "14/03/2018", "F", "3", "", ""]], REPEATED)
+    mapping = {
+        "UPN": "upn",
+        "Surname (column 4)": "last_name",
+        "Forename": "first_name",
+        "DOB": "date_of_birth",
+        "Gender": "sex",
+        "Year": "nc_year",
+    }
+    problems = pipeline.prepare(
+        school=world.school, kind="pupils", data=data, options={}, mapping=mapping
+    ).problems
+    assert problems == ["Row 2, column 'Surname (column 4)': the last name is missing."]

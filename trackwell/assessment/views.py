@@ -22,6 +22,7 @@ from trackwell.assessment.forms import BulkForm, CellForm, TaughtForm
 from trackwell.assessment.grid import SORTS, bulk_plan, frameworks_for, load_grid
 from trackwell.assessment.models import JudgementHistory
 from trackwell.core.dates import english_datetime
+from trackwell.core.ids import parse_id
 from trackwell.core.models import School
 from trackwell.core.versioning import EditConflict, FieldDifference, parse_version
 from trackwell.curriculum.models import Framework, Objective, Subject
@@ -150,10 +151,7 @@ def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse
     subject = next((s for s in subjects if s.slug == subject_slug), None)
     if subject is None:
         raise Http404("No such subject")
-    try:
-        framework_id = int(request.GET["framework"]) if request.GET.get("framework") else None
-    except ValueError:
-        framework_id = None
+    framework_id = parse_id(request.GET.get("framework"))
     context = _grid_context(
         user,
         school_class,
@@ -472,11 +470,10 @@ def cell_history(request: HttpRequest, class_id: int, subject_slug: str) -> Http
     user = _user(request)
     school_class = access.get_class_for_user(user, class_id)
     subject = _subject(school_class, subject_slug)
-    try:
-        pupil_id = int(request.GET["pupil"])
-        objective_id = int(request.GET["objective"])
-    except (KeyError, ValueError) as exc:
-        raise Http404("Choose a pupil and an objective") from exc
+    pupil_id = parse_id(request.GET.get("pupil"))
+    objective_id = parse_id(request.GET.get("objective"))
+    if pupil_id is None or objective_id is None:
+        raise Http404("Choose a pupil and an objective")
     pupil = get_object_or_404(
         Pupil, pk=pupil_id, enrolments__school_class=school_class, school_id=school_class.school_id
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
+from trackwell.core.ids import parse_id
 from trackwell.curriculum import services, trust
 from trackwell.curriculum.forms import LibraryForm
 from trackwell.curriculum.models import Framework, RatingScale, SharedFramework
@@ -121,10 +122,9 @@ def trust_publish(request: HttpRequest) -> HttpResponse:
     """A trust leader publishes any framework of a school in the trust as the trust's."""
     user = user_of(request)
     back = reverse("curriculum-trust")
-    try:
-        framework_id = int(request.POST.get("framework", ""))
-    except ValueError as exc:
-        raise Http404("No such framework") from exc
+    framework_id = parse_id(request.POST.get("framework"))
+    if framework_id is None:
+        raise Http404("No such framework")
     framework = access.get_trust_framework_for_user(user, framework_id)
     try:
         version = trust.publish_framework(

@@ -81,6 +81,15 @@ def read_ctf(data: bytes) -> tuple[dict[str, Any] | None, list[Problem]]:
         root = SafeET.fromstring(data, forbid_dtd=True)
     except DefusedXmlException:
         return None, [Problem("The file uses XML entities or a DTD, which Trackwell refuses.")]
+    except LookupError as exc:
+        # The XML declaration names an encoding Python does not know (or one that is not
+        # a text encoding at all, such as "hex"): the file cannot be read as written.
+        return None, [
+            Problem(
+                f"The file's XML declaration names an encoding that cannot be read ({exc}); "
+                "save the CTF as UTF-8 from your MIS and upload it again."
+            )
+        ]
     except (ParseError, ValueError, RecursionError) as exc:
         return None, [Problem(f"The file is not well-formed XML ({exc}).")]
     _strip_namespaces(root)
@@ -198,10 +207,17 @@ def _read_pupil(number: int, node: Element) -> tuple[dict[str, Any] | None, list
             digits = result.isascii() and result.isdigit()
             score = int(result) if digits and int(result) < 1000 else None
             qualifier = _text(assessment, "ResultQualifier")
+            # A component (the multiplication tables check within KS2 maths, say) and the
+            # method (teacher assessment or test) make each result its own record.
+            method = _text(assessment, "Method").upper()[:10] or (
+                "TT" if score is not None else "TA"
+            )
             results.append(
                 {
                     "stage": str(stage),
                     "subject": subject,
+                    "component": _text(assessment, "Component")[:20],
+                    "method": method,
                     "outcome": (qualifier if score is not None else result)[:20],
                     "score": score,
                     "taken_on": taken,
@@ -273,7 +289,9 @@ def write_ctf(
     ).order_by("effective_from", "pk"):
         history.setdefault((change.pupil_id, change.field), []).append(change)
     results: dict[int, list[KeyStageResult]] = {}
-    for result in KeyStageResult.objects.filter(pupil_id__in=ids).order_by("stage", "subject"):
+    for result in KeyStageResult.objects.filter(pupil_id__in=ids).order_by(
+        "stage", "subject", "component", "method"
+    ):
         results.setdefault(result.pupil_id, []).append(result)
 
     root = Element("CTfile")
@@ -351,7 +369,13 @@ def write_ctf(
                     if result.taken_on:
                         _add(item, "Year", result.taken_on.year)
                     _add(item, "Subject", result.subject)
-                    _add(item, "Method", "TT" if result.scaled_score is not None else "TA")
+                    if result.component:
+                        _add(item, "Component", result.component)
+                    _add(
+                        item,
+                        "Method",
+                        result.method or ("TT" if result.scaled_score is not None else "TA"),
+                    )
                     _add(item, "ResultStatus", "F")
                     if result.scaled_score is not None and result.outcome:
                         _add(item, "ResultQualifier", result.outcome)

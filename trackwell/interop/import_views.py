@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.interop import pipeline
-from trackwell.interop.mapping import IGNORE, guess_mapping, saved_mapping
+from trackwell.interop.mapping import IGNORE, column_keys, guess_mapping, saved_mapping
 from trackwell.interop.models import PendingImport
 
 GET_POST = ["GET", "HEAD", "POST"]
@@ -129,14 +129,16 @@ def columns(request: HttpRequest, pending_id: int) -> HttpResponse:
     table = pipeline.Table.from_json(pending.source)
     spec = import_kind.mapping
     chosen = guess_mapping(spec, table.headers, saved_mapping(pending.school, pending.kind))
+    # Repeated or blank headers are named by their position: "Surname (column 3)".
+    keys = column_keys(table.headers)
     errors: list[str] = []
     status = 200
     if request.method == "POST":
         known = {f.name for f in spec.fields} | {IGNORE}
         chosen = {}
-        for index, header in enumerate(table.headers):
+        for index, key in enumerate(keys):
             value = request.POST.get(f"column-{index}", IGNORE)
-            chosen[header] = value if value in known else IGNORE
+            chosen[key] = value if value in known else IGNORE
         parsed = pipeline.map_columns(
             pending, chosen, user=user, remember=request.POST.get("remember") == "on"
         )
@@ -148,11 +150,12 @@ def columns(request: HttpRequest, pending_id: int) -> HttpResponse:
     headers = [
         {
             "index": index,
-            "name": header,
-            "choice": chosen.get(header, IGNORE),
+            "name": key if header else "",
+            "position": index + 1,
+            "choice": chosen.get(key, IGNORE),
             "samples": [cells[index] for cells in rows if index < len(cells) and cells[index]],
         }
-        for index, header in enumerate(table.headers)
+        for index, (header, key) in enumerate(zip(table.headers, keys, strict=True))
     ]
     return render(
         request,

@@ -64,26 +64,60 @@ def saved_mapping(school: School, kind: str) -> dict[str, str]:
     return dict(row.columns) if row else {}
 
 
-def guess_mapping(spec: MappingSpec, headers: list[str], saved: dict[str, str]) -> dict[str, str]:
-    """A suggested field for every header: the remembered choice, else a known header name.
+def column_keys(headers: list[str]) -> list[str]:
+    """How the mapping step names each column: its header, or by position when that is not enough.
 
-    Each field is suggested for one column at most (the first that names it).
+    A header that appears once is its own key (so remembered mappings keep working);
+    a repeated or blank header is named with its position: "Surname (column 3)".
     """
-    known = {f.name for f in spec.fields}
-    taken: set[str] = set()
-    guess: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for header in headers:
+        counts[normalise(header)] = counts.get(normalise(header), 0) + 1
+    return [
+        header
+        if normalise(header) and counts[normalise(header)] == 1
+        else f"{header or '(no heading)'} (column {index + 1})"
+        for index, header in enumerate(headers)
+    ]
+
+
+def _repeated(headers: list[str]) -> set[str]:
+    """Normalised header names that appear on more than one column."""
+    seen: set[str] = set()
+    twice: set[str] = set()
     for header in headers:
         key = normalise(header)
-        if not key:
+        (twice if key in seen else seen).add(key)
+    return twice
+
+
+def guess_mapping(spec: MappingSpec, headers: list[str], saved: dict[str, str]) -> dict[str, str]:
+    """A suggested field for every column (by `column_keys`): remembered, else a known name.
+
+    Each field is suggested for one column at most (the first that names it). A name
+    that several columns share is not guessed from: the admin chooses which one.
+    """
+    known = {f.name for f in spec.fields}
+    repeated = _repeated(headers)
+    taken: set[str] = set()
+    guess: dict[str, str] = {}
+    for header, key in zip(headers, column_keys(headers), strict=True):
+        name = normalise(header)
+        if not name:
             continue
-        choice = saved.get(key)
-        if choice is None or (choice and choice not in known):
-            choice = next((f.name for f in spec.fields if key in f.names()), IGNORE)
+        if name in repeated:
+            # Only a choice remembered for this very position ("surname column 3").
+            choice = saved.get(normalise(key), IGNORE)
+            choice = choice if choice in known else IGNORE
+        else:
+            choice = saved.get(name)  # type: ignore[assignment]
+            if choice is None or (choice and choice not in known):
+                choice = next((f.name for f in spec.fields if name in f.names()), IGNORE)
         if choice and choice in taken:
             choice = IGNORE
         if choice:
             taken.add(choice)
-        guess[header] = choice
+        guess[key] = choice
     return guess
 
 
@@ -92,40 +126,60 @@ def resolve(
 ) -> tuple[dict[str, int], list[Problem]]:
     """Column index of each mapped field, or the problems with the mapping (by column).
 
-    `mapping` is header → field name ("" to leave the column out).
+    `mapping` is column key (see `column_keys`: the header, or "Surname (column 3)"
+    when the header repeats) → field name ("" to leave the column out).
     """
     from trackwell.interop.pipeline import Problem
 
     known = {f.name for f in spec.fields}
+    keys = column_keys(headers)
+    repeated = _repeated(headers)
     columns: dict[str, int] = {}
     problems: list[Problem] = []
-    for index, header in enumerate(headers):
-        choice = mapping.get(header, IGNORE) or IGNORE
+    for index, key in enumerate(keys):
+        choice = mapping.get(key, IGNORE) or IGNORE
         if choice == IGNORE:
             continue
         if choice not in known:
-            problems.append(Problem(f"{choice!r} is not a field of this import.", column=header))
+            problems.append(Problem(f"{choice!r} is not a field of this import.", column=key))
             continue
         if choice in columns:
-            first = headers[columns[choice]]
+            first = keys[columns[choice]]
             label = spec.get(choice).label if spec.get(choice) else choice  # type: ignore[union-attr]
             problems.append(
                 Problem(
-                    f"{label} is chosen for two columns ({first!r} and {header!r}); choose one.",
-                    column=header,
+                    f"{label} is chosen for two columns ({first!r} and {key!r}); choose one.",
+                    column=key,
                 )
             )
             continue
         columns[choice] = index
     for f in spec.fields:
-        if f.required and f.name not in columns:
+        if not f.required or f.name in columns:
+            continue
+        # Columns the field would be recognised by, or chosen by a name several share.
+        candidates = [
+            key
+            for header, key in zip(headers, keys, strict=True)
+            if normalise(header) in repeated
+            and (normalise(header) in f.names() or mapping.get(header) == f.name)
+        ]
+        if len(candidates) > 1:
             problems.append(
                 Problem(
-                    f"Choose the column that holds {f.label} (the file's columns are: "
-                    + ", ".join(h for h in headers if h)
-                    + ")."
+                    f"Several columns could hold {f.label}: "
+                    + ", ".join(repr(c) for c in candidates)
+                    + ". Choose the one that holds it."
                 )
             )
+            continue
+        problems.append(
+            Problem(
+                f"Choose the column that holds {f.label} (the file's columns are: "
+                + ", ".join(k for h, k in zip(headers, keys, strict=True) if h)
+                + ")."
+            )
+        )
     return columns, problems
 
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User, log_action
+from trackwell.core.ids import parse_ids
 from trackwell.interop.ctf import write_ctf
 from trackwell.interop.models import TransitionRecord
 from trackwell.interop.transition import dumps, export_records
@@ -39,9 +40,12 @@ def leavers(request: HttpRequest) -> HttpResponse:
 def _chosen(request: HttpRequest) -> tuple[list[Pupil], User]:
     user = _user(request)
     school = access.imports_school(user)
-    ids = [int(v) for v in request.GET.getlist("pupil") if v.isascii() and v.isdigit()]
+    # Every id must be one (5,000 digits or one past the 64-bit range is "no such pupil").
+    ids = parse_ids(request.GET.getlist("pupil"))
+    if not ids:
+        raise Http404("Choose leavers of your school.")
     pupils = list(Pupil.objects.filter(school=school, pk__in=ids, left_on__isnull=False))
-    if not pupils or len(pupils) != len(set(ids)):
+    if len(pupils) != len(set(ids)):
         raise Http404("Choose leavers of your school.")
     return pupils, user
 

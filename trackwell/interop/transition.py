@@ -295,7 +295,20 @@ class TransitionImport(ImportKind):
                 "pupil__upn", "sha256"
             )
         )
+        first: dict[str, int] = {}
         for index, item in enumerate(data, start=1):
+            # The same record twice would be kept twice (the database refuses that at commit).
+            if item["sha256"] in first:
+                plan.errors.append(
+                    Problem(
+                        f"the transition record of {item['name'] or item['upn']} is also record "
+                        f"{first[item['sha256']]} of this file; each record once.",
+                        index,
+                        "pupil",
+                    )
+                )
+                continue
+            first[item["sha256"]] = index
             pupil = pupils.get(item["upn"])
             if pupil is None:
                 plan.errors.append(

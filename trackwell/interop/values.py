@@ -78,49 +78,133 @@ def parse_date(value: str) -> date:
     raise ValueError(f"{value!r} is not a date (write it as dd/mm/yyyy or yyyy-mm-dd).")
 
 
-SEN_WORDS = {
+def _sen_key(value: str) -> str:
+    """SEN text as compared: lower case, letters only, single spaces, no "and"."""
+    key = re.sub(r"[^a-z ]", " ", value.strip().lower())
+    return " ".join(w for w in key.split() if w != "and")
+
+
+SEN_CODES = {
     "n": SenStatus.NONE,
-    "none": SenStatus.NONE,
-    "no": SenStatus.NONE,
-    "no sen": SenStatus.NONE,
-    "no special educational needs": SenStatus.NONE,
-    "": SenStatus.NONE,
     "k": SenStatus.SUPPORT,
-    "sen support": SenStatus.SUPPORT,
-    "support": SenStatus.SUPPORT,
-    "send support": SenStatus.SUPPORT,
+    "e": SenStatus.EHCP,
     # School Action and School Action Plus ended in 2014; their pupils became SEN support.
     "a": SenStatus.SUPPORT,
     "p": SenStatus.SUPPORT,
-    "school action": SenStatus.SUPPORT,
-    "school action plus": SenStatus.SUPPORT,
-    "e": SenStatus.EHCP,
-    "ehc": SenStatus.EHCP,
-    "ehcp": SenStatus.EHCP,
-    "ehc plan": SenStatus.EHCP,
-    "education health and care plan": SenStatus.EHCP,
     # A statement of SEN was replaced by an EHC plan.
     "s": SenStatus.EHCP,
-    "statement": SenStatus.EHCP,
+}
+SEN_WORDS = {
+    _sen_key(words): status
+    for status, spellings in (
+        (
+            SenStatus.NONE,
+            ("none", "no", "no sen", "no special educational needs", "not sen", "no send", ""),
+        ),
+        (
+            SenStatus.SUPPORT,
+            (
+                "sen support",
+                "support",
+                "send support",
+                "k sen support",
+                "school action",
+                "school action plus",
+            ),
+        ),
+        (
+            SenStatus.EHCP,
+            (
+                "ehc",
+                "ehcp",
+                "ehc plan",
+                "education health and care plan",
+                "education, health and care plan",
+                "education health care plan",
+                "statement",
+                "statement of sen",
+                "statement of special educational needs",
+            ),
+        ),
+    )
+    for words in spellings
 }
 
 
 def parse_sen(value: str) -> str:
-    """SEN status as N/K/E (and the older A/P/S) or in words."""
-    key = re.sub(r"[^a-z ]", " ", value.strip().lower())
-    key = " ".join(key.split()).replace(" and ", " ")
+    """SEN status as N/K/E (and the older A/P/S), in words, or both ("K - SEN Support")."""
+    key = _sen_key(value)
+    if key in SEN_CODES:
+        return str(SEN_CODES[key])
     if key in SEN_WORDS:
         return str(SEN_WORDS[key])
+    # Arbor and SIMS reports write the code and its words: "E - Education, Health and Care Plan".
+    m = re.fullmatch(r"\s*([A-Za-z])\s*[-\u2013\u2014:]\s*(.+)", value)
+    if m and m[1].lower() in SEN_CODES:
+        code = SEN_CODES[m[1].lower()]
+        words = SEN_WORDS.get(_sen_key(m[2]))
+        if words is None or words == code:
+            return str(code)
+        raise ValueError(
+            f"{value!r} gives two SEN statuses: {m[1].upper()} is {code.label}, "
+            f"but the words say {words.label}."
+        )
     raise ValueError(
         f"{value!r} is not an SEN status (use N for none, K for SEN support, E for an EHC plan)."
     )
 
 
+RECEPTION = {
+    "r",
+    "yr",
+    "rec",
+    "reception",
+    "yr r",
+    "year r",
+    "y r",
+    "0",
+    "y0",
+    "yr 0",
+    "year 0",
+    "fs2",
+    "f2",
+    "foundation 2",
+    "foundation stage 2",
+}
+# Nursery (and earlier early-years) groups, as MIS exports spell them.
+NURSERY = {
+    "n",
+    "n1",
+    "n2",
+    "nursery",
+    "nursery 1",
+    "nursery 2",
+    "nur",
+    "fs1",
+    "f1",
+    "foundation 1",
+    "foundation stage 1",
+    "e1",
+    "e2",
+    "year n",
+    "yn",
+}
+
+
 def parse_year(value: str) -> int:
-    """A national curriculum year: R, Reception, Rec, 0, 3, Y3, Yr 3, Year 3, NC3 (up to 13)."""
-    key = value.strip().lower().replace(".", "")
-    if key in {"r", "rec", "reception", "yr r", "year r", "0", "y0", "year 0", "fs2", "f2"}:
+    """A national curriculum year: R, YR, Year R, Reception, Rec, 0, 3, Y3, Yr 3, Year 3, NC3.
+
+    Reception to Year 13: the pupil record has no nursery year, so a nursery group
+    (N1, N2, Nursery, FS1) is refused with a message saying so.
+    """
+    key = " ".join(value.strip().lower().replace(".", " ").split())
+    if key in RECEPTION:
         return 0
+    if key in NURSERY:
+        raise ValueError(
+            f"{value!r} is a nursery year; Trackwell keeps pupils from Reception to Year 13, "
+            "so leave nursery pupils out of the file."
+        )
     m = re.fullmatch(r"(?:year|yr|y|nc|nc year|ncy)?\s*(\d{1,2})", key)
     if m and 0 <= int(m[1]) <= 13:
         return int(m[1])
@@ -146,8 +230,16 @@ ENGLISH = {
 }
 
 
-def eal_from_language(value: str) -> bool:
-    """Whether a first language means English as an additional language (blank: not known, no)."""
+UNKNOWN_LANGUAGE = {"", "not known", "nk", "not", "information not obtained", "ref", "refused"}
+
+
+def eal_from_language(value: str) -> bool | None:
+    """Whether a first language means English as an additional language.
+
+    None when the language is not given (blank, not known, refused): that says nothing
+    about EAL, so an import leaves the pupil's EAL as it is.
+    """
     key = value.strip().lower()
-    unknown = {"", "not known", "nk", "not", "information not obtained", "ref", "refused"}
-    return key not in ENGLISH and key not in unknown
+    if key in UNKNOWN_LANGUAGE:
+        return None
+    return key not in ENGLISH

@@ -53,7 +53,8 @@ class Ks2Line:
 
 def ks2_lines(pupil: Pupil) -> list[Ks2Line]:
     """The pupil's KS2 results, each beside the school's cohort and the national figure."""
-    results = list(KeyStageResult.objects.filter(pupil=pupil, stage=KeyStage.KS2))
+    # The subjects as a whole: a component (the multiplication tables check) is not a KS2 line.
+    results = list(KeyStageResult.objects.filter(pupil=pupil, stage=KeyStage.KS2, component=""))
     if not results:
         return []
     national = national_figures()
@@ -62,7 +63,11 @@ def ks2_lines(pupil: Pupil) -> list[Ks2Line]:
     lines = []
     for result in sorted(results, key=lambda r: r.subject):
         cohort = KeyStageResult.objects.filter(
-            school_id=pupil.school_id, stage=KeyStage.KS2, subject__iexact=result.subject
+            school_id=pupil.school_id,
+            stage=KeyStage.KS2,
+            subject__iexact=result.subject,
+            component="",
+            method=result.method,
         )
         if result.taken_on:
             cohort = cohort.filter(taken_on__year=result.taken_on.year)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
+from trackwell.core.ids import parse_id
 from trackwell.core.models import AssessmentPoint
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import Subject
@@ -472,7 +473,7 @@ def governors_pdf(request: HttpRequest) -> HttpResponse:
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404("Not a number") from exc
+    found = parse_id(value)
+    if found is None:
+        raise Http404("Not an id")
+    return found

@@ -19,6 +19,7 @@ from trackwell.accounts import access
 from trackwell.analysis.gaps import SharedGap, shared_gaps
 from trackwell.assessment.grid import load_grid
 from trackwell.core.exports import FORMATS, Table, export_response
+from trackwell.core.ids import parse_id
 from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Pupil, nc_year_label
@@ -83,10 +84,7 @@ def grid_export(request: HttpRequest, class_id: int, subject_slug: str, fmt: str
     fmt = _format(fmt)
     school_class = access.get_class_for_user(views._user(request), class_id)
     subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
-    try:
-        framework_id = int(request.GET["framework"]) if request.GET.get("framework") else None
-    except ValueError:
-        framework_id = None
+    framework_id = parse_id(request.GET.get("framework"))
     grid = load_grid(
         school_class,
         subject,
@@ -271,10 +269,8 @@ def groups_export(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Http404("No such page")
     school = access.school_of(user)
     _, point = views._year_and_point(school.pk)
-    if request.GET.get("point", "").isdigit():
-        point = AssessmentPoint.objects.filter(school=school, pk=request.GET["point"]).first() or (
-            point
-        )
+    if (point_id := parse_id(request.GET.get("point"))) is not None:
+        point = AssessmentPoint.objects.filter(school=school, pk=point_id).first() or point
     by_subject, _ = views.group_comparison_context(
         school, point, request.GET.get("year", ""), suppress=access.suppresses_small_groups(user)
     )

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from trackwell.accounts import access
+from trackwell.core.ids import parse_id
 from trackwell.pupils.models import nc_year_label
 
 from .trust import load_trust, trust_group_comparison, trust_overview
@@ -64,17 +65,15 @@ def groups(request: HttpRequest) -> HttpResponse:
     trust = access.trust_of(user)
     schools = list(access.trust_schools(user))
     school_param = request.GET.get("school", "")
-    school = (
-        access.get_trust_school_for_user(user, int(school_param))
-        if school_param.isdigit()
-        else None
-    )
+    school_id = parse_id(school_param)
+    school = access.get_trust_school_for_user(user, school_id) if school_id is not None else None
     # A year group is chosen within one school only: a trust-wide year view taken
     # from the trust-wide page would single out pupils of the other year groups
     # (the suppression rule counts each school and each school's year group as
     # the smaller pages, not year groups across schools).
     nc_param = request.GET.get("year", "") if school else ""
-    nc_year = int(nc_param) if nc_param.isdigit() else None
+    year_group = nc_param.isascii() and nc_param.isdigit() and len(nc_param) <= 2
+    nc_year = int(nc_param) if year_group else None
     # One school's view reads only that school.
     loaded = load_trust([school] if school else schools)
     blocks, minimum = trust_group_comparison(loaded, school=school, nc_year=nc_year)

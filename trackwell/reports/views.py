@@ -32,6 +32,7 @@ from trackwell.analysis.evaluation import (
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
+from trackwell.core.ids import parse_id, parse_ids
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import parse_version
 from trackwell.curriculum.models import Framework, Subject
@@ -388,7 +389,7 @@ def group_comparison_context(
     sets = load_band_sets(school.pk)
     results = point_results(point, sets=sets)
     rows = list(results.rows.values())
-    if nc_filter.isdigit():
+    if nc_filter.isascii() and nc_filter.isdigit() and len(nc_filter) <= 2:  # a year group
         rows = [r for r in rows if r.nc_year == int(nc_filter)]
     subjects = list(Subject.objects.filter(school=school))
     facts = pupil_facts({r.pupil_id for r in rows})
@@ -472,10 +473,10 @@ def class_gap_group(request: HttpRequest, class_id: int, subject_slug: str) -> H
 
 
 def _save_group(request: HttpRequest, user: User, allowed: set[int], back: str) -> HttpResponse:
-    try:
-        chosen = {int(v) for v in request.POST.getlist("pupils")}
-    except ValueError:
+    ids = parse_ids(request.POST.getlist("pupils"))
+    if ids is None:
         return HttpResponse("pupils: not a list of pupils", status=400, content_type="text/plain")
+    chosen = set(ids)
     if not chosen <= allowed:
         return HttpResponse(
             "pupils: some of these pupils are not in this list",
@@ -708,7 +709,7 @@ def pupil_tracking(request: HttpRequest, pupil_id: int) -> HttpResponse:
 
 
 def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError) as exc:
-        raise Http404("Not a number") from exc
+    found = parse_id(value)
+    if found is None:
+        raise Http404("Not an id")
+    return found

@@ -46,21 +46,43 @@ class KeyStageResult(models.Model):
     scaled_score = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="A test's score where there is one (KS2 80-120, marks)."
     )
+    component = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Part of the subject the result is for, as the CTF names it (MTC, READ, ...); "
+        "blank for the subject as a whole.",
+    )
+    method = models.CharField(
+        max_length=10,
+        blank=True,
+        help_text="How it was assessed, as the CTF names it: TA teacher assessment, TT test.",
+    )
     taken_on = models.DateField(null=True, blank=True)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.ENTERED)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["pupil", "stage", "subject"]
+        ordering = ["pupil", "stage", "subject", "component", "method"]
         constraints = [
+            # KS2 maths has a teacher assessment and a test result; the multiplication tables
+            # check is a component of maths: each is its own record.
             models.UniqueConstraint(
-                fields=["pupil", "stage", "subject"], name="key_stage_result_once_per_subject"
+                fields=["pupil", "stage", "subject", "component", "method"],
+                name="key_stage_result_once_per_subject_component_method",
             )
         ]
 
     def __str__(self) -> str:
         score = f" {self.scaled_score}" if self.scaled_score is not None else ""
-        return f"{self.get_stage_display()} {self.subject}: {self.outcome}{score}"
+        part = f" {self.component}" if self.component else ""
+        return f"{self.get_stage_display()} {self.subject}{part}: {self.outcome}{score}"
+
+    METHODS = {"TA": "Teacher assessment", "TT": "Test"}
+
+    @property
+    def method_label(self) -> str:
+        """The method in words (TA, TT), or as recorded."""
+        return self.METHODS.get(self.method.upper(), self.method)
 
 
 class ScoreKind(models.TextChoices):

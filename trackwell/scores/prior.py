@@ -134,7 +134,7 @@ def prior_groups(school_id: int, subject: Subject, pupil_ids: Collection[int]) -
     names = _names(subject)
     statutory: dict[int, dict[str, Prior]] = {}
     for pid, stage, subj, outcome in KeyStageResult.objects.filter(
-        pupil_id__in=ids, stage__in=[KeyStage.KS1, KeyStage.EYFS]
+        pupil_id__in=ids, stage__in=[KeyStage.KS1, KeyStage.EYFS], component=""
     ).values_list("pupil_id", "stage", "subject", "outcome"):
         group = rules.get((stage, outcome.strip().upper()))
         if group is not None and subj.strip().casefold() in names:

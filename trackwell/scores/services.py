@@ -383,8 +383,10 @@ def parse_raw(value: str | None) -> int | None:
     text = (value or "").strip()
     if text == "":
         return None
-    if not text.isdigit():
-        raise ConversionError(f"{text!r} is not a raw mark: type a whole number or leave it blank.")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # int() refuses 4,300+
+        raise ConversionError(
+            f"{text[:20]!r} is not a raw mark: type a whole number or leave it blank."
+        )
     return int(text)
 
 

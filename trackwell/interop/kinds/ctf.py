@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
 from trackwell.interop.ctf import read_ctf
-from trackwell.interop.kinds.pupils import LABELS, _shown
+from trackwell.interop.kinds.pupils import LABELS, _shown, later_change_problem, later_changes
 from trackwell.interop.pipeline import (
     Change,
     FieldChange,
@@ -64,8 +64,9 @@ class CtfImport(ImportKind):
     def plan(self, school: School, data: Any, options: dict[str, Any]) -> Plan:
         plan = Plan()
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
+        later = later_changes(school)
         existing_results = {
-            (r.pupil_id, r.stage, r.subject.casefold()): r
+            (r.pupil_id, *_result_key(r.stage, r.subject, r.component, r.method)): r
             for r in KeyStageResult.objects.filter(school=school)
         }
         source = data["header"].get("school") or "another school"
@@ -111,7 +112,10 @@ class CtfImport(ImportKind):
                             )
                         )
                         changed[field] = value
-                if fields:
+                clash = later_change_problem(later, pupil, changed, item["number"])
+                if clash is not None:
+                    plan.errors.append(clash)
+                elif fields:
                     plan.changes.append(
                         Change(
                             "change",
@@ -123,23 +127,21 @@ class CtfImport(ImportKind):
                             data={"pupil": pupil.pk, "values": changed},
                         )
                     )
-            seen: set[tuple[str, str]] = set()
+            seen: set[tuple[str, ...]] = set()
             for result in item["results"]:
-                key = (result["stage"], result["subject"].casefold())
+                key = _key_of(result)
                 if key in seen:
                     plan.warnings.append(
                         f"Pupil {item['number']}: {name} has two {result['stage'].upper()} "
-                        f"{result['subject']} results; the later one is kept."
+                        f"{_described(result)} results; the later one is kept."
                     )
                 seen.add(key)
-            kept = {(r["stage"], r["subject"].casefold()): r for r in item["results"]}
-            for (stage, _), result in kept.items():
-                old = (
-                    existing_results.get((pupil.pk, stage, result["subject"].casefold()))
-                    if pupil
-                    else None
-                )
-                label = f"{name}: {KeyStage(stage).label}, {result['subject']}"
+            kept = {_key_of(r): r for r in item["results"]}
+            for key, result in kept.items():
+                stage = result["stage"]
+                old = existing_results.get((pupil.pk, *key)) if pupil else None
+                label = f"{name}: {KeyStage(stage).label}, {_described(result)}"
+                ref = " ".join([item["upn"], *key]).strip()
                 shown = " ".join(
                     str(x) for x in (result["outcome"], result["score"]) if x not in ("", None)
                 )
@@ -148,7 +150,7 @@ class CtfImport(ImportKind):
                         Change(
                             "create",
                             "key stage result",
-                            f"{item['upn']} {stage} {result['subject']}",
+                            ref,
                             label,
                             fields=[FieldChange("result", "Result", None, shown)],
                             row=item["number"],
@@ -165,7 +167,7 @@ class CtfImport(ImportKind):
                         Change(
                             "change",
                             "key stage result",
-                            f"{item['upn']} {stage} {result['subject']}",
+                            ref,
                             label,
                             fields=[FieldChange("result", "Result", old_shown, shown)],
                             row=item["number"],
@@ -211,6 +213,8 @@ class CtfImport(ImportKind):
                             pupil=pupil,
                             stage=d["stage"],
                             subject=d["subject"],
+                            component=d.get("component", ""),
+                            method=d.get("method", ""),
                             source=KeyStageResult.Source.CTF,
                             **fields,
                         )
@@ -242,6 +246,26 @@ class CtfImport(ImportKind):
         if not plan.changes:
             return "Nothing to change: Trackwell already matches this file."
         return "Imported from the CTF: " + ", ".join(f"{n} {k}" for k, n in result.items()) + "."
+
+
+def _result_key(stage: str, subject: str, component: str, method: str) -> tuple[str, ...]:
+    """What makes a key stage result its own record (as the database's unique constraint)."""
+    return (stage, subject.casefold(), component.casefold(), method.upper())
+
+
+def _key_of(result: dict[str, Any]) -> tuple[str, ...]:
+    return _result_key(
+        result["stage"], result["subject"], result.get("component", ""), result.get("method", "")
+    )
+
+
+def _described(result: dict[str, Any]) -> str:
+    """'MAT', 'MAT (MTC)', with the method in words: 'MAT, test'."""
+    text = result["subject"]
+    if result.get("component"):
+        text += f" ({result['component']})"
+    method = KeyStageResult.METHODS.get(str(result.get("method", "")).upper())
+    return f"{text}, {method.lower()}" if method else text
 
 
 def _history(

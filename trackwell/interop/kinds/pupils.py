@@ -15,11 +15,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 
 from trackwell.accounts.models import User
 from trackwell.core.models import AcademicYear, School
 from trackwell.interop.contacts import apply_contact, contact_fields, plan_contacts, read_contacts
-from trackwell.interop.mapping import Field, MappingSpec
+from trackwell.interop.mapping import Field, MappingSpec, column_keys
 from trackwell.interop.pipeline import (
     Change,
     FieldChange,
@@ -40,7 +41,14 @@ from trackwell.interop.values import (
     parse_year,
 )
 from trackwell.pupils import services as pupil_services
-from trackwell.pupils.models import Enrolment, Pupil, SchoolClass, SenStatus, nc_year_label
+from trackwell.pupils.models import (
+    Enrolment,
+    Pupil,
+    PupilAttributeChange,
+    SchoolClass,
+    SenStatus,
+    nc_year_label,
+)
 from trackwell.pupils.upn import check_letter, is_valid_upn
 
 PUPIL_FIELDS = MappingSpec(
@@ -103,6 +111,9 @@ PUPIL_FIELDS = MappingSpec(
     )
 )
 BOOLEANS = ("fsm", "disadvantaged", "eal", "looked_after")
+# Contextual columns a file may leave blank: a blank cell means "not given", so an existing
+# pupil keeps what Trackwell holds and a new pupil starts with the default (no, or no SEN).
+OPTIONAL = ("fsm", "disadvantaged", "sen_status", "eal", "looked_after")
 # The pupil fields an import writes, in the order the preview lists them.
 WRITTEN = (
     "upn",
@@ -133,6 +144,42 @@ def _shown(name: str, value: Any) -> Any:
         day = dt.date.fromisoformat(value) if isinstance(value, str) else value
         return f"{day.day} {day:%B %Y}"
     return value
+
+
+def later_changes(school: School) -> dict[tuple[int, str], dt.date]:
+    """The latest dated change of each pupil's attribute recorded after today (one query).
+
+    The import dates its changes today, and a pupil's attribute history cannot go back
+    in time: such a change would be refused at commit, so the plan names it first.
+    """
+    rows = (
+        PupilAttributeChange.objects.filter(
+            school=school,
+            field__in=pupil_services.DATED_FIELDS,
+            effective_from__gt=pupil_services.today(),
+        )
+        .values("pupil_id", "field")
+        .annotate(latest=Max("effective_from"))
+    )
+    return {(r["pupil_id"], r["field"]): r["latest"] for r in rows}
+
+
+def later_change_problem(
+    later: dict[tuple[int, str], dt.date], pupil: Pupil, changed: dict[str, Any], row: int | None
+) -> Problem | None:
+    """A problem if the import would change an attribute already changed from a later date."""
+    for name in changed:
+        when = later.get((pupil.pk, name))
+        if when is not None:
+            return Problem(
+                f"{pupil.full_name}'s {LABELS[name]} already changes on "
+                f"{when.day} {when:%B %Y} (recorded on their page); an import dated today "
+                "cannot come before it. Change it on the pupil's page, or leave the cell as "
+                "Trackwell has it.",
+                row,
+                LABELS[name],
+            )
+    return None
 
 
 def _upn_problem(raw: str, upn: str) -> str | None:
@@ -200,7 +247,7 @@ class PupilsImport(ImportKind):
         """Read every row of the mapped table; every bad cell is a problem by row and column."""
         assert isinstance(data, Table)
         columns: dict[str, int] = options["columns"]
-        headers = data.headers
+        headers = column_keys(data.headers)  # "Surname (column 3)" when a name repeats
         problems: list[Problem] = []
         rows: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
@@ -245,6 +292,9 @@ class PupilsImport(ImportKind):
                 if name not in columns:
                     continue
                 text = cell(name)
+                if not text and name in OPTIONAL:
+                    row.setdefault("blank", []).append(name)
+                    continue
                 if not text and self.mapping and self.mapping.get(name).required:  # type: ignore[union-attr]
                     bad(name, f"the {LABELS[name].lower()} is missing.")
                     continue
@@ -263,7 +313,12 @@ class PupilsImport(ImportKind):
                     value = value.isoformat()
                 row[name] = value
             if "eal" not in columns and "first_language" in columns:
-                row["eal"] = eal_from_language(cell("first_language"))
+                # A blank or "not known" language says nothing about EAL.
+                eal = eal_from_language(cell("first_language"))
+                if eal is None:
+                    row.setdefault("blank", []).append("eal")
+                else:
+                    row["eal"] = eal
             if "class_name" in columns:
                 name = clean_text(cell("class_name"))
                 if len(name) > CLASS_MAX:
@@ -282,6 +337,7 @@ class PupilsImport(ImportKind):
         plan = Plan()
         year = AcademicYear.objects.filter(school=school, is_current=True).first()
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
+        later = later_changes(school)
         classes: dict[str, SchoolClass] = {}
         enrolled: dict[int, list[str]] = {}
         if year is not None:
@@ -365,6 +421,10 @@ class PupilsImport(ImportKind):
                         FieldChange(name, LABELS[name], _shown(name, old), _shown(name, value))
                     )
                     changed[name] = value
+            clash = later_change_problem(later, pupil, changed, row["row"])
+            if clash is not None:
+                plan.errors.append(clash)
+                continue
             now_in = enrolled.get(pupil.pk, [])
             move = bool(class_label) and class_label.casefold() not in {
                 n.casefold() for n in now_in
@@ -414,6 +474,16 @@ class PupilsImport(ImportKind):
                         data={"pupil": pupil.pk, "left_on": left_on},
                     )
                 )
+        kept = sum(
+            1 for row in rows for _ in row.get("blank", ()) if pupils.get(row["upn"]) is not None
+        )
+        if kept:
+            plan.warnings.append(
+                f"{kept} blank cell{'s' if kept != 1 else ''} in the FSM, pupil premium, SEN, "
+                "EAL, first language or looked-after columns: a blank cell means 'not given', "
+                "so what Trackwell holds for those pupils is left as it is. Only a value "
+                "(for example N or No) changes it."
+            )
         plan.context["year"] = year
         return plan
 

@@ -18,7 +18,11 @@ def key_stage_results(context: dict[str, Any], pupil: Pupil) -> dict[str, Any]:
     user = context.get("user")
     manages = bool(user is not None and access.can_manage_people(user))
     return {
-        "results": list(KeyStageResult.objects.filter(pupil=pupil).order_by("stage", "subject")),
+        "results": list(
+            KeyStageResult.objects.filter(pupil=pupil).order_by(
+                "stage", "subject", "component", "method"
+            )
+        ),
         "records": (
             list(
                 TransitionRecord.objects.filter(pupil=pupil).values("source_school", "exported_at")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from trackwell.accounts import access
+from trackwell.core.ids import parse_ids
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.provision import sessions as session_services
 from trackwell.provision.models import AreaOfNeed, ClassroomStrategy, Intervention, Session, Status
@@ -100,7 +101,10 @@ def record_session(request: HttpRequest, intervention_id: int) -> HttpResponse:
         return _session_page(request, intervention, day)
     try:
         day = parse_date(request.POST.get("date"))
-        present = {int(v) for v in request.POST.getlist("present")}
+        chosen = parse_ids(request.POST.getlist("present"))
+        if chosen is None:
+            raise ValueError("not a list of pupils")
+        present = set(chosen)
     except (ValidationError, ValueError):
         return _session_page(
             request,

@@ -17,6 +17,7 @@ from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis.gaps import shared_gaps
 from trackwell.analysis.models import PupilFramework
+from trackwell.core.ids import parse_ids
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.provision import services
@@ -503,10 +504,9 @@ def from_gap(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResp
     )
     gaps = shared_gaps([p for p in pupils if p.pk not in elsewhere], framework, [school_class.pk])
     if request.method == "POST":
-        try:
-            objective_ids = [int(v) for v in request.POST.getlist("objectives")]
-            pupil_ids = [int(v) for v in request.POST.getlist("pupils")]
-        except ValueError:
+        objective_ids = parse_ids(request.POST.getlist("objectives"))
+        pupil_ids = parse_ids(request.POST.getlist("pupils"))
+        if objective_ids is None or pupil_ids is None:
             return HttpResponse("objectives and pupils: not lists of ids", status=400)
         allowed = {g.objective.pk for g in gaps}
         if not set(objective_ids) <= allowed:

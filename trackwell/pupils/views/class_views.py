@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import Role, User
+from trackwell.core.ids import parse_ids
 from trackwell.core.models import AcademicYear, School
 from trackwell.core.versioning import EditConflict
 from trackwell.pupils import services
@@ -196,10 +197,10 @@ def _class_pupils(school: School, school_class: SchoolClass) -> dict[str, Any]:
 
 
 def _chosen_pupils(request: HttpRequest, school: School) -> list[Pupil] | None:
-    raw = request.POST.getlist("pupil")[:2000]
-    if not raw or not all(r.isdigit() and len(r) < 12 for r in raw):
+    found = parse_ids(request.POST.getlist("pupil")[:2000])
+    if not found:
         return None
-    ids = {int(r) for r in raw}
+    ids = set(found)
     pupils = list(Pupil.objects.filter(school=school, pk__in=ids))
     return pupils if len(pupils) == len(ids) else None
 

@@ -38,7 +38,7 @@ def pupil_list(request: HttpRequest) -> HttpResponse:
     leavers = request.GET.get("status") == "left"
     qs = Pupil.objects.filter(school=school, left_on__isnull=not leavers)
     nc = request.GET.get("nc_year", "")
-    if nc.isdigit():
+    if nc.isascii() and nc.isdigit() and len(nc) <= 2:  # a year group, not 5,000 digits
         qs = qs.filter(nc_year=int(nc))
     query = request.GET.get("q", "").strip()[:100]
     if query:

@@ -182,6 +182,18 @@ def plan_enrolments(
             continue
         class_label = target.name if isinstance(target, SchoolClass) else target[1]
         class_ref = target.pk if isinstance(target, SchoolClass) else None
+        if role == "student" and isinstance(target, SchoolClass) and not _open(target):
+            # A year that has ended keeps its classes as they were (refused at commit).
+            r.plan.errors.append(
+                Problem(
+                    f"{class_label} is a class of {target.year.name}, which has ended: its "
+                    "pupils are kept as they were. Export this year's enrolments.",
+                    e["_row"],
+                    "classSourcedId",
+                    "enrollments.csv",
+                )
+            )
+            continue
         if role == "student":
             who = _pupil(r, e["usersourcedid"])
             if who is None:

@@ -9,7 +9,7 @@ from django import forms
 from trackwell.accounts.models import User
 from trackwell.core.models import AcademicYear, School
 from trackwell.interop.models import ExternalId
-from trackwell.interop.pipeline import ImportKind, Parsed, Plan, register
+from trackwell.interop.pipeline import ImportKind, Parsed, Plan, Problem, register
 from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import Pupil, SchoolClass
 
@@ -23,6 +23,7 @@ from .people import (
     plan_leavers,
     plan_pupil,
     plan_staff,
+    upn_of,
 )
 from .roster import Roster
 from .sessions import find_org
@@ -130,8 +131,21 @@ class OneRosterImport(ImportKind):
                     "(give other roles on the Staff page)."
                 )
         staff = {u.email.lower(): u for u in staff_members if u.email}
+        upn_rows: dict[str, int] = {}
         for row in users:
             if row["role"].lower() == "student":
+                # Two users with one UPN would be two pupils with one UPN: refused at commit.
+                upn = upn_of(row)
+                if upn and upn_rows.setdefault(upn, row["_row"]) != row["_row"]:
+                    plan.errors.append(
+                        Problem(
+                            f"UPN {upn} is also on row {upn_rows[upn]}; each pupil once.",
+                            row["_row"],
+                            "identifier",
+                            "users.csv",
+                        )
+                    )
+                    continue
                 found = plan_pupil(row, demographics, pupils, r.pupils_by_pk, r.links, plan)
                 if found is not None:
                     r.pupil_for[row["sourcedid"]] = found

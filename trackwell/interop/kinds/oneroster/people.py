@@ -172,6 +172,37 @@ def plan_staff(
             )
         )
         return None
+    # What creating the account would refuse at commit, named here by row and column.
+    names: list[tuple[str, str]] = [("givenName", first), ("familyName", last)]
+    named = [(c, n) for c, n in names if not n or len(n) > 150]
+    for column, name in named:
+        plan.errors.append(
+            Problem(
+                "the name is missing." if not name else "the name is longer than 150 characters.",
+                row["_row"],
+                column,
+                "users.csv",
+            )
+        )
+    twice = next(
+        (
+            c.row
+            for c in plan.changes
+            if c.kind == "staff" and c.action == "create" and c.key == email
+        ),
+        None,
+    )
+    if twice is not None:
+        plan.errors.append(
+            Problem(
+                f"{email} is also on row {twice}; each member of staff once.",
+                row["_row"],
+                "email",
+                "users.csv",
+            )
+        )
+    if named or twice is not None:
+        return None
     role = STAFF_ROLES[row["role"].lower()]
     plan.changes.append(
         Change(
