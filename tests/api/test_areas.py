@@ -107,14 +107,13 @@ def test_targets_are_set_versioned_cleared_and_the_clearing_reported(world: Worl
     point = world.year.assessment_points.first()
     assert point is not None
     client = api(["tests:write", "people:read"])
+    first = {"pupil": world.pupils_a[0].pk, "kind": "band", "band": bands[-1].pk, "version": 0}
+    second = {"pupil": world.pupils_a[1].pk, "kind": "pct_secure", "value": 80, "version": 0}
     body = {
         "class_id": world.class_a.pk,
         "subject": world.maths.pk,
         "point": point.pk,
-        "targets": [
-            {"pupil": world.pupils_a[0].pk, "kind": "band", "band": bands[-1].pk, "version": 0},
-            {"pupil": world.pupils_a[1].pk, "kind": "pct_secure", "value": 80, "version": 0},
-        ],
+        "targets": [first, second],
     }
     response = client.post("/api/v1/targets/bulk/", body)
     assert response.status_code == 200, response.content
@@ -123,9 +122,32 @@ def test_targets_are_set_versioned_cleared_and_the_clearing_reported(world: Worl
     read = client.get("/api/v1/targets/", pupil=world.pupils_a[1].pk).json()["results"]
     assert [(t["kind"], t["value"], t["version"]) for t in read] == [("pct_secure", 80, 1)]
     gone = Target.objects.get(pupil=world.pupils_a[1])
+    # Clearing is version-checked too: a target moved on since it was read is not removed.
+    Target.objects.filter(pk=gone.pk).update(value=55, version=5)
+    stale = client.post(
+        "/api/v1/targets/bulk/",
+        {**body, "targets": [], "clear": [{"pupil": world.pupils_a[1].pk, "version": 1}]},
+    )
+    assert stale.status_code == 409 and stale.json()["conflicts"][0]["target"]["value"] == 55
+    assert Target.objects.filter(pk=gone.pk).exists()
+    twice = client.post(
+        "/api/v1/targets/bulk/",
+        {**body, "targets": [first, first]},
+    )
+    assert twice.status_code == 400, twice.content
+    assert "twice" in str(twice.json()["errors"]).lower()
+    both = client.post(
+        "/api/v1/targets/bulk/",
+        {
+            **body,
+            "targets": [{**second, "version": 5}],
+            "clear": [{"pupil": world.pupils_a[1].pk, "version": 5}],
+        },
+    )
+    assert both.status_code == 400, both.content
     cleared = client.post(
         "/api/v1/targets/bulk/",
-        {**body, "targets": [], "clear": [world.pupils_a[1].pk]},
+        {**body, "targets": [], "clear": [{"pupil": world.pupils_a[1].pk, "version": 5}]},
     )
     assert cleared.status_code == 200 and cleared.json()["changed"] == 1
     deletions = client.get("/api/v1/deletions/", updated_since="2020-01-01T00:00:00Z").json()

@@ -245,3 +245,38 @@ def test_updated_since_takes_any_offset_in_utc(world: World, api) -> None:
         client.get("/api/v1/deletions/", updated_since="0001-01-01T00:00:00+23:59").status_code
         == 400
     )
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "senco", "governor"])
+def test_a_key_cannot_make_an_account_that_reaches_the_whole_school(
+    world: World, api, role: str
+) -> None:
+    client = api(["people:write"])
+    response = client.post(
+        "/api/v1/staff/",
+        {"first_name": "Eve", "last_name": "Intruder", "email": "eve@example.org", "role": role},
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "role"
+    assert not User.objects.filter(email="eve@example.org").exists()
+    teacher = world.users["teacher"]
+    raised = client.patch(
+        f"/api/v1/staff/{teacher.pk}/", {"version": teacher.version, "role": role}
+    )
+    assert raised.status_code == 400
+    teacher.refresh_from_db()
+    assert teacher.role == Role.TEACHER
+
+
+@pytest.mark.parametrize("who", ["admin", "leader", "senco"])
+def test_a_key_cannot_change_or_lock_out_the_people_who_manage_the_school(
+    world: World, api, who: str
+) -> None:
+    client = api(["people:write"])
+    target = world.users[who]
+    url = f"/api/v1/staff/{target.pk}/"
+    for change in ({"email": "eve@example.org"}, {"is_active": False}, {"role": "teacher"}):
+        response = client.patch(url, {"version": target.version, **change})
+        assert response.status_code == 403, (change, response.content)
+    target.refresh_from_db()
+    assert target.is_active and target.email != "eve@example.org" and target.role == who

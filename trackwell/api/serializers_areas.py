@@ -247,16 +247,22 @@ class TargetWriteSerializer(serializers.Serializer[dict[str, Any]]):
     version = serializers.IntegerField(min_value=0, max_value=2**31)
 
 
+class TargetClearSerializer(serializers.Serializer[dict[str, Any]]):
+    pupil = serializers.IntegerField(min_value=1, max_value=2**62)
+    version = serializers.IntegerField(min_value=0, max_value=2**31)
+
+
 class BulkTargetsSerializer(serializers.Serializer[dict[str, Any]]):
     class_id = serializers.IntegerField(min_value=1, max_value=2**62, source="class")
     subject = serializers.IntegerField(min_value=1, max_value=2**62)
     point = serializers.IntegerField(min_value=1, max_value=2**62)
     targets = serializers.ListField(child=TargetWriteSerializer(), max_length=200, default=list)
     clear = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        child=TargetClearSerializer(),
         max_length=200,
         default=list,
-        help_text="Pupils whose target is removed.",
+        help_text="Pupils whose target is removed, each with the version of it you last read "
+        "(409 if it has changed since).",
     )
 
 

@@ -7,10 +7,17 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from trackwell.accounts.models import Role
 from trackwell.accounts.services import STAFF_ROLES
 from trackwell.api.mis_sync import MAX_RECORDS
 
 MAX_CELL = 1000  # as the import's limit on a spreadsheet cell
+
+# The roles an API key may give, change or take away: those an MIS sync keeps in step.
+# Accounts that reach the whole school (admins, leaders, SENCOs, governors) are made and
+# changed only in the web app by a school admin, so a key can never raise an account
+# above a class's staff nor take over or lock out the people who manage keys.
+API_STAFF_ROLES = [(v, label) for v, label in STAFF_ROLES if v in (Role.TEACHER, Role.TA)]
 
 
 @extend_schema_field(
@@ -117,7 +124,10 @@ class StaffWriteSerializer(serializers.Serializer[dict[str, Any]]):
     first_name = serializers.CharField(max_length=150)
     last_name = serializers.CharField(max_length=150)
     email = serializers.CharField(max_length=254)
-    role = serializers.ChoiceField(choices=STAFF_ROLES)
+    role = serializers.ChoiceField(
+        choices=API_STAFF_ROLES,
+        help_text="teacher or ta; other roles are given in the web app by a school admin.",
+    )
     classes = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),
         required=False,
@@ -139,7 +149,11 @@ class StaffUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     first_name = serializers.CharField(max_length=150, required=False)
     last_name = serializers.CharField(max_length=150, required=False)
     email = serializers.CharField(max_length=254, required=False)
-    role = serializers.ChoiceField(choices=STAFF_ROLES, required=False)
+    role = serializers.ChoiceField(
+        choices=API_STAFF_ROLES,
+        required=False,
+        help_text="teacher or ta; other roles are given in the web app by a school admin.",
+    )
     classes = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),
         required=False,

@@ -9,6 +9,7 @@ judging teachers.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -89,9 +90,14 @@ def save_targets(
     subject: Subject,
     point: AssessmentPoint,
     entries: list[TargetInput],
-    clear: Collection[int] = (),
+    clear: Mapping[int, int] | None = None,
 ) -> int:
-    """Set the given pupils' targets (and clear others), all or nothing, version-checked."""
+    """Set the given pupils' targets (and clear others), all or nothing, version-checked.
+
+    `clear` maps each pupil whose target goes to the version of it the caller saw, so a
+    target a colleague has changed since is never removed unseen.
+    """
+    clear = dict(clear or {})
     if subject.school_id != school_class.school_id or point.school_id != school_class.school_id:
         raise ValidationError("That subject or assessment point belongs to another school.")
     if point.year_id != school_class.year_id:
@@ -101,6 +107,11 @@ def save_targets(
     )
     bands = {b.pk: b for b in attainment_bands(school_class.school_id)}
     errors = []
+    counted = Counter(e.pupil_id for e in entries)
+    for pid in sorted(p for p, n in counted.items() if n > 1):
+        errors.append(f"Pupil {pid} is sent twice; send each pupil's target once.")
+    for pid in sorted(set(counted) & set(clear)):
+        errors.append(f"Pupil {pid} is both given a target and cleared; choose one.")
     wanted = {e.pupil_id for e in entries} | set(clear)
     for pid in sorted(wanted - set(names)):
         errors.append(f"Pupil {pid} is not in {school_class.name}.")
@@ -109,7 +120,7 @@ def save_targets(
             errors += _check(e, bands, names[e.pupil_id])
     if errors:
         raise ValidationError(errors)
-    versions = {e.pupil_id: e.expected_version for e in entries}
+    versions = {e.pupil_id: e.expected_version for e in entries} | clear
     changed = 0
     with transaction.atomic():
         existing = {

@@ -15,6 +15,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework.decorators import api_view
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -289,6 +290,12 @@ class StaffWrites:
         user = user_of(request)
         school = access.people_school(user)
         staff = access.get_staff_for_user(user, int(kwargs["pk"]))
+        if staff.role not in {value for value, _ in ps.API_STAFF_ROLES}:
+            raise PermissionDenied(
+                f"{staff.get_full_name() or staff.username} is a {staff.get_role_display()}: "
+                "accounts that reach the whole school are changed only in the web app, "
+                "by a school admin."
+            )
         data = ps.StaffUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data

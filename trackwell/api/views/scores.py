@@ -243,6 +243,21 @@ class TargetViewSet(ReadOnly):
             TargetInput(t["pupil"], t["kind"], t.get("band"), t.get("value"), t["version"])
             for t in v["targets"]
         ]
+        cleared = [c["pupil"] for c in v["clear"]]
+        errors = []
+        seen: set[int] = set()
+        for field, pids in (("targets", [e.pupil_id for e in entries]), ("clear", cleared)):
+            for index, pid in enumerate(pids):
+                if pid in seen:
+                    errors.append(
+                        {
+                            "field": f"{field}[{index}].pupil",
+                            "reason": "Sent twice: give or clear each pupil's target once.",
+                        }
+                    )
+                seen.add(pid)
+        if errors:
+            return problem(400, f"{errors[0]['field']}: {errors[0]['reason']}", errors=errors)
         try:
             with transaction.atomic():
                 changed = save_targets(
@@ -251,7 +266,7 @@ class TargetViewSet(ReadOnly):
                     subject=subject,
                     point=point,
                     entries=entries,
-                    clear=v["clear"],
+                    clear={c["pupil"]: c["version"] for c in v["clear"]},
                 )
                 log_action(
                     school=school_class.school,
@@ -271,7 +286,7 @@ class TargetViewSet(ReadOnly):
                     for pid, t in exc.current.items()
                 ],
             )
-        wanted = [e.pupil_id for e in entries] + list(v["clear"])
+        wanted = [e.pupil_id for e in entries] + cleared
         now = Target.objects.filter(subject=subject, point=point, pupil_id__in=wanted)
         return Response({"changed": changed, "targets": s.TargetSerializer(now, many=True).data})
 

@@ -100,7 +100,9 @@ def class_targets(request: HttpRequest, class_id: int, subject_slug: str) -> Htt
             can_edit=can_edit,
         )
         return render(request, "scores/targets.html", context)
-    entries, clear, errors = [], [], []
+    entries: list[targets.TargetInput] = []
+    clear: dict[int, int] = {}
+    errors: list[str] = []
     pupils = Pupil.objects.filter(enrolments__school_class=school_class).values_list(
         "pk", flat=True
     )
@@ -114,7 +116,7 @@ def class_targets(request: HttpRequest, class_id: int, subject_slug: str) -> Htt
             continue  # not on the form the teacher saw
         if raw == "":
             if version and pid in current and current[pid].kind == kind:
-                clear.append(pid)
+                clear[pid] = version
             continue
         number = int_or_none(raw)
         if number is None:
