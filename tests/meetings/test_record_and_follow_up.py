@@ -150,6 +150,25 @@ def test_a_planned_meeting_is_not_followed_up_and_marking_it_held_does_it(
     assert meeting.status == Meeting.Status.FOLLOWED_UP
 
 
+def test_a_leader_may_move_a_followed_up_meeting_back_to_held_by_hand(mw: MeetingWorld) -> None:
+    first, second = _two_actions(mw)
+    meeting = _held(mw)
+    _close(mw, first)
+    _close(mw, second)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.FOLLOWED_UP
+    services.update_meeting(
+        user=mw.w.users["leader"],
+        meeting=meeting,
+        expected_version=meeting.version,
+        meeting_date=meeting.date,
+        status=Meeting.Status.HELD,
+        notes="Not finished with this one",
+    )
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.HELD  # the hand edit is obeyed, not undone
+
+
 def test_a_meeting_without_actions_stays_held_and_a_new_open_action_reopens_it(
     mw: MeetingWorld,
 ) -> None:

@@ -78,3 +78,13 @@ def test_the_window_ends_and_a_right_code_does_not_count(world: World) -> None:
     before = list(JoinThrottle.objects.order_by("pk").values_list("failures", flat=True))
     assert _try(second, username="new").status_code == 400
     assert list(JoinThrottle.objects.order_by("pk").values_list("failures", flat=True)) == before
+
+
+def test_a_code_typed_with_spaces_or_in_lower_case_is_the_same_code() -> None:
+    from trackwell.parents.models import secret_hash
+
+    assert (
+        secret_hash("K7QX M2PD 9HTA")
+        == secret_hash("k7qx-m2pd-9hta")
+        == secret_hash(" K7QXM2PD9HTA\n")
+    )

@@ -114,6 +114,15 @@ def test_the_pupil_premium_provision_section_counts_with_small_groups_hidden(
     others = [p for p in world.pupils_a[:2]]
     intervention = _pp_intervention(world, disadvantaged[:8] + others)
     _pp_intervention(world, others, name="Talk time", area="communication", funding={})
+    # A disadvantaged pupil alone in provision the premium did not pay for: its kind must
+    # not appear, or governors learn that someone in that small group is disadvantaged.
+    _pp_intervention(
+        world,
+        [disadvantaged[0]],
+        name="Sensory circuit",
+        area="sensory",
+        funding={"sen_notional": 100},
+    )
     # Outcomes recorded for all eight disadvantaged pupils in it; two met their target.
     for n, pupil in enumerate(disadvantaged[:8]):
         Participant.objects.filter(intervention=intervention, pupil=pupil).update(
@@ -127,7 +136,7 @@ def test_the_pupil_premium_provision_section_counts_with_small_groups_hidden(
     assert pp.met is None and "pp-met" in pp.hidden  # two pupils: too few to show
     assert [(k.label, k.interventions, k.funded_by_pp) for k in pp.kinds] == [
         ("Academic: Maths", 1, 1)
-    ]  # "Talk time" reached no disadvantaged pupil and was not paid from the premium
+    ]  # neither "Talk time" nor "Sensory circuit" was paid for from the premium
     assert pp.pp_planned >= 120
 
     page = client_for(world.users["governor"]).get(reverse("printed:governors"))

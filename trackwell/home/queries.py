@@ -18,12 +18,20 @@ from django.utils import timezone
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis.evaluation import SchoolYear, current_years, load_band_sets, point_results
-from trackwell.analysis.models import Band, BandConfirmation, BandRule, BandSet, PupilFramework
+from trackwell.analysis.models import (
+    Band,
+    BandConfirmation,
+    BandRule,
+    BandSet,
+    PupilFramework,
+    PupilStartingPoint,
+)
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Subject, TaughtObjective
 from trackwell.meetings.models import Meeting
 from trackwell.pupils.models import Enrolment, Pupil, SchoolClass
+from trackwell.scores.models import ProgressJudgement, PupilPriorAttainment, Target, TestResult
 
 MEETINGS_AHEAD = timedelta(days=14)
 
@@ -166,8 +174,10 @@ HEADLINE_CACHE_SECONDS = 600
 def _live_fingerprint(school_id: int, point: AssessmentPoint) -> tuple[Any, ...]:
     """What an open point's live bands depend on, read as a few cheap aggregates.
 
-    Any rating, band confirmation, band rule, pupil, enrolment, framework choice or
-    objective taught that changes moves one of these numbers, so a headline cached
+    Any rating, band confirmation, band rule, pupil, enrolment, framework choice,
+    objective taught, test result, target, teacher's word on progress, prior attainment
+    or starting point set by hand that changes moves one of these numbers (and so does
+    renaming or moving the point), so a headline cached
     under them is recomputed at the next look. Each is one indexed aggregate: the
     same handful of queries for 30 pupils or 3,000.
     """
@@ -193,8 +203,22 @@ def _live_fingerprint(school_id: int, point: AssessmentPoint) -> tuple[Any, ...]
     chosen = PupilFramework.objects.filter(school_id=school_id).aggregate(
         n=Count("pk"), last=Max("pk")
     )
+    # What band rules may also test: test scores, targets, the teacher's word on progress,
+    # prior attainment and starting points set by hand.
+    results = TestResult.objects.filter(school_id=school_id).aggregate(
+        n=Count("pk"), v=Sum("version"), last=Max("updated_at")
+    )
+    others = [
+        model.objects.filter(school_id=school_id).aggregate(n=Count("pk"), last=Max("set_at"))
+        for model in (Target, ProgressJudgement, PupilStartingPoint, PupilPriorAttainment)
+    ]
     parts = (judgements, history, confirmed, rules, bands, band_rules, pupils, enrolled, taught)
-    return (*(tuple(sorted(d.items())) for d in (*parts, chosen)), point.state)
+    return (
+        *(tuple(sorted(d.items())) for d in (*parts, chosen, results, *others)),
+        point.state,
+        point.name,  # rules name their point
+        point.date,
+    )
 
 
 @dataclass

@@ -220,8 +220,9 @@ def update_meeting(
             old=old,
             new={"date": meeting_date.isoformat(), "status": status, "notes": notes},
         )
-        # Marked held after its actions were all done: it is followed up already.
-        newly_held = status == Meeting.Status.HELD and old["status"] != Meeting.Status.HELD
+        # Marked held (from planned) after its actions were all done: it is followed up
+        # already. A leader moving a followed-up meeting back to held by hand is obeyed.
+        newly_held = status == Meeting.Status.HELD and old["status"] == Meeting.Status.PLANNED
         if newly_held and sync_follow_up(user=user, meeting_id=locked.pk, closing=True):
             locked.refresh_from_db()
     return locked

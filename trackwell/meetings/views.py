@@ -442,6 +442,11 @@ def update_action(request: HttpRequest, action_id: int) -> HttpResponse:
     back = request.POST.get("next", "")
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("home")
+
+    def meeting_status() -> str | None:
+        return Meeting.objects.filter(pk=action.meeting_id).values_list("status", flat=True).first()
+
+    before = meeting_status()
     try:
         owner = _owner(user, request.POST.get("owner")) or action.owner
         raw_due = request.POST.get("due")
@@ -473,8 +478,7 @@ def update_action(request: HttpRequest, action_id: int) -> HttpResponse:
         if isinstance(exc, EditConflict):
             return _meeting_page(request, user, meeting, conflict=exc, status=409)
         return _meeting_page(request, user, meeting, errors=exc.messages, status=400)
-    status = Meeting.objects.filter(pk=action.meeting_id).values_list("status", flat=True).first()
-    if status == Meeting.Status.FOLLOWED_UP and request.POST.get("status") != Action.Status.OPEN:
+    if before != Meeting.Status.FOLLOWED_UP and meeting_status() == Meeting.Status.FOLLOWED_UP:
         messages.success(
             request, "Action updated. Every action is settled: the meeting is followed up."
         )

@@ -14,7 +14,9 @@ from trackwell.pupils.models import Pupil
 
 def secret_hash(secret: str) -> str:
     """The stored form of an invitation token or code (only a hash is ever kept)."""
-    return hashlib.sha256(secret.strip().upper().replace("-", "").encode()).hexdigest()
+    # As typed from a letter: any case, with or without its dashes or spaces.
+    typed = "".join(secret.split()).upper().replace("-", "")
+    return hashlib.sha256(typed.encode()).hexdigest()
 
 
 class Contact(models.Model):

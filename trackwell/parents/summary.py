@@ -265,9 +265,15 @@ def support_for(
             purpose = NEED_WORDS[intervention.area]
         else:
             purpose = "Extra support in school"
+        # Staff name support as they like ("Social communication group", "Sensory
+        # circuit"), and such a name tells the area of need: outside a subject it is
+        # shown only where the school names areas of need to families.
+        name = intervention.name
+        if intervention.subject is None and not settings.show_support_need:
+            name = "Support in school"
         lines.append(
             SupportLine(
-                name=intervention.name,
+                name=name,
                 purpose=purpose,
                 aims=aims,
                 how_often=_how_often(intervention),

@@ -85,7 +85,10 @@ def pupil_premium_provision(school: School) -> PupilPremiumProvision | None:
         pupils = {p.participant.pupil_id for p in row.participants}
         disadvantaged = {p for p in pupils if p in facts and facts[p].disadvantaged}
         funded = any(s.source == FundingSource.PUPIL_PREMIUM for s in row.funding)
-        if disadvantaged or funded:
+        # Kinds are counted for provision the premium paid for only: a row for one that
+        # merely reached a disadvantaged pupil would tell governors that someone in a
+        # (perhaps tiny) group is disadvantaged, whatever the hidden counts say.
+        if funded:
             intervention = row.intervention
             label = AreaOfNeed(intervention.area).label
             subject = getattr(intervention.subject, "name", "")
