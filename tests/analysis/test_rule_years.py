@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ALWAYS = {"metric": "objectives", "op": ">=", "value": 0}
 
 
-def _doc(years: list[int] | None = None, **extra: object) -> dict[str, Any]:
+def _doc(years: list[Any] | None = None, **extra: object) -> dict[str, Any]:
     rule: dict[str, Any] = {"conditions": [ALWAYS]}
     if years is not None:
         rule["years"] = years

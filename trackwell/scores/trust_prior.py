@@ -116,12 +116,12 @@ def trust_prior_groups(
         pupil_id__in=pupil_ids, stage__in=[KeyStage.KS1, KeyStage.EYFS]
     ).values_list("pupil_id", "stage", "subject", "outcome"):
         school_id = school_of[pid]
-        key = rules.get((school_id, stage, outcome.strip().upper()))
-        if key is None:
+        group = rules.get((school_id, stage, outcome.strip().upper()))
+        if group is None:
             continue
         for s in subjects_of_school.get(school_id, []):
             if subj.strip().casefold() in _names(s):
-                statutory.setdefault((pid, s.pk), {})[stage] = key
+                statutory.setdefault((pid, s.pk), {})[stage] = group
     for pair, by_stage in statutory.items():
         found.setdefault(pair, by_stage.get(KeyStage.KS1) or by_stage[KeyStage.EYFS])
     _from_last_year(loaded, subject_ids, found, has_groups, by_pk)
