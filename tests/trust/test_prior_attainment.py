@@ -56,18 +56,32 @@ def test_the_comparison_counts_and_suppresses_by_school(trust_world: TrustWorld)
     _rate(tw.beta)
     extra = make_pupils(tw.alpha.school, tw.alpha.class_a, 6)
     _ks1(tw.alpha, [*tw.alpha.pupils_a, *extra], "EXS")
-    _ks1(tw.beta, tw.beta.pupils_a[:2], "EXS")  # two pupils: below beta's minimum
-    blocks, minimum = trust_prior_comparison(load_trust([tw.alpha.school, tw.beta.school]))
+    _ks1(tw.alpha, tw.alpha.pupils_b, "GDS")
+    _ks1(tw.beta, tw.beta.pupils_a, "EXS")
+    _ks1(tw.beta, tw.beta.pupils_b, "GDS")
+    schools = [tw.alpha.school, tw.beta.school]
+    blocks, minimum = trust_prior_comparison(load_trust(schools))
+    assert minimum == max(s.min_group_size for s in schools)
     maths = next(b for b in blocks if b.subject == "Maths")
+    assert maths.without == 0
     middle = next(line for line in maths.lines if line.key == "middle")
     alpha_cell, beta_cell = middle.schools
     assert not alpha_cell.suppressed and alpha_cell.pupils == len(tw.alpha.pupils_a) + 6
-    assert alpha_cell.attainment_meets is not None
-    assert beta_cell.suppressed and beta_cell.attainment_meets is None
+    assert not beta_cell.suppressed and beta_cell.pupils == len(tw.beta.pupils_a)
+    assert middle.trust.pupils == alpha_cell.pupils + beta_cell.pupils
+    assert middle.trust.attainment_meets is not None
     low = next(line for line in maths.lines if line.key == "low")
-    assert low.trust.suppressed  # nobody: nothing to show
-    assert maths.without > 0
-    assert minimum == max(tw.alpha.school.min_group_size, tw.beta.school.min_group_size)
+    assert low.trust.suppressed and low.trust.attainment_meets is None  # nobody
+
+    # Beta's middle group shrinks to two: hidden in beta's column, and, as the trust's
+    # figure less Alpha's would give it away, in every column (the shared suppression).
+    KeyStageResult.objects.filter(pupil__in=tw.beta.pupils_a[2:]).delete()
+    blocks, _ = trust_prior_comparison(load_trust(schools))
+    maths = next(b for b in blocks if b.subject == "Maths")
+    middle = next(line for line in maths.lines if line.key == "middle")
+    assert middle.trust.suppressed and all(c.suppressed for c in middle.schools)
+    assert all(c.attainment_meets is None for c in [middle.trust, *middle.schools])
+    assert maths.without == len(tw.beta.pupils_a) - 2
 
 
 def test_the_page_for_the_trust_leader_only_with_constant_queries(

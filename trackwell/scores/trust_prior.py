@@ -259,20 +259,19 @@ def trust_prior_comparison(loaded: list[TrustSchool]) -> tuple[list[PriorBlock],
             if not inside and key not in labels:
                 continue
             is_hidden = bool(hidden.get(key))
-            lines.append(
-                PriorLine(
-                    key,
-                    labels[key],
-                    _cell(inside, minimum, is_hidden),
-                    [
-                        _cell(
-                            [r for r in inside if school_of[r.pupil_id] == t.school.pk],
-                            t.school.min_group_size,
-                            is_hidden,
-                        )
-                        for t in loaded
-                    ],
+            cells = [
+                _cell(
+                    [r for r in inside if school_of[r.pupil_id] == t.school.pk],
+                    t.school.min_group_size,
+                    is_hidden,
                 )
-            )
+                for t in loaded
+            ]
+            # A school's small group hidden beside the trust's figure and the other
+            # schools' would be their difference: then the whole line is hidden.
+            if any(c.suppressed and c.pupils for c in cells):
+                is_hidden = True
+                cells = [Cell(c.pupils, None, None, suppressed=True) for c in cells]
+            lines.append(PriorLine(key, labels[key], _cell(inside, minimum, is_hidden), cells))
         blocks.append(PriorBlock(name, lines, len(subject_rows) - len(placed_rows)))
     return blocks, minimum
