@@ -126,6 +126,7 @@ def test_parents_and_trust_leaders(world: World, client_for) -> None:
         for name in (
             "report-trust",
             "report-trust-groups",
+            "scores:trust-prior",
             "curriculum-trust",
             "provision:trust",
             "api:keys",

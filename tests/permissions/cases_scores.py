@@ -126,6 +126,9 @@ CASES = {
         get=NOT_ALLOWED, post=CLASS_EDIT, kwargs=_class_subject, data=_prior
     ),
     "scores:prior-report": Entry(get=AGGREGATE, post=NOT_ALLOWED),
+    # Trust leaders only: school staff (leaders included), parents 404, anonymous sign in.
+    # The page takes no ids; another trust's schools never appear (tests/trust).
+    "scores:trust-prior": Entry(get=only(200, "trust_leader"), post=NOT_ALLOWED),
     "scores:points": Entry(get=STAFF, post=MANAGE, data=_points_on),
     # The points report does not exist until a school switches points on.
     "scores:points-report": Entry(get=expect(404), post=NOT_ALLOWED),

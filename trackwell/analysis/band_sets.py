@@ -207,6 +207,7 @@ def save_band_set(
                     if rule.get("starting_point")
                     else None,
                     conditions=rule["conditions"],
+                    years=sorted(rule.get("years", [])),
                     order=r_index,
                 )
                 for r_index, rule in enumerate(data.get("rules", []))

@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from trackwell.core.colours import MIN_GRAPHIC_CONTRAST, WHITE, contrast, readable
+from trackwell.pupils.models import NC_YEAR_CHOICES
 
 from .figures import METRICS
 from .models import Band, BandRule, BandSet, StartingPoint
@@ -78,6 +79,7 @@ SCHEMA: dict[str, Any] = {
                             "properties": {
                                 "point": {"type": "string", "maxLength": 60},
                                 "starting_point": {"anyOf": [KEY, {"const": ""}]},
+                                "years": {"type": "array", "items": {"type": "integer"}},
                                 "conditions": {
                                     "type": "array",
                                     "minItems": 1,
@@ -112,6 +114,7 @@ SCHEMA: dict[str, Any] = {
 }
 
 _validator = Draft202012Validator(SCHEMA)
+NC_YEARS = frozenset(year for year, _ in NC_YEAR_CHOICES)
 
 
 def _path(parts: Iterable[Any]) -> str:
@@ -158,6 +161,16 @@ def validate_document(doc: Any, known_starting_points: Iterable[str] = ()) -> li
             sp = rule.get("starting_point", "")
             if sp and sp not in starts:
                 errors.append(f"{rwhere}.starting_point: no starting point '{sp}'")
+            seen_years: set[int] = set()
+            for y_index, year in enumerate(rule.get("years", [])):
+                if year not in NC_YEARS:
+                    errors.append(
+                        f"{rwhere}.years[{y_index}]: no NC year {year} "
+                        "(0 is Reception, then 1 to 13)"
+                    )
+                elif year in seen_years:
+                    errors.append(f"{rwhere}.years[{y_index}]: year {year} is listed twice")
+                seen_years.add(year)
             for c_index, cond in enumerate(rule["conditions"]):
                 cwhere = f"{rwhere}.conditions[{c_index}]"
                 is_pair = isinstance(cond["value"], list)
@@ -208,6 +221,7 @@ def spec_from_document(doc: Mapping[str, Any]) -> BandSetSpec:
                 point=rule.get("point", "").strip(),
                 starting_point=rule.get("starting_point", ""),
                 conditions=tuple(condition_from_json(c) for c in rule["conditions"]),
+                years=tuple(sorted(rule.get("years", []))),
             )
             for rule in band.get("rules", [])
         )
@@ -275,6 +289,8 @@ def document_from_models(
                     {
                         "point": rule.point_name,
                         "starting_point": start_key.get(rule.starting_point_id or 0, ""),
+                        # Written only when set, like the set's points.
+                        **({"years": sorted(rule.years)} if rule.years else {}),
                         "conditions": rule.conditions,
                     }
                     for rule in by_band.get(band.pk, [])

@@ -290,7 +290,7 @@ def evaluate_one(
     attainment_order: int | None = None
     main = sets.attainment
     for loaded in sets.attainment_sets:
-        band = _decide(point, sets, loaded, figures, start, key, confirmations)
+        band = _decide(point, sets, loaded, figures, start, key, confirmations, metrics.class_year)
         if band is None:
             continue  # the set gives no band here: another point, or not banded
         result.bands[loaded.pk] = band
@@ -309,7 +309,9 @@ def evaluate_one(
         )
         result.figures = progress_figures
         for loaded in sets.progress_sets:
-            progress = _decide(point, sets, loaded, progress_figures, start, key, confirmations)
+            progress = _decide(
+                point, sets, loaded, progress_figures, start, key, confirmations, metrics.class_year
+            )
             if progress is not None:
                 result.bands[loaded.pk] = progress
     return result
@@ -323,8 +325,11 @@ def _decide(
     start: str,
     key: Key,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
+    year: int | None = None,
 ) -> PupilBand | None:
     """The set's band for the pupil, or None where the set gives none.
+
+    `year` is the pupil's NC year (their class's): rules for other years are skipped.
 
     A set limited to some assessment points gives no band at the others; a set
     with a "not banded" outcome gives none to a pupil no rule places (a band a
@@ -332,7 +337,7 @@ def _decide(
     """
     if not loaded.spec.applies_at(point.name):
         return None
-    explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels)
+    explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels, year=year)
     if explained.rule is None and loaded.spec.not_banded:
         held = confirmations.get((key[0], key[1], loaded.pk))
         if held is None:

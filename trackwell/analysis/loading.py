@@ -115,6 +115,7 @@ def spec_for(
                             )
                             for c in r.conditions
                         ),
+                        years=tuple(r.years),
                     )
                     for r in by_band.get(band.pk, [])
                 ),

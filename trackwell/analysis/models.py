@@ -124,6 +124,9 @@ class BandRule(models.Model):
         StartingPoint, null=True, blank=True, on_delete=models.CASCADE, related_name="rules"
     )
     conditions = models.JSONField(default=list)
+    years = models.JSONField(
+        default=list, blank=True, help_text="NC years the rule applies to; empty: every year."
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:

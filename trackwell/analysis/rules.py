@@ -19,7 +19,7 @@ How a band is chosen (written out for schools in docs/band-rules.md):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -83,19 +83,36 @@ class Condition:
         return {"metric": self.metric, "op": self.op, "value": value}
 
 
+def years_phrase(years: Iterable[int]) -> str:
+    """'Reception', 'Year 2', 'Years 2 and 3', 'Reception and Years 1, 2 and 3'."""
+    ordered = sorted(set(years))
+    numbers = [str(y) for y in ordered if y > 0]
+    parts = ["Reception"] if 0 in ordered else []
+    if numbers:
+        noun = "Year" if len(numbers) == 1 else "Years"
+        listed = (
+            numbers[0] if len(numbers) == 1 else ", ".join(numbers[:-1]) + " and " + numbers[-1]
+        )
+        parts.append(f"{noun} {listed}")
+    return " and ".join(parts)
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     point: str = ""
     starting_point: str = ""
     conditions: tuple[Condition, ...] = ()
+    years: tuple[int, ...] = ()  # NC years (0 is Reception); empty: every year
 
     @property
     def specificity(self) -> int:
         return (2 if self.starting_point else 0) + (1 if self.point else 0)
 
-    def applies(self, point_name: str, starting_point: str) -> bool:
+    def applies(self, point_name: str, starting_point: str, year: int | None = None) -> bool:
         if self.point and self.point.casefold() != point_name.casefold():
             return False
+        if self.years and year not in self.years:
+            return False  # a rule for other year groups is skipped, like one for another point
         return not (self.starting_point and self.starting_point != starting_point)
 
     def holds(self, figures: Figures) -> bool:
@@ -108,6 +125,8 @@ class RuleSpec:
         if self.starting_point:
             label = start_labels.get(self.starting_point, self.starting_point)
             parts.append(f"for pupils starting '{label}'")
+        if self.years:
+            parts.append(f"in {years_phrase(self.years)}")
         return " ".join(parts) or "at every point, for every starting point"
 
     def source(self) -> str:
@@ -201,6 +220,7 @@ class Explanation:
             else {
                 "point": self.rule.point,
                 "starting_point": self.rule.starting_point,
+                "years": list(self.rule.years),
                 "conditions": [c.as_json() for c in self.rule.conditions],
             },
             "figures": {k: v for k, v in self.figures.items() if v is not None},
@@ -225,7 +245,7 @@ class BandSetSpec:
     active: bool = True
     points: tuple[str, ...] = ()  # empty: every point
     not_banded: bool = False  # unmatched pupils get no band rather than the lowest
-    _cache: dict[tuple[str, str, str], list[RuleSpec]] = field(
+    _cache: dict[tuple[str, str, str, int | None], list[RuleSpec]] = field(
         default_factory=dict, compare=False, repr=False
     )
 
@@ -242,32 +262,40 @@ class BandSetSpec:
         point_name: str,
         starting_point: str = "",
         start_labels: Mapping[str, str] | None = None,
+        year: int | None = None,
     ) -> Explanation:
-        """The one band these figures fall in, with the reason."""
+        """The one band these figures fall in, with the reason.
+
+        `year` is the pupil's NC year: rules for other year groups are skipped.
+        """
         labels = start_labels or {}
         figs = figures if isinstance(figures, dict) else dict(figures)
         ordered = self.ordered
         for index in range(len(ordered) - 1, 0, -1):
             band = ordered[index]
-            rules = self._applicable(band, point_name, starting_point)
+            rules = self._applicable(band, point_name, starting_point, year)
             match = next((r for r in rules if r.holds(figs)), None)
             if match is not None:
                 return self._explain(
-                    band, match, figs, ordered, index, point_name, starting_point, labels
+                    band, match, figs, ordered, index, point_name, starting_point, labels, year
                 )
-        return self._explain(ordered[0], None, figs, ordered, 0, point_name, starting_point, labels)
+        return self._explain(
+            ordered[0], None, figs, ordered, 0, point_name, starting_point, labels, year
+        )
 
     @cached_property
     def ordered(self) -> list[BandSpec]:
         return sorted(self.bands, key=lambda b: b.order)
 
-    def _applicable(self, band: BandSpec, point_name: str, starting_point: str) -> list[RuleSpec]:
-        """The band's most specific rules for this point and starting point (memoised)."""
-        key = (band.key, point_name.casefold(), starting_point)
+    def _applicable(
+        self, band: BandSpec, point_name: str, starting_point: str, year: int | None = None
+    ) -> list[RuleSpec]:
+        """The band's most specific rules for this point, starting point and year (memoised)."""
+        key = (band.key, point_name.casefold(), starting_point, year)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        rules = [r for r in band.rules if r.applies(point_name, starting_point)]
+        rules = [r for r in band.rules if r.applies(point_name, starting_point, year)]
         top = max((r.specificity for r in rules), default=0)
         found = [r for r in rules if r.specificity == top]
         self._cache[key] = found
@@ -283,11 +311,12 @@ class BandSetSpec:
         point_name: str,
         starting_point: str,
         labels: Mapping[str, str],
+        year: int | None = None,
     ) -> Explanation:
         next_band = ordered[index + 1] if index + 1 < len(ordered) else None
         candidates: tuple[RuleSpec, ...] = ()
         if next_band is not None:
-            candidates = tuple(self._applicable(next_band, point_name, starting_point))
+            candidates = tuple(self._applicable(next_band, point_name, starting_point, year))
         return Explanation(band, rule, figures, next_band, candidates, labels)
 
 

@@ -28,6 +28,7 @@ from trackwell.analysis.rules import parse_conditions
 from trackwell.core.models import AssessmentPoint
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import PALETTE, Subject
+from trackwell.pupils.models import NC_YEAR_CHOICES, SchoolClass
 
 from .band_common import MAX_BANDS, _manager
 
@@ -146,10 +147,15 @@ def _document_from_post(
         except ValueError as exc:
             errors.append(f"rule {r_index + 1}: {exc}")
             continue
+        years = sorted({_int(y, -1) for y in post.getlist(prefix + "years")})
+        if any(y not in _YEARS for y in years):
+            errors.append(f"rule {r_index + 1}: a year group is Reception or Year 1 to 13")
+            continue
         by_key[band_key]["rules"].append(
             {
                 "point": post.get(prefix + "point", "").strip(),
                 "starting_point": post.get(prefix + "start", ""),
+                **({"years": years} if years else {}),
                 "conditions": conditions,
             }
         )
@@ -163,6 +169,20 @@ def _document_from_post(
 
 # Calm colours for a new band: the sequential blues of the palette, one not yet in the set.
 _NEW_BAND_COLOURS = [hex_ for hex_, _, _ in PALETTE[:6]]
+
+
+_YEARS = {year for year, _ in NC_YEAR_CHOICES}
+
+
+def _year_choices(school_id: int, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The year groups a rule can tick: the school's classes' years and any a rule names."""
+    named = {y for b in doc["bands"] for r in b.get("rules", []) for y in r.get("years", [])}
+    years = set(SchoolClass.objects.filter(school_id=school_id).values_list("nc_year", flat=True))
+    return [
+        {"value": y, "short": "R" if y == 0 else f"Y{y}", "label": label}
+        for y, label in NC_YEAR_CHOICES
+        if y in years | named
+    ]
 
 
 def _int(value: Any, default: int) -> int:
@@ -224,7 +244,7 @@ def _preview(school_id: int, doc: dict[str, Any]) -> dict[str, Any] | None:
     for row in results.rows.values():
         if progress and "band_change" not in row.figures:
             continue
-        band = spec.evaluate(row.figures, point.name, row.starting_point).band.key
+        band = spec.evaluate(row.figures, point.name, row.starting_point, year=row.nc_year).band.key
         counts[band] += 1
         by_subject.setdefault(row.subject_id, Counter())[band] += 1
     subjects = list(Subject.objects.filter(school_id=school_id))
@@ -302,6 +322,7 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
         "rules": [
             {
                 "band": b["key"],
+                "years": [],
                 **r,
                 "text": "; ".join(_condition_text(c) for c in r["conditions"]),
                 # A point written otherwise than the school's (e.g. 'spring' for 'Spring',
@@ -311,10 +332,11 @@ def band_set_edit(request: HttpRequest, set_id: int) -> HttpResponse:
             for b in doc["bands"]
             for r in b.get("rules", [])
         ]
-        + [{"band": "", "point": "", "starting_point": "", "text": ""}] * 3,
+        + [{"band": "", "point": "", "starting_point": "", "years": [], "text": ""}] * 3,
         "starting_points": StartingPoint.objects.filter(school=school),
         "metrics": METRICS.values(),
         "points": point_names,
+        "years": _year_choices(school.pk, doc),
         # The set's points as saved or imported (e.g. 'SUMMER'), then the school's others.
         "set_points": [
             *doc.get("points", []),

@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from .views import points, prior, results, targets, tests
+from .views import points, prior, results, targets, tests, trust
 
 app_name = "scores"
 
@@ -40,6 +40,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="class-prior",
     ),
     path("prior-attainment/", prior.school_prior, name="prior-report"),
+    path("trust/prior-attainment/", trust.trust_prior, name="trust-prior"),
     path("points/", points.settings_page, name="points"),
     path("points/report/", points.report, name="points-report"),
 ]

@@ -44,6 +44,7 @@ def menu_for(user: Any) -> list[Group]:
         )
         analysis.add("Trust overview", "report-trust")
         analysis.add("Group comparison", "report-trust-groups")
+        analysis.add("Prior attainment", "scores:trust-prior")
         curriculum.add("Trust frameworks", "curriculum-trust")
         support.add("Trust provision", "provision:trust")
         school.add("API keys", "api:keys")
