@@ -52,12 +52,13 @@ def _bundle(
     classes: list[list[str]] | None = None,
     users: list[list[str]] | None = None,
     enrolments: list[list[str]] | None = None,
+    orgs: list[list[str]] | None = None,
     skip: tuple[str, ...] = (),
 ) -> bytes:
     """A bundle of one school ('sch'): bulk files unless `modes` says delta or absent."""
     modes = modes or {}
     files = {
-        "orgs": _csv(["sourcedId", "name", "type"], [["sch", "Test Primary", "school"]]),
+        "orgs": _csv(["sourcedId", "name", "type"], orgs or [["sch", "Test Primary", "school"]]),
         "academicSessions": _csv(
             ["sourcedId", "title", "type", "startDate", "endDate", "parentSourcedId"],
             SESSIONS if sessions is None else sessions,
@@ -276,3 +277,46 @@ def test_the_reference_bundle_then_a_delta_of_it(world: World, tmp_path: Path) -
     _apply(world, bundle_from_folder(delta))
     assert not Enrolment.objects.filter(pupil=ionut, school_class__name="Class 2 title").exists()
     assert Enrolment.objects.filter(pupil=ionut, school_class__name="Class 1 title").exists()
+
+
+def _errors(world: World, data: bytes, **options: object) -> list[str]:
+    prepared = pipeline.prepare(school=world.school, kind="oneroster", data=data, options=options)
+    problems = list(prepared.problems) + (list(prepared.plan.errors) if prepared.plan else [])
+    return [str(getattr(p, "message", p)) for p in problems]
+
+
+def test_another_schools_bundle_is_refused_not_read_as_every_pupil_leaving(
+    world: World,
+) -> None:
+    _apply(world, _bundle(), full=False)
+    other = _bundle(
+        users=[[*u[:2], "oth", *u[3:]] for u in USERS],
+        enrolments=[[*e[:3], "oth", *e[4:]] for e in ENROLMENTS],
+        classes=[
+            ["c1", "", "3 Robins", "oth", "t1", "03"],
+            ["c2", "", "Maths set", "oth", "t1", ""],
+        ],
+        orgs=[["oth", "Other Primary", "school"]],
+    )
+    errors = _errors(world, other)
+    assert any("imported from sch last time" in e for e in errors), errors
+    # Named on purpose, it is read.
+    assert not any("last time" in e for e in _errors(world, other, org="oth"))
+
+
+def test_a_users_file_without_pupils_or_enrolments_without_pupils_is_refused(
+    world: World,
+) -> None:
+    _apply(world, _bundle(), full=False)
+    staff_only = _bundle(users=[USERS[2]], enrolments=[ENROLMENTS[3]])
+    errors = _errors(world, staff_only)
+    assert any("lists no pupil of this school" in e for e in errors), errors
+    no_pupils_enrolled = _bundle(enrolments=[ENROLMENTS[3]])
+    errors = _errors(world, no_pupils_enrolled, full=False)
+    assert any("enrollments.csv lists no pupil" in e for e in errors), errors
+
+
+def test_a_bundle_that_would_make_many_pupils_leave_says_so_first(world: World) -> None:
+    _apply(world, _bundle(), full=False)
+    plan = _plan(world, _bundle(users=USERS[::2], enrolments=[ENROLMENTS[0], ENROLMENTS[3]]))
+    assert any("pupils on roll would be marked as left" in w for w in plan.warnings)

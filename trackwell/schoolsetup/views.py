@@ -75,7 +75,10 @@ def _posted_points(request: HttpRequest, year: AcademicYear | None) -> tuple[lis
         raw_pk = request.POST.get(f"point_pk_{i}", "")
         pk = (
             int(raw_pk)
-            if raw_pk.isdigit() and len(raw_pk) < 12 and int(raw_pk) in existing
+            if raw_pk.isascii()
+            and raw_pk.isdigit()
+            and len(raw_pk) < 12
+            and int(raw_pk) in existing
             else None
         )
         remove = request.POST.get(f"point_remove_{i}") == "on"
@@ -247,7 +250,7 @@ def _framework_edits(post: Any, key: str, cp: rollover_service.ClassPlan) -> dic
     for choice in cp.choices:
         raw = post.get(f"class_fw_{key}_{choice.subject_id}", "")[:12]
         shown = post.get(f"class_fw_default_{key}_{choice.subject_id}", "")[:12]
-        if raw.isdigit() and raw != shown:
+        if raw.isascii() and raw.isdigit() and raw != shown:
             chosen[choice.subject_id] = int(raw)
     return chosen
 
@@ -269,7 +272,7 @@ def _rollover_edits(request: HttpRequest, plan: rollover_service.RolloverPlan) -
         nc = post.get(f"class_nc_{key}", "")[:2]
         classes[cp.from_class_id] = {
             "name": post.get(f"class_name_{key}", "").strip()[:60] or cp.name,
-            "nc_year": int(nc) if nc.isdigit() and int(nc) <= 13 else cp.nc_year,
+            "nc_year": int(nc) if nc.isascii() and nc.isdigit() and int(nc) <= 13 else cp.nc_year,
             "create": post.get(f"class_create_{key}") == "on",
             "frameworks": _framework_edits(post, key, cp),
         }
@@ -279,7 +282,9 @@ def _rollover_edits(request: HttpRequest, plan: rollover_service.RolloverPlan) -
         "start_date": _date(post.get("start_date")) or plan.start_date,
         "end_date": _date(post.get("end_date")) or plan.end_date,
         "points": points or plan.points,
-        "leaving_nc_year": int(leaving) if leaving.isdigit() else plan.leaving_nc_year,
+        "leaving_nc_year": (
+            int(leaving) if leaving.isascii() and leaving.isdigit() else plan.leaving_nc_year
+        ),
         "left_on": _date(post.get("left_on")) or plan.left_on,
         "classes": classes,
         "classes_from_import": post.get("classes_from_import") == "on",

@@ -182,11 +182,18 @@ def plan_enrolments(
             continue
         class_label = target.name if isinstance(target, SchoolClass) else target[1]
         class_ref = target.pk if isinstance(target, SchoolClass) else None
-        if role == "student" and isinstance(target, SchoolClass) and not _open(target):
+        if isinstance(target, SchoolClass):
+            year_of: AcademicYear | None = target.year
+        else:
+            year_of = next((y for y in r.years if y.pk == target[0]), None)
+        ended = year_of is not None and not (
+            year_of.is_current or year_of.end_date >= pupil_services.today()
+        )
+        if role == "student" and year_of is not None and ended:
             # A year that has ended keeps its classes as they were (refused at commit).
             r.plan.errors.append(
                 Problem(
-                    f"{class_label} is a class of {target.year.name}, which has ended: its "
+                    f"{class_label} is a class of {year_of.name}, which has ended: its "
                     "pupils are kept as they were. Export this year's enrolments.",
                     e["_row"],
                     "classSourcedId",
@@ -264,6 +271,27 @@ def plan_enrolments(
         known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
             pk for (record, _), pk in r.links.items() if record == "class"
         }
+        students = [e for e in enrolments if e["role"].lower() == "student"]
+        in_known = [
+            (pupil_id, class_id)
+            for pupil_id, class_id in have_pupils
+            if class_id in known
+            and class_id in r.classes_by_pk
+            and _open(r.classes_by_pk[class_id])
+        ]
+        if not students and in_known:
+            # An enrollments file with no pupil in it would take every pupil out of every
+            # class: refused, never guessed.
+            r.plan.errors.append(
+                Problem(
+                    f"enrollments.csv lists no pupil, so all {len(in_known)} pupils' places in "
+                    "the bundle's classes would end. Check that the bundle is complete.",
+                    None,
+                    "role",
+                    "enrollments.csv",
+                )
+            )
+            return
         for pupil_id, class_id in sorted(have_pupils):
             if class_id in known and (pupil_id, class_id) not in listed:
                 ending.setdefault(

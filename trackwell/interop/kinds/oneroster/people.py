@@ -302,9 +302,31 @@ def plan_leavers(
             leaving[pupil.pk] = (pupil, row["_row"], note)
     if full and r.modes.get("users") == "bulk":
         listed = {p.pk for p in r.pupil_for.values() if isinstance(p, Pupil)}
+        on_roll = [p for p in r.pupils_by_pk.values() if p.left_on is None]
+        if on_roll and not r.pupil_for:
+            # A users file with no pupil of this school (staff only, or another school's)
+            # would mark the whole school as left: refused, never guessed.
+            r.plan.errors.append(
+                Problem(
+                    f"users.csv lists no pupil of this school, so all {len(on_roll)} pupils on "
+                    "roll would be marked as left. Check that the bundle is this school's and "
+                    "complete, or untick 'Offer pupils missing … as leavers'.",
+                    None,
+                    "role",
+                    "users.csv",
+                )
+            )
+            return set()
         for pupil in r.pupils_by_pk.values():
             if pupil.pk not in listed and pupil.pk not in leaving:
                 leaving[pupil.pk] = (pupil, None, "Not in the bundle's users")
+        missing = sum(1 for p in on_roll if p.pk in leaving)
+        if on_roll and missing * 5 > len(on_roll):
+            r.plan.warnings.append(
+                f"{missing} of the {len(on_roll)} pupils on roll would be marked as left "
+                "because the bundle does not list them. Check that it is the whole school's "
+                "roll before you confirm."
+            )
     shown = f"{dt.date.fromisoformat(left_on):%d/%m/%Y}"
     for pupil, at, note in sorted(
         leaving.values(), key=lambda t: (t[0].last_name, t[0].first_name, t[0].pk)

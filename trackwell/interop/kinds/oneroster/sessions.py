@@ -40,6 +40,21 @@ def find_org(
         return {"sourcedid": chosen or remembered, "_row": None}
     if chosen:
         match = [o for o in orgs if o["sourcedid"] == chosen]
+    elif len(schools) == 1 and remembered and schools[0]["sourcedid"] != remembered:
+        # Another school's bundle (or a re-keyed one) would offer every pupil as a leaver:
+        # refused unless the admin names the org on purpose.
+        plan.errors.append(
+            Problem(
+                f"The bundle's school is {schools[0]['sourcedid']} "
+                f"({schools[0].get('name', '')}), but {school.name} was imported from "
+                f"{remembered} last time. Is this the right school's bundle? If it is, give "
+                f"its sourcedId as the school's org.",
+                schools[0].get("_row"),
+                "sourcedId",
+                "orgs.csv",
+            )
+        )
+        return None
     elif len(schools) == 1:
         match = schools
     else:
