@@ -334,6 +334,7 @@ SPECTACULAR_SETTINGS = {
         "NcYearEnum": "trackwell.pupils.models.NC_YEAR_CHOICES",
         "RoleEnum": "trackwell.accounts.models.Role",
         "StaffRoleEnum": "trackwell.accounts.services.STAFF_ROLES",
+        "ApiStaffRoleEnum": "trackwell.api.serializers_people.API_STAFF_ROLES",
         "MeasureKindEnum": "trackwell.provision.models.MeasureKind",
         "ScoreKindEnum": "trackwell.scores.models.ScoreKind",
         "TargetKindEnum": "trackwell.scores.models.Target.Kind",
