@@ -31,7 +31,9 @@ def _small_pdfs(monkeypatch) -> None:
     from trackwell.printed import render
 
     monkeypatch.setattr(
-        render, "_html_document", lambda template, context: HTML(string="<p>Report</p>").render()
+        render,
+        "_html_document",
+        lambda template, context, **_: HTML(string="<p>Report</p>").render(),
     )
 
 
