@@ -150,7 +150,8 @@ def write(request: HttpRequest, round_id: int, class_id: int) -> HttpResponse:
         raise Http404("No pupils in this class")
     ids = [p.pk for p in pupils]
     wanted = request.GET.get("pupil") or request.POST.get("pupil")
-    index = ids.index(int(wanted)) if wanted and wanted.isdigit() and int(wanted) in ids else 0
+    wanted_id = parse_id(wanted)
+    index = ids.index(wanted_id) if wanted_id in ids else 0
     pupil = pupils[index]
     subjects = list(Subject.objects.filter(school_id=pupil.school_id))
     conflicts: list[EditConflict] = []
@@ -245,7 +246,7 @@ def _number(raw: Any) -> int | None:
     text = str(raw).strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         raise ValidationError(f"'{text[:20]}' is not a number of sessions.")
     return int(text)
 
@@ -277,9 +278,9 @@ def save(request: HttpRequest, round_id: int, pupil_id: int) -> JsonResponse:
     field = request.POST.get("field", "")
     version = parse_version(request.POST.get("version"))
     try:
-        if field.startswith("subject-") and field.removeprefix("subject-").isdigit():
+        if field.startswith("subject-") and parse_id(field.removeprefix("subject-")):
             subject = get_object_or_404(
-                Subject, pk=int(field.removeprefix("subject-")), school_id=pupil.school_id
+                Subject, pk=parse_id(field.removeprefix("subject-")), school_id=pupil.school_id
             )
             comment = services.save_comment(
                 user=user,
