@@ -17,6 +17,7 @@ from trackwell.accounts import access
 from trackwell.analysis import services
 from trackwell.analysis.defaults import create_default_bands
 from trackwell.analysis.models import BandSet, StartingPoint
+from trackwell.core.ids import parse_id
 from trackwell.core.versioning import EditConflict, parse_version
 
 from .band_common import _manager
@@ -78,11 +79,11 @@ def band_set_new(request: HttpRequest) -> HttpResponse:
     copy = request.POST.get("copy", "")
     source = None
     if copy:
-        if not copy.isdigit():
+        if parse_id(copy) is None:
             return _band_sets_page(
                 request, school, new_errors=["copy: choose a band set"], status=400
             )
-        source = get_object_or_404(BandSet, school=school, pk=int(copy))
+        source = get_object_or_404(BandSet, school=school, pk=parse_id(copy))
     try:
         band_set = services.create_band_set(
             user=user,
