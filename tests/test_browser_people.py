@@ -63,6 +63,7 @@ def test_admin_sets_up_a_class_and_a_teacher_who_activates_and_fills_the_grid(
     page.wait_for_url(live_server.url + reverse("home"))
 
     # The admin makes a class and puts the two new pupils in it.
+    page.click("header nav summary:has-text('People')")  # the menu group opens
     page.click("text=Manage the school")
     page.click(".people-tabs a:text-is('Classes')")
     page.click("text=Add a class")
@@ -77,6 +78,7 @@ def test_admin_sets_up_a_class_and_a_teacher_who_activates_and_fills_the_grid(
     page.wait_for_selector("text=Added 2 pupils to 3 Yew")
 
     # Then a new teacher for it.
+    page.click("header nav summary:has-text('People')")  # the menu group opens
     page.click("text=Manage the school")
     page.click("text=Add a member of staff")
     page.fill("#id_first_name", "Rhian")
