@@ -29,6 +29,19 @@
     if (!keep) sayTimer = setTimeout(() => { if (!unsaved.size) status.textContent = ""; }, 6000);
   }
 
+  // A status message or a wrapped toolbar can make the grid's box shorter after the cursor
+  // moved; the cell under the cursor is kept in sight, never behind the sticky headings.
+  const scroller = table.closest(".grid-scroll");
+  function keepInSight() {
+    if (!scroller || !current || document.activeElement !== current) return;
+    const box = scroller.getBoundingClientRect();
+    const cell = current.getBoundingClientRect();
+    const head = table.tHead ? table.tHead.getBoundingClientRect() : box;
+    if (cell.bottom > box.bottom) scroller.scrollTop += cell.bottom - box.bottom;
+    else if (cell.top < head.bottom) scroller.scrollTop -= head.bottom - cell.top;
+  }
+  if (scroller && window.ResizeObserver) new ResizeObserver(keepInSight).observe(scroller);
+
   function position(cell) {
     const r = rows.indexOf(cell.parentElement);
     return [r, matrix[r].indexOf(cell)];

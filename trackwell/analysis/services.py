@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 
 from trackwell.accounts.models import log_action
+from trackwell.core.limits import too_long
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, PupilGroup
@@ -441,6 +442,8 @@ def create_group(
     errors = []
     if not name:
         errors.append("name: give the group a name")
+    elif long_name := too_long(PupilGroup, "name", name, "name: the group's name"):
+        errors.append(long_name)
     elif PupilGroup.objects.filter(school=school, name=name).exists():
         errors.append(f"name: there is already a group called '{name}'")
     ids = set(pupil_ids)

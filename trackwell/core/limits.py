@@ -85,3 +85,15 @@ def load_json(raw: bytes | str, limits: JsonLimits) -> Any:
     value = json.loads(text)
     _check_values(value, limits)
     return value
+
+
+def too_long(model: type[Any], field: str, value: str, what: str) -> str | None:
+    """A message when ``value`` will not fit ``model.field`` (SQLite would keep it; PostgreSQL refuses).
+
+    Services check text they are given against the column before saving, so that a
+    long value is answered with a message naming the field rather than a database error.
+    """
+    limit = model._meta.get_field(field).max_length
+    if limit is not None and len(value) > limit:
+        return f"{what} is too long: at most {limit} characters."
+    return None

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
+from trackwell.core.limits import too_long
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.core.versioning import EditConflict, FieldDifference, locked_for_edit, save_versioned
 from trackwell.curriculum.models import Subject
@@ -175,6 +176,8 @@ def update_thresholds(
     errors = []
     if not name:
         errors.append("Give the thresholds a name.")
+    elif long_name := too_long(ThresholdSet, "name", name, "The name"):
+        errors.append(long_name)
     if not bands:
         errors.append("A threshold set needs at least one band.")
     mins = [b.min_score for b in bands]
@@ -183,6 +186,8 @@ def update_thresholds(
     for n, b in enumerate(bands, start=1):
         if not b.label.strip():
             errors.append(f"Band {n} needs a label.")
+        elif long_label := too_long(ScoreBand, "label", b.label.strip(), f"Band {n}'s label"):
+            errors.append(long_label)
     if errors:
         raise ValidationError(errors)
     old = list(thresholds.bands.values_list("label", "min_score"))
