@@ -1,7 +1,7 @@
 """Permission matrix: framework imports (admins and leaders), and the imports pages.
 
 The imports pages (MIS pupils, OneRoster, CTF, transition records, leavers) are for
-people managers (accounts/access.py, "Imports"): school admins, and senior leaders
+people managers (accounts/access/people.py, "Imports"): school admins, and senior leaders
 only where the school's `leaders_manage_people` is on. It is off in the matrix's world,
 so `leader` gets 404 like everyone else (tests/interop/test_permissions.py checks the
 setting both ways); trust leaders get 404 too.
