@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from tests.curriculum.helpers import actions, rate
 from tests.factories import World
 from trackwell.accounts.models import AuditEntry
-from trackwell.curriculum import services
+from trackwell.curriculum import services, structure_edits
 from trackwell.curriculum.models import Objective, Strand
 from trackwell.curriculum.phases import YearPhase, parse_year_phase
 
@@ -28,8 +28,10 @@ def test_build_a_framework_from_scratch(world: World) -> None:
         user=leader, subject=science, year=YearPhase(4), name="", scale=world.scale
     )
     assert framework.name == "Science Year 4"
-    strand = services.create_strand(user=leader, framework=framework, name="Working scientifically")
-    first = services.create_objective(
+    strand = structure_edits.create_strand(
+        user=leader, framework=framework, name="Working scientifically"
+    )
+    first = structure_edits.create_objective(
         user=leader,
         strand=strand,
         code="SC4-01",
@@ -38,7 +40,7 @@ def test_build_a_framework_from_scratch(world: World) -> None:
         tags=services.clean_tags("essential knowledge, depth objective; essential knowledge"),
     )
     assert first.tags == ["essential knowledge", "depth objective"]
-    services.update_objective(
+    structure_edits.update_objective(
         user=leader,
         objective=first,
         code="SC4-01a",
@@ -84,7 +86,7 @@ def test_key_stage_frameworks_sit_beside_year_frameworks(world: World) -> None:
 def test_codes_stay_unique_including_archived_objectives(world: World) -> None:
     strand = world.objectives[0].strand
     with pytest.raises(ValidationError, match="already used"):
-        services.create_objective(
+        structure_edits.create_objective(
             user=world.users["leader"], strand=strand, code=world.objectives[1].code, statement="x"
         )
 
@@ -93,13 +95,13 @@ def test_move_up_and_down_within_a_strand(world: World) -> None:
     strand_objs = [o for o in world.objectives if o.strand_id == world.objectives[0].strand_id]
     first, second = strand_objs[0], strand_objs[1]
     before = _codes(world)
-    services.move_objective(user=world.users["leader"], objective=second, step=-1)
+    structure_edits.move_objective(user=world.users["leader"], objective=second, step=-1)
     after = _codes(world)
     assert after.index(second.code) < after.index(first.code)
-    services.move_objective(user=world.users["leader"], objective=second, step=1)
+    structure_edits.move_objective(user=world.users["leader"], objective=second, step=1)
     assert _codes(world) == before
     # At the top of a strand, moving up is a no-op.
-    services.move_objective(user=world.users["leader"], objective=first, step=-1)
+    structure_edits.move_objective(user=world.users["leader"], objective=first, step=-1)
     assert _codes(world) == before
 
 
@@ -111,7 +113,9 @@ def test_drag_and_drop_layout_moves_across_strands(world: World) -> None:
     moving = objs[0]
     layout = {s.pk: [o.pk for o in objs if o.strand_id == s.pk and o != moving] for s in strands}
     layout[strands[2].pk].insert(0, moving.pk)
-    services.reorder_framework(user=world.users["leader"], framework=world.framework, layout=layout)
+    structure_edits.reorder_framework(
+        user=world.users["leader"], framework=world.framework, layout=layout
+    )
     moving.refresh_from_db()
     assert moving.strand_id == strands[2].pk
     assert _codes(world) == [
@@ -120,7 +124,7 @@ def test_drag_and_drop_layout_moves_across_strands(world: World) -> None:
     # A layout missing an objective is refused whole.
     layout[strands[0].pk].pop()
     with pytest.raises(ValidationError):
-        services.reorder_framework(
+        structure_edits.reorder_framework(
             user=world.users["leader"], framework=world.framework, layout=layout
         )
 
@@ -128,14 +132,19 @@ def test_drag_and_drop_layout_moves_across_strands(world: World) -> None:
 def test_removing_a_judged_objective_archives_it(world: World) -> None:
     judged, unjudged = world.objectives[0], world.objectives[1]
     rate(world, world.pupils_a[0], judged, "2")
-    assert services.remove_objective(user=world.users["leader"], objective=judged) == "archived"
-    assert services.remove_objective(user=world.users["leader"], objective=unjudged) == "deleted"
+    assert (
+        structure_edits.remove_objective(user=world.users["leader"], objective=judged) == "archived"
+    )
+    assert (
+        structure_edits.remove_objective(user=world.users["leader"], objective=unjudged)
+        == "deleted"
+    )
     judged.refresh_from_db()
     assert judged.archived_at is not None
     assert judged.judgements.count() == 1
     assert not Objective.objects.filter(pk=unjudged.pk).exists()
     assert judged.code not in _codes(world)
-    services.restore_objective(user=world.users["leader"], objective=judged)
+    structure_edits.restore_objective(user=world.users["leader"], objective=judged)
     assert judged.code in _codes(world)
     assert actions(world)[-3:] == ["objective.archive", "objective.delete", "objective.restore"]
 
@@ -145,7 +154,7 @@ def test_archived_objectives_leave_the_grid(world: World, client_for) -> None:
 
     objective = world.objectives[0]
     rate(world, world.pupils_a[0], objective, "2")
-    services.remove_objective(user=world.users["leader"], objective=objective)
+    structure_edits.remove_objective(user=world.users["leader"], objective=objective)
     response = client_for(world.users["teacher"]).get(
         reverse("grid", args=[world.class_a.pk, "maths"])
     )
@@ -155,7 +164,9 @@ def test_archived_objectives_leave_the_grid(world: World, client_for) -> None:
 def test_a_strand_with_objectives_is_not_deleted(world: World) -> None:
     strand = world.objectives[0].strand
     with pytest.raises(ValidationError, match="still holds objectives"):
-        services.delete_strand(user=world.users["leader"], strand=strand)
-    empty = services.create_strand(user=world.users["leader"], framework=world.framework, name="E")
-    services.delete_strand(user=world.users["leader"], strand=empty)
+        structure_edits.delete_strand(user=world.users["leader"], strand=strand)
+    empty = structure_edits.create_strand(
+        user=world.users["leader"], framework=world.framework, name="E"
+    )
+    structure_edits.delete_strand(user=world.users["leader"], strand=empty)
     assert not Strand.objects.filter(pk=empty.pk).exists()

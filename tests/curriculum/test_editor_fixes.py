@@ -10,7 +10,7 @@ from tests.curriculum.helpers import rate
 from tests.factories import World
 from trackwell.accounts.models import AuditEntry
 from trackwell.assessment.models import Judgement
-from trackwell.curriculum import restructure, scales, services
+from trackwell.curriculum import restructure, scales, structure_edits
 from trackwell.curriculum.forms import SplitForm
 from trackwell.curriculum.models import Objective, ObjectiveLink, RatingLevel
 from trackwell.curriculum.sync import StalePlan
@@ -30,8 +30,10 @@ def _history(world: World, client) -> list[AuditEntry]:
 def test_the_history_page_keeps_a_deleted_objective(world: World, client_for) -> None:
     leader = world.users["leader"]
     strand = world.objectives[0].strand
-    temp = services.create_objective(user=leader, strand=strand, code="TMP", statement="temp")
-    services.remove_objective(user=leader, objective=temp)
+    temp = structure_edits.create_objective(
+        user=leader, strand=strand, code="TMP", statement="temp"
+    )
+    structure_edits.remove_objective(user=leader, objective=temp)
     entries = _history(world, client_for(leader))
     deleted = [e for e in entries if e.action == "objective.delete"]
     assert len(deleted) == 1 and deleted[0].old["code"] == "TMP"  # type: ignore[index]
@@ -43,18 +45,20 @@ def test_every_objective_entry_names_its_framework(world: World) -> None:
     a, b, c = world.objectives[0], world.objectives[1], world.objectives[2]
     rate(world, world.pupils_a[0], a, "2")
     rate(world, world.pupils_a[0], b, "1")
-    new = services.create_objective(user=leader, strand=a.strand, code="NEW", statement="New")
-    services.update_objective(
+    new = structure_edits.create_objective(
+        user=leader, strand=a.strand, code="NEW", statement="New"
+    )
+    structure_edits.update_objective(
         user=leader, objective=new, code="NEW", statement="Newer", is_key=True, tags=[]
     )
-    services.move_objective(user=leader, objective=new, step=-1)
-    services.remove_objective(user=leader, objective=new)
+    structure_edits.move_objective(user=leader, objective=new, step=-1)
+    structure_edits.remove_objective(user=leader, objective=new)
     parts = restructure.split_objective(
         user=leader, objective=a, parts=[("A1", "First"), ("A2", "Second")]
     )
     restructure.merge_objectives(user=leader, objectives=[b, c], rule="highest", into=b)
-    services.remove_objective(user=leader, objective=parts[0])  # judged: archived
-    services.restore_objective(user=leader, objective=parts[0])
+    structure_edits.remove_objective(user=leader, objective=parts[0])  # judged: archived
+    structure_edits.restore_objective(user=leader, objective=parts[0])
     entries = AuditEntry.objects.filter(school=world.school, action__startswith="objective.")
     seen = set()
     for entry in entries:
@@ -80,10 +84,10 @@ def test_the_history_page_leaves_out_other_frameworks_and_pupil_choices(
     leader = world.users["leader"]
     other_strand = world.framework_y2.strands.first()
     assert other_strand is not None
-    elsewhere = services.create_objective(
+    elsewhere = structure_edits.create_objective(
         user=leader, strand=other_strand, code="Y2-TMP", statement="Elsewhere"
     )
-    services.remove_objective(user=leader, objective=elsewhere)
+    structure_edits.remove_objective(user=leader, objective=elsewhere)
     codes = [(e.old or e.new or {}).get("code") for e in _history(world, client_for(leader))]
     assert "Y2-TMP" not in codes
 
@@ -253,7 +257,7 @@ def test_restoring_a_split_objective_is_refused_naming_its_parts(world: World) -
     )
     obj.refresh_from_db()
     with pytest.raises(ValidationError) as caught:
-        services.restore_objective(user=leader, objective=obj)
+        structure_edits.restore_objective(user=leader, objective=obj)
     message = caught.value.messages[0]
     assert f"{obj.code} cannot be restored: it was split into P1, P2" in message
     obj.refresh_from_db()
@@ -288,16 +292,16 @@ def test_restoring_is_refused_through_later_splits_but_allowed_once_all_are_gone
     first, second = restructure.split_objective(
         user=leader, objective=obj, parts=[("P1", "First"), ("P2", "Second")]
     )
-    services.remove_objective(user=leader, objective=second)
+    structure_edits.remove_objective(user=leader, objective=second)
     later = restructure.split_objective(
         user=leader, objective=first, parts=[("Q1", "One"), ("Q2", "Two")]
     )
     obj.refresh_from_db()
     with pytest.raises(ValidationError, match="Q1, Q2"):
-        services.restore_objective(user=leader, objective=obj)
+        structure_edits.restore_objective(user=leader, objective=obj)
     for part in later:
-        services.remove_objective(user=leader, objective=part)
-    services.restore_objective(user=leader, objective=obj)  # nothing carries its ratings now
+        structure_edits.remove_objective(user=leader, objective=part)
+    structure_edits.restore_objective(user=leader, objective=obj)  # nothing carries its ratings now
     obj.refresh_from_db()
     assert obj.archived_at is None
     assert ObjectiveLink.objects.filter(source=obj).count() == 2  # the history stays
@@ -307,8 +311,8 @@ def test_a_plainly_archived_objective_still_restores(world: World) -> None:
     leader = world.users["leader"]
     obj = world.objectives[0]
     rate(world, world.pupils_a[0], obj, "2")
-    assert services.remove_objective(user=leader, objective=obj) == "archived"
-    services.restore_objective(user=leader, objective=obj)
+    assert structure_edits.remove_objective(user=leader, objective=obj) == "archived"
+    structure_edits.restore_objective(user=leader, objective=obj)
     obj.refresh_from_db()
     assert obj.archived_at is None
 

@@ -8,7 +8,7 @@ from tests.curriculum.helpers import rate
 from tests.factories import World, make_user
 from trackwell.accounts.models import Role
 from trackwell.core.models import School
-from trackwell.curriculum import scales, services, trust
+from trackwell.curriculum import library, scales, structure_edits, trust
 from trackwell.curriculum.defaults import create_depth_scale
 from trackwell.curriculum.models import Framework, Objective, RatingLevel
 
@@ -145,7 +145,7 @@ def test_adopt_then_take_a_new_version_keeping_local_additions(
         trust.adopt_shared(user=sister_leader, school=sister, shared=v1.shared)
 
     # The sister school adds its own objective and rewords one of the trust's.
-    local = services.create_objective(
+    local = structure_edits.create_objective(
         user=sister_leader,
         strand=copy.strands.first(),  # type: ignore[arg-type]
         code="LOCAL-1",
@@ -153,7 +153,7 @@ def test_adopt_then_take_a_new_version_keeping_local_additions(
     )
     # The trust's school changes one statement, adds one and removes another.
     changed, removed = world.objectives[0], world.objectives[1]
-    services.update_objective(
+    structure_edits.update_objective(
         user=leader,
         objective=changed,
         code=changed.code,
@@ -161,10 +161,10 @@ def test_adopt_then_take_a_new_version_keeping_local_additions(
         is_key=changed.is_key,
         tags=[],
     )
-    added = services.create_objective(
+    added = structure_edits.create_objective(
         user=leader, strand=changed.strand, code="NEW-1", statement="A new trust objective"
     )
-    services.remove_objective(user=leader, objective=removed)
+    structure_edits.remove_objective(user=leader, objective=removed)
     trust.publish_framework(user=leader, framework=world.framework, note="second")
 
     update = trust.pending_update(copy)
@@ -193,7 +193,7 @@ def test_accepting_a_removal_archives_a_judged_objective(world: World, sister: S
     shared = trust.publish_framework(user=leader, framework=world.framework).shared
     copy = trust.adopt_shared(user=sister_leader, school=sister, shared=shared)
     gone = world.objectives[2]
-    services.remove_objective(user=leader, objective=gone)
+    structure_edits.remove_objective(user=leader, objective=gone)
     trust.publish_framework(user=leader, framework=world.framework)
     update = trust.pending_update(copy)
     assert update is not None
@@ -210,20 +210,20 @@ def test_schools_outside_the_trust_cannot_adopt(world: World, other_world: World
 
 
 def test_library_adoption_is_part_of_setting_up(world: World) -> None:
-    subjects = {slug: years for slug, _, years in services.library_subjects()}
+    subjects = {slug: years for slug, _, years in library.library_subjects()}
     # The library: the four core subjects with Reception where it applies, and history.
     assert subjects["history"] == subjects["science"] == [1, 2, 3, 4, 5, 6]
     assert subjects["maths"] == subjects["reading"] == subjects["writing"] == [0, 1, 2, 3, 4, 5, 6]
     school = School.objects.create(name="New Primary")
     leader = make_user(school, "new-leader", Role.LEADER)
-    adopted = services.adopt_from_library(
+    adopted = library.adopt_from_library(
         user=leader, school=school, slug="history", years=[1, 2], scale=None
     )
     assert [f.nc_year for f in adopted] == [1, 2]
     assert all(f.objectives.exists() and f.scale.name == "Depth of learning" for f in adopted)
     # Adopting again changes nothing.
     assert (
-        services.adopt_from_library(
+        library.adopt_from_library(
             user=leader, school=school, slug="history", years=[1, 2], scale=None
         )
         == []

@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.factories import World, make_user
 from trackwell.accounts.models import AuditEntry, Role, User
 from trackwell.core.models import School, Trust
-from trackwell.curriculum import restructure, services, trust
+from trackwell.curriculum import restructure, services, structure_edits, trust
 from trackwell.curriculum.defaults import create_depth_scale
 from trackwell.curriculum.models import Framework, Objective, SharedFramework
 from trackwell.curriculum.phases import YearPhase
@@ -30,7 +30,7 @@ def _leader(school: School) -> User:
 
 
 def _reword(user: User, objective: Objective, statement: str = "", code: str = "") -> None:
-    services.update_objective(
+    structure_edits.update_objective(
         user=user,
         objective=objective,
         code=code or objective.code,
@@ -69,8 +69,10 @@ def test_adopting_refuses_when_a_renamed_subject_already_has_that_year(
         name="Our maths",
         scale=sister.rating_scales.get(),
     )
-    strand = services.create_strand(user=sl, framework=own, name="Ours")
-    mine = services.create_objective(user=sl, strand=strand, code="OUR-1", statement="Our own")
+    strand = structure_edits.create_strand(user=sl, framework=own, name="Ours")
+    mine = structure_edits.create_objective(
+        user=sl, strand=strand, code="OUR-1", statement="Our own"
+    )
     # Renamed: the slug stays "maths", the name no longer matches the trust's "Maths".
     services.rename_subject(user=sl, subject=subject, name="Mathematics")
     shared = trust.publish_framework(user=world.users["leader"], framework=world.framework).shared
@@ -207,7 +209,7 @@ def test_a_code_change_clashing_with_a_local_code_is_refused_with_a_message(
 ) -> None:
     leader, sl = world.users["leader"], _leader(sister)
     _, copy = _adopted(world, sister)
-    services.create_objective(
+    structure_edits.create_objective(
         user=sl, strand=copy.strands.get(order=0), code="X9", statement="ours"
     )
     source = world.objectives[0]
@@ -249,8 +251,8 @@ def test_recreating_a_deleted_objective_whose_code_is_taken_is_refused(
     _, copy = _adopted(world, sister)
     source = world.objectives[0]
     mine = _copy_of(copy, source.code)
-    services.remove_objective(user=sl, objective=mine)  # unjudged: deleted
-    services.create_objective(
+    structure_edits.remove_objective(user=sl, objective=mine)  # unjudged: deleted
+    structure_edits.create_objective(
         user=sl, strand=copy.strands.get(order=0), code=source.code, statement="Our replacement"
     )
     _reword(leader, source, "Trust rewording")

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from tests.factories import World
 from tests.interop.test_case import CASE_DIR, SCHEMA
-from trackwell.curriculum import services
+from trackwell.curriculum import structure_edits
 from trackwell.curriculum.models import Framework, Objective, Strand, Subject
 from trackwell.curriculum.phases import YearPhase
 from trackwell.curriculum.sync import apply_spec, plan_framework
@@ -289,7 +289,7 @@ def test_a_csv_reusing_an_identifier_on_a_new_row_is_refused_cleanly(
 
 
 def test_an_empty_strand_survives_the_case_round_trip(world: World) -> None:
-    services.create_strand(
+    structure_edits.create_strand(
         user=world.users["leader"], framework=world.framework, name="Coming next term"
     )
     package = export_case(world.framework)
@@ -306,7 +306,7 @@ def test_an_empty_strand_survives_the_case_round_trip(world: World) -> None:
 def test_an_empty_strand_is_created_by_importing_into_another_school(
     world: World, other_world: World
 ) -> None:
-    services.create_strand(
+    structure_edits.create_strand(
         user=world.users["leader"], framework=world.framework, name="Coming next term"
     )
     package = json.dumps(export_case(world.framework)).encode()

@@ -88,7 +88,9 @@ def load_json(raw: bytes | str, limits: JsonLimits) -> Any:
 
 
 def too_long(model: type[Any], field: str, value: str, what: str) -> str | None:
-    """A message when ``value`` will not fit ``model.field`` (SQLite would keep it; PostgreSQL refuses).
+    """A message when ``value`` will not fit ``model.field``, else None.
+
+    SQLite keeps an over-long value; PostgreSQL refuses it with an error.
 
     Services check text they are given against the column before saving, so that a
     long value is answered with a message naming the field rather than a database error.

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.core.ids import parse_id
-from trackwell.curriculum import services, trust
+from trackwell.curriculum import library as framework_library
+from trackwell.curriculum import trust
 from trackwell.curriculum.forms import LibraryForm
 from trackwell.curriculum.models import Framework, RatingScale, SharedFramework
 from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, user_of
@@ -33,7 +34,7 @@ def library(request: HttpRequest) -> HttpResponse:
         {
             "subjects": [
                 (slug, name, [(y, nc_year_label(y), (slug, y) in have) for y in years])
-                for slug, name, years in services.library_subjects()
+                for slug, name, years in framework_library.library_subjects()
             ],
             "scales": RatingScale.objects.filter(school=school),
         },
@@ -51,7 +52,7 @@ def library_adopt(request: HttpRequest) -> HttpResponse:
         messages.warning(request, "Choose a subject and at least one year.")
         return HttpResponseRedirect(back)
     try:
-        adopted = services.adopt_from_library(
+        adopted = framework_library.adopt_from_library(
             user=user,
             school=school,
             slug=form.cleaned_data["subject"],

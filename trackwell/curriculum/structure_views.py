@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from trackwell.accounts import access
 from trackwell.core.versioning import EditConflict
-from trackwell.curriculum import restructure, services
+from trackwell.curriculum import restructure, services, structure_edits
 from trackwell.curriculum.forms import (
     MergeForm,
     ObjectiveForm,
@@ -41,7 +41,7 @@ def strand_new(request: HttpRequest, framework_id: int) -> HttpResponse:
         messages.warning(request, "Give the strand a name.")
         return HttpResponseRedirect(back)
     try:
-        services.create_strand(
+        structure_edits.create_strand(
             user=user,
             framework=framework,
             name=form.cleaned_data["name"],
@@ -64,7 +64,7 @@ def strand_edit(request: HttpRequest, strand_id: int) -> HttpResponse:
     back = framework_url(strand.framework_id)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_strand(user=user, strand=strand, **form.cleaned_data)
+            structure_edits.update_strand(user=user, strand=strand, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -79,7 +79,7 @@ def strand_edit(request: HttpRequest, strand_id: int) -> HttpResponse:
 def strand_move(request: HttpRequest, strand_id: int) -> HttpResponse:
     user = user_of(request)
     strand = access.get_strand_for_user(user, strand_id, edit=True)
-    services.move_strand(user=user, strand=strand, step=step_of(request))
+    structure_edits.move_strand(user=user, strand=strand, step=step_of(request))
     return HttpResponseRedirect(framework_url(strand.framework_id) + f"#strand-{strand.pk}")
 
 
@@ -90,7 +90,7 @@ def strand_delete(request: HttpRequest, strand_id: int) -> HttpResponse:
     strand = access.get_strand_for_user(user, strand_id, edit=True)
     back = framework_url(strand.framework_id)
     try:
-        services.delete_strand(user=user, strand=strand)
+        structure_edits.delete_strand(user=user, strand=strand)
     except ValidationError as exc:
         return refuse(request, exc, back)
     messages.success(request, f"Removed the strand {strand.name}.")
@@ -113,7 +113,7 @@ def objective_new(request: HttpRequest, strand_id: int) -> HttpResponse:
         return HttpResponseRedirect(back)
     data = form.cleaned_data
     try:
-        services.create_objective(
+        structure_edits.create_objective(
             user=user,
             strand=strand,
             code=data["code"],
@@ -148,7 +148,7 @@ def objective_edit(request: HttpRequest, objective_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_objective(
+            structure_edits.update_objective(
                 user=user,
                 objective=objective,
                 code=data["code"],
@@ -197,7 +197,7 @@ def objective_move(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = access.get_objective_for_user(user, objective_id, edit=True)
     back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
     try:
-        services.move_objective(user=user, objective=objective, step=step_of(request))
+        structure_edits.move_objective(user=user, objective=objective, step=step_of(request))
     except ValidationError as exc:
         return refuse(request, exc, back)
     return HttpResponseRedirect(back)
@@ -209,7 +209,7 @@ def objective_remove(request: HttpRequest, objective_id: int) -> HttpResponse:
     """Delete an unused objective, or archive one that has judgements."""
     user = user_of(request)
     objective = access.get_objective_for_user(user, objective_id, edit=True)
-    outcome = services.remove_objective(user=user, objective=objective)
+    outcome = structure_edits.remove_objective(user=user, objective=objective)
     if outcome == "archived":
         messages.success(
             request,
@@ -227,7 +227,7 @@ def objective_restore(request: HttpRequest, objective_id: int) -> HttpResponse:
     objective = access.get_objective_for_user(user, objective_id, edit=True)
     back = framework_url(objective.framework_id) + f"#objective-{objective.pk}"
     try:
-        services.restore_objective(user=user, objective=objective)
+        structure_edits.restore_objective(user=user, objective=objective)
     except ValidationError as exc:
         return refuse(request, exc, back)
     messages.success(request, f"Restored {objective.code}.")
@@ -246,7 +246,7 @@ def framework_reorder(request: HttpRequest, framework_id: int) -> HttpResponse:
             if key.startswith("strand-"):
                 value = request.POST.get(key, "")
                 layout[int(key[7:])] = [int(v) for v in value.split(",") if v.strip()]
-        services.reorder_framework(user=user, framework=framework, layout=layout)
+        structure_edits.reorder_framework(user=user, framework=framework, layout=layout)
     except ValueError:
         return JsonResponse({"error": "The new order could not be read."}, status=400)
     except ValidationError as exc:

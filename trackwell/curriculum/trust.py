@@ -35,7 +35,8 @@ from trackwell.curriculum.models import (
     SharedFrameworkVersion,
     Strand,
 )
-from trackwell.curriculum.services import _objective_state, remove_objective
+from trackwell.curriculum.services import _objective_state
+from trackwell.curriculum.structure_edits import remove_objective
 from trackwell.curriculum.trust_changes import (
     FieldChange,
     TrustChange,
