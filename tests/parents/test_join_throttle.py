@@ -88,3 +88,40 @@ def test_a_code_typed_with_spaces_or_in_lower_case_is_the_same_code() -> None:
         == secret_hash("k7qx-m2pd-9hta")
         == secret_hash(" K7QXM2PD9HTA\n")
     )
+
+
+def test_tries_sent_at_once_are_counted_before_any_code_is_checked(world: World, settings) -> None:
+    """A script cannot slip tries past the limit by sending them before any is counted."""
+    from trackwell.parents import throttle
+
+    settings.FAMILY_CODE_TRIES_PER_ADDRESS = 3
+    # Three tries begun together (none has been checked yet): each is counted at once.
+    tries = [throttle.begin("203.0.113.9", f"ABCD-EFGH-{n:04d}") for n in range(4)]
+    assert [t.refusal is None for t in tries] == [True, True, True, False]
+    assert tries[3].refusal is not None and tries[3].refusal.scope == "address"
+
+
+def test_an_ipv6_connection_is_counted_by_its_network_not_each_address(
+    world: World, settings
+) -> None:
+    settings.FAMILY_CODE_TRIES_PER_ADDRESS = 3
+    for n in range(3):
+        assert _try(f"ABCD-EFGH-{n:04d}", address=f"2001:db8:5:7::{n + 1:x}").status_code == 400
+    # Another address in the same /64 is the same connection; another /64 is not.
+    assert _try("ABCD-EFGH-0009", address="2001:db8:5:7:ffff::1").status_code == 429
+    assert _try("ABCD-EFGH-0009", address="2001:db8:5:8::1").status_code == 400
+    # An IPv4 address written as IPv6 is that IPv4 address.
+    for n in range(3):
+        _try(f"WXYZ-EFGH-{n:04d}", address="192.0.2.44")
+    assert _try("WXYZ-EFGH-0009", address="::ffff:192.0.2.44").status_code == 429
+
+
+def test_rows_of_past_windows_are_removed(world: World) -> None:
+    _try("ABCD-EFGH-0001", address="192.0.2.1")
+    JoinThrottle.objects.update(window_started_at=timezone.now() - timedelta(minutes=16))
+    _try("ABCD-EFGH-0002", address="192.0.2.2")
+    # Only the rows of the second try are left: an address and a code, one failure each.
+    assert sorted(JoinThrottle.objects.values_list("scope", "failures")) == [
+        ("address", 1),
+        ("code", 1),
+    ]

@@ -143,7 +143,8 @@ def join(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "")[:100]
         address = client_ip(request)
-        refusal = throttle.refused(address, code)
+        attempt = throttle.begin(address, code)
+        refusal = attempt.refusal
         if refusal is not None:
             error, status = refusal.message, 429
         else:
@@ -155,10 +156,11 @@ def join(request: HttpRequest) -> HttpResponse:
                     password=_password(request),
                 )
             except ValidationError as exc:
-                if isinstance(exc, services.WrongCode):
-                    throttle.record_failure(address, code)
+                if not isinstance(exc, services.WrongCode):
+                    throttle.forgive(attempt)
                 error, status = " ".join(exc.messages), 400
             else:
+                throttle.forgive(attempt)
                 return _signed_in(request, parent)
     response = render(
         request,
