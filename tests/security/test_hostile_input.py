@@ -19,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 ENTRIES, ORIGIN = load_cases()
 # Sent one field at a time (numbers a view may parse) ...
-# 5,000 digits: more than int() reads (a ValueError); 2**63: one past the database's ids.
-HOSTILE = ["99999999999999999999999", "abc", "9" * 5000, str(2**63)]
+# 5,000 digits: more than int() reads (a ValueError); 2**63: one past the database's ids;
+# "²": a digit to str.isdigit() that int() refuses.
+HOSTILE = ["99999999999999999999999", "abc", "9" * 5000, str(2**63), "\u00b2"]
 # ... and in every field at once (text no field may take as it is).
 HOSTILE_ALL = ["a\x00b", "x" * 3000 + "<b>'\";--", "-1"]
 HOSTILE_IDS: list[Any] = [0, 2**63 - 1, 2**63, 10**30]

@@ -7,12 +7,12 @@ from typing import Any
 from django import forms
 
 from trackwell.accounts.models import User
+from trackwell.core.ids import parse_id
 from trackwell.pupils.models import NC_YEAR_CHOICES, Pupil, SenStatus, Sex
 
 
 def _plain_id(value: Any) -> bool:
-    text = str(value)
-    return text.isdigit() and len(text) < 12
+    return parse_id(value) is not None
 
 
 class IdChoiceField(forms.ModelChoiceField):

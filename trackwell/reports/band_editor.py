@@ -93,11 +93,10 @@ def _document_from_post(
     bands = [r["band"] for r in stay]
     action = post.get("action", "")
     for direction, step in (("lower-", -1), ("higher-", 1)):
-        if action.startswith(direction) and action[len(direction) :].isdigit():
-            at = next(
-                (i for i, r in enumerate(stay) if r["index"] == int(action[len(direction) :])),
-                None,
-            )
+        index = action[len(direction) :]
+        # A band's place in the list: a few ASCII digits (int() refuses 4,300 or more).
+        if action.startswith(direction) and index.isascii() and index.isdigit() and len(index) < 6:
+            at = next((i for i, r in enumerate(stay) if r["index"] == int(index)), None)
             if at is not None and 0 <= at + step < len(bands):
                 bands[at], bands[at + step] = bands[at + step], bands[at]
     new_label = post.get("new-label", "").strip()

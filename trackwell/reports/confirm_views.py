@@ -18,6 +18,7 @@ from trackwell.analysis.evaluation import (
     load_band_sets,
     point_results,
 )
+from trackwell.core.ids import parse_id
 from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Pupil
@@ -54,13 +55,14 @@ def confirm_bands(request: HttpRequest, class_id: int, subject_slug: str) -> Htt
                 value = request.POST.get(f"band-{pupil_id}-{loaded.pk}", "")
                 if not value:
                     continue
-                if not value.isdigit():
+                band_id = parse_id(value)
+                if band_id is None:
                     return HttpResponse("band: not a band", status=400)
                 choices.append(
                     services.Choice(
                         pupil_id,
                         loaded.pk,
-                        int(value),
+                        band_id,
                         request.POST.get(f"reason-{pupil_id}-{loaded.pk}", "")[:300],
                     )
                 )

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import Role, User
-from trackwell.core.ids import parse_ids
+from trackwell.core.ids import parse_id, parse_ids
 from trackwell.core.models import AcademicYear, School
 from trackwell.core.versioning import EditConflict
 from trackwell.pupils import services
@@ -214,12 +214,12 @@ def class_move(request: HttpRequest, class_id: int) -> HttpResponse:
     school_class = access.get_managed_class_for_user(user, class_id)
     back = HttpResponseRedirect(reverse("people-class", args=[school_class.pk]))
     pupils = _chosen_pupils(request, school)
-    target_id = request.POST.get("to_class", "")
+    target_id = parse_id(request.POST.get("to_class", ""))
     target = (
         SchoolClass.objects.filter(
-            school=school, year_id=school_class.year_id, pk=int(target_id)
+            school=school, year_id=school_class.year_id, pk=target_id
         ).first()
-        if target_id.isdigit() and len(target_id) < 12
+        if target_id is not None
         else None
     )
     if pupils is None:
