@@ -6,6 +6,8 @@ and column), never linked silently at commit; a blank cell changes nothing.
 """
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import World
@@ -107,6 +109,25 @@ def test_another_familys_email_with_the_same_name_links_that_contact_as_the_prev
     assert AuditEntry.objects.filter(action="family.link", object_id=str(link.pk)).exists()
     # Now a contact of Sam too: the same file again changes nothing.
     assert _prepare(world, data).plan.changes == []
+
+
+def test_the_preview_page_says_which_existing_contact_a_row_links(
+    world: World, other_family: ChildLink, client_for
+) -> None:
+    client = client_for(world.users["admin"])
+    data = _file(_row(1, "Evans", "Aoife Byrne", "aoife@home.example"))
+    upload = client.post(
+        reverse("imports:upload", args=["pupils"]),
+        {"file": SimpleUploadedFile("pupils.csv", data), "full": ""},
+    )
+    columns = client.get(upload["Location"])
+    choices = {f"column-{h['index']}": h["choice"] for h in columns.context["headers"]}
+    preview = client.get(client.post(upload["Location"], choices)["Location"])
+    html = preview.content.decode()
+    assert "1 contact to link (already known to the school)" in html
+    assert "Links the existing contact Aoife Byrne to Sam Evans; no new contact is made." in html
+    assert "Aoife Byrne has a parent account" in html
+    assert not ChildLink.objects.filter(pupil__upn=upn(1)).exists()  # not until confirmed
 
 
 def test_a_contacts_new_email_held_by_another_contact_is_refused_in_the_preview(

@@ -24,11 +24,9 @@ def test_a_bulk_reimport_ends_a_staff_assignment_it_no_longer_lists(world: World
     plan = _plan(world, later, full=False)
     (end,) = [c for c in plan.changes if c.kind == "staff"]
     assert (end.action, end.label) == ("end", "Grace Hopper with 3 Robins ends")
-    assert [(f.label, f.old, f.new) for f in end.fields] == [("Class", "3 Robins", None)]
     today = pupil_services.today()
-    assert end.notes == [
-        f"Not in the bundle's enrollments; ends {today:%d/%m/%Y}, kept in the audit log."
-    ]
+    assert [(f.label, f.old, f.new) for f in end.fields] == [("Ends on", None, f"{today:%d/%m/%Y}")]
+    assert end.notes == ["Not in the bundle's enrollments; the end is kept in the audit log."]
     _apply(world, later, full=False)
     assert not StaffAssignment.objects.filter(user=grace, school_class=robins).exists()
     assert StaffAssignment.objects.filter(user__email="a.kay@school.example").count() == 1

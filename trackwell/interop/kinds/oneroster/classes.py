@@ -360,19 +360,21 @@ def _plan_end(
         if pupil is None or pupil.left_on is not None or pupil.pk in leaving:
             return
         label, kept = f"{pupil.full_name} leaves {school_class.name}", "kept as a past enrolment"
+        field = FieldChange("class", "Class", school_class.name, None)
     else:
         member = r.staff_by_pk.get(person_id)
         if member is None:
             return
         label = f"{member.display_name} with {school_class.name} ends"
-        kept = f"ends {pupil_services.today():%d/%m/%Y}, kept in the audit log"
+        kept = "the end is kept in the audit log"
+        field = FieldChange("ended_on", "Ends on", None, f"{pupil_services.today():%d/%m/%Y}")
     r.plan.changes.append(
         Change(
             side.end,
             side.kind,
             key,
             label,
-            fields=[FieldChange("class", "Class", school_class.name, None)],
+            fields=[field],
             row=row,
             data={side.person: person_id, "class": class_id},
             notes=[f"{note}; {kept}."],
