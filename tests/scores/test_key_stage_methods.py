@@ -83,3 +83,22 @@ def test_migration_0006_fills_the_method_of_every_source_and_leaves_duplicates(
     assert methods == {entered.pk: "TA", scored.pk: "TT", duplicate.pk: ""}
     # Nothing deleted; a later CTF matches the filled ones.
     assert KeyStageResult.objects.filter(pupil=aoife).count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0006_run_by_the_migrator_fills_entered_results(world: World) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("scores", "0005_key_stage_result_component_and_method")]
+    after = [("scores", "0006_key_stage_result_method_for_every_source")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    pupil = world.pupils_a[0]
+    entered = KeyStageResult.objects.create(
+        school=world.school, pupil=pupil, stage="ks1", subject="MAT", outcome="EXS"
+    )
+    executor = MigrationExecutor(connection)  # a fresh graph, as `migrate` would load
+    executor.migrate(after)
+    entered.refresh_from_db()
+    assert entered.method == "TA"
