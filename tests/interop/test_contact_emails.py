@@ -197,6 +197,18 @@ def test_blank_contact_cells_in_a_reimport_keep_what_is_stored(world: World) -> 
     assert [(f.old, f.new) for f in change.fields] == [("Mother", "Carer")]
 
 
+def test_blank_parts_given_to_the_plan_change_nothing(world: World) -> None:
+    """A pending import read before blanks were left out still keeps stored values."""
+    from trackwell.interop.contacts import plan_contacts
+
+    _apply(world, _file(_row(1, "Evans", "Mallory Evans", "m@home.example", phone="0123")))
+    sam = Pupil.objects.get(upn=upn(1))
+    plan = pipeline.Plan()
+    given = {"first_name": "Mallory", "last_name": "Evans", "email": "", "phone": ""}
+    plan_contacts(world.school, plan, [(sam, sam.full_name, [given], 2)])
+    assert plan.changes == [] and plan.errors == []
+
+
 def test_a_contact_whose_access_was_revoked_is_not_linked_again_by_a_reimport(
     world: World,
 ) -> None:

@@ -216,7 +216,8 @@ def plan_contacts(
         links = live.get(who.pk, []) if isinstance(who, Pupil) else []
         seen: set[str] = set()
         for given in contacts:
-            contact = {k: v for k, v in given.items() if k != WHERE}
+            # Blank parts say nothing (also in a file read before blanks were left out).
+            contact = {k: v for k, v in given.items() if k != WHERE and v not in ("", None)}
             where = given.get(WHERE) or {}
             at = where.get("row", row)
             email = contact.get("email", "")
