@@ -59,8 +59,10 @@ def test_mis_contact_columns_are_recognised_and_previewed_field_by_field(world: 
             "relationship": "Mother",
             "email": "aoife.obrien@home.example",
             "parental_responsibility": True,
+            "_where": {"email": "Priority 1 Contact Email"},
         },
-        {"first_name": "Seán", "last_name": "O'Brien", "email": ""},
+        # A blank email is left out (it would keep a stored one); where the email goes is kept.
+        {"first_name": "Seán", "last_name": "O'Brien", "_where": {"email": "Contact 2 Email"}},
     ]
     plan = prepared.plan
     assert plan is not None

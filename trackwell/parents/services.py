@@ -58,7 +58,11 @@ def add_contact(
     relationship: str = "",
     parental_responsibility: bool | None = None,
 ) -> ChildLink:
-    """A new contact for a pupil (or the school's contact with this email), linked to the pupil."""
+    """A new contact for a pupil (or the school's contact with this email), linked to the pupil.
+
+    An email another contact of the school holds links that contact only when the
+    names agree too; with another name it is refused, never linked.
+    """
     first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip().lower()
     if not first_name or not last_name:
         raise ValidationError("Give the parent or carer's first and last names.")
@@ -68,6 +72,11 @@ def add_contact(
         contact = None
         if email:
             contact = Contact.objects.filter(school_id=pupil.school_id, email=email).first()
+        if contact is not None and not same_name(contact, first_name, last_name):
+            raise ValidationError(
+                f"{email} is the email of {contact.full_name}, another contact of the school, "
+                f"not of {first_name} {last_name}: check the email."
+            )
         if contact is None:
             contact = Contact.objects.create(
                 school_id=pupil.school_id,
@@ -83,6 +92,36 @@ def add_contact(
                 obj=contact,
                 new={"name": contact.full_name, "email": email},
             )
+        return link_contact(
+            user=user,
+            contact=contact,
+            pupil=pupil,
+            relationship=relationship,
+            parental_responsibility=parental_responsibility,
+        )
+
+
+def same_name(contact: Contact, first_name: str, last_name: str) -> bool:
+    """Whether a contact has these names (case and spacing aside)."""
+
+    def key(first: str, last: str) -> tuple[str, str]:
+        return (" ".join(first.split()).casefold(), " ".join(last.split()).casefold())
+
+    return key(contact.first_name, contact.last_name) == key(first_name, last_name)
+
+
+def link_contact(
+    *,
+    user: User | None,
+    contact: Contact,
+    pupil: Pupil,
+    relationship: str = "",
+    parental_responsibility: bool | None = None,
+) -> ChildLink:
+    """Link a contact the school already has to one more child (audited)."""
+    if contact.school_id != pupil.school_id:
+        raise ValidationError("That contact belongs to another school.")
+    with transaction.atomic():
         if ChildLink.objects.filter(contact=contact, pupil=pupil, revoked_at__isnull=True).exists():
             raise ValidationError(f"{contact.full_name} is already linked to {pupil.full_name}.")
         link = ChildLink.objects.create(

@@ -65,10 +65,7 @@ class CtfImport(ImportKind):
         plan = Plan()
         pupils = {p.upn: p for p in Pupil.objects.filter(school=school)}
         later = later_changes(school)
-        existing_results = {
-            (r.pupil_id, *_result_key(r.stage, r.subject, r.component, r.method)): r
-            for r in KeyStageResult.objects.filter(school=school)
-        }
+        existing_results = stored_results(school)
         source = data["header"].get("school") or "another school"
         for item in data["pupils"]:
             values = {name: item[name] for name in WRITTEN}
@@ -225,7 +222,9 @@ class CtfImport(ImportKind):
                         for key, value in fields.items():
                             setattr(result, key, value)
                         result.source = KeyStageResult.Source.CTF
-                        result.save(update_fields=[*fields, "source"])
+                        # A result stored without its method (see `stored_results`) gains it.
+                        result.method = result.method or d.get("method", "")
+                        result.save(update_fields=[*fields, "source", "method"])
                     log_action(
                         school=school,
                         user=user,
@@ -246,6 +245,30 @@ class CtfImport(ImportKind):
         if not plan.changes:
             return "Nothing to change: Trackwell already matches this file."
         return "Imported from the CTF: " + ", ".join(f"{n} {k}" for k, n in result.items()) + "."
+
+
+def stored_results(school: School) -> dict[tuple[Any, ...], KeyStageResult]:
+    """The school's key stage results by pupil and `_result_key`, for matching a CTF's.
+
+    A result stored without a method (entered, or kept before the method was) is
+    matched as the CTF would name it (`method_of`), unless a result of that method
+    is stored too: a later CTF updates it rather than adding a second record.
+    """
+    found: dict[tuple[Any, ...], KeyStageResult] = {}
+    blank = []
+    for r in KeyStageResult.objects.filter(school=school).order_by("pk"):
+        found[(r.pupil_id, *_result_key(r.stage, r.subject, r.component, r.method))] = r
+        if not r.method:
+            blank.append(r)
+    for r in blank:
+        method = method_of(r.scaled_score)
+        found.setdefault((r.pupil_id, *_result_key(r.stage, r.subject, r.component, method)), r)
+    return found
+
+
+def method_of(scaled_score: int | None) -> str:
+    """The method a result without one was assessed by: a score is a test, else a TA."""
+    return "TT" if scaled_score is not None else "TA"
 
 
 def _result_key(stage: str, subject: str, component: str, method: str) -> tuple[str, ...]:

@@ -325,7 +325,9 @@ class PupilsImport(ImportKind):
                     bad("class_name", f"the class name is longer than {CLASS_MAX} characters.")
                 row["class_name"] = name
             if any(name.startswith("contact") for name in columns):
-                row["contacts"] = read_contacts(cell, bad, columns)
+                row["contacts"] = read_contacts(
+                    cell, bad, columns, lambda name: headers[columns[name]]
+                )
             rows.append(row)
         if not rows and not problems:
             problems.append(Problem("The file has a header but no pupils."))

@@ -86,7 +86,9 @@ class ImportKind:
 # How the preview and the result message name each action.
 ACTION_WORDS = {
     "create": "to create",
+    "link": "to link (already known to the school)",
     "change": "to change",
+    "end": "to end",
     "leave": "to mark as left",
     "return": "to bring back on roll",
     "archive": "to archive",
@@ -94,7 +96,9 @@ ACTION_WORDS = {
 }
 DONE_WORDS = {
     "create": "created",
+    "link": "linked",
     "change": "changed",
+    "end": "ended",
     "leave": "marked as left",
     "return": "back on roll",
     "archive": "archived",

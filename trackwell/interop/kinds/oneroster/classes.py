@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 from trackwell.accounts.models import User
@@ -155,6 +156,37 @@ def _open(school_class: SchoolClass) -> bool:
     return year.is_current or year.end_date >= pupil_services.today()
 
 
+@dataclass(frozen=True)
+class _Side:
+    """Pupils enrolled in classes, or staff assigned to them: what differs between the two."""
+
+    kind: str  # the plan's kind of record
+    add: str  # the action that puts one in a class
+    end: str  # the action that takes one out
+    joins: str  # "Ada into 3 Robins", "Grace to 3 Robins"
+    person: str  # the key of the person's pk in a change's data
+    ref: str  # the key of a new person's UPN or email
+
+
+PUPILS = _Side("pupil", "enrol", "leave class", "into", "pupil", "upn")
+STAFF = _Side("staff", "assign", "end", "to", "user", "email")
+
+
+def _side(role: str) -> _Side | None:
+    role = role.lower()
+    return PUPILS if role == "student" else STAFF if role in STAFF_ROLES else None
+
+
+def _person(r: Roster, side: _Side, ref: str) -> Pupil | User | str | None:
+    return _pupil(r, ref) if side is PUPILS else _staff(r, ref)
+
+
+def _name(who: Pupil | User | str) -> str:
+    if isinstance(who, Pupil):
+        return who.full_name
+    return who.display_name if isinstance(who, User) else who
+
+
 def plan_enrolments(
     r: Roster,
     enrolments: list[dict[str, Any]],
@@ -165,19 +197,28 @@ def plan_enrolments(
 
     An enrolment the bundle removes (`tobedeleted`), or, in a bulk enrollments
     file, one it no longer lists for a class it knows, ends: the pupil leaves the
-    class (kept as a past enrolment). Pupils marked as left (`leaving`) leave
+    class (kept as a past enrolment), the member of staff's assignment ends (on
+    the import's day, in the audit log). Pupils marked as left (`leaving`) leave
     their classes that way already.
     """
-    have_pupils = set(
-        Enrolment.objects.filter(school=r.school).values_list("pupil_id", "school_class_id")
-    )
-    have_staff = set(
-        StaffAssignment.objects.filter(school=r.school).values_list("user_id", "school_class_id")
-    )
-    listed: set[tuple[int, int]] = set()
+    have: dict[_Side, set[tuple[int, int]]] = {
+        PUPILS: set(
+            Enrolment.objects.filter(school=r.school).values_list("pupil_id", "school_class_id")
+        ),
+        STAFF: set(
+            StaffAssignment.objects.filter(school=r.school).values_list(
+                "user_id", "school_class_id"
+            )
+        ),
+    }
+    listed: dict[_Side, set[tuple[int, int]]] = {PUPILS: set(), STAFF: set()}
+    rows_of: dict[_Side, int] = {PUPILS: 0, STAFF: 0}
     for e in enrolments:
+        side = _side(e["role"])
+        if side is None:
+            continue
+        rows_of[side] += 1
         target = _class(r, e["classsourcedid"])
-        role = e["role"].lower()
         if target is None:
             continue
         class_label = target.name if isinstance(target, SchoolClass) else target[1]
@@ -189,7 +230,7 @@ def plan_enrolments(
         ended = year_of is not None and not (
             year_of.is_current or year_of.end_date >= pupil_services.today()
         )
-        if role == "student" and year_of is not None and ended:
+        if side is PUPILS and year_of is not None and ended:
             # A year that has ended keeps its classes as they were (refused at commit).
             r.plan.errors.append(
                 Problem(
@@ -201,127 +242,144 @@ def plan_enrolments(
                 )
             )
             continue
-        if role == "student":
-            who = _pupil(r, e["usersourcedid"])
-            if who is None:
-                continue
-            if isinstance(who, Pupil) and class_ref is not None:
-                listed.add((who.pk, class_ref))
-            if isinstance(who, Pupil) and (who.left_on is not None or who.pk in leaving):
-                continue
-            if (
-                isinstance(who, Pupil)
-                and class_ref is not None
-                and (who.pk, class_ref) in have_pupils
-            ):
-                continue
-            label = who.full_name if isinstance(who, Pupil) else who
-            r.plan.changes.append(
-                Change(
-                    "enrol",
-                    "pupil",
-                    e["sourcedid"],
-                    f"{label} into {class_label}",
-                    row=e["_row"],
-                    data={
-                        "pupil": who.pk if isinstance(who, Pupil) else None,
-                        "upn": who.upn if isinstance(who, Pupil) else who,
-                        "class": class_ref,
-                        "class_ref": e["classsourcedid"],
-                    },
-                )
-            )
-        elif role in STAFF_ROLES:
-            member = _staff(r, e["usersourcedid"])
-            if member is None:
-                continue
-            if (
-                isinstance(member, User)
-                and class_ref is not None
-                and (member.pk, class_ref) in have_staff
-            ):
-                continue
-            label = member.display_name if isinstance(member, User) else member
-            r.plan.changes.append(
-                Change(
-                    "assign",
-                    "staff",
-                    e["sourcedid"],
-                    f"{label} to {class_label}",
-                    row=e["_row"],
-                    data={
-                        "user": member.pk if isinstance(member, User) else None,
-                        "email": member.email if isinstance(member, User) else member,
-                        "class": class_ref,
-                        "class_ref": e["classsourcedid"],
-                    },
-                )
-            )
-    ending: dict[tuple[int, int], tuple[str, int | None, str]] = {}
-    for e in removed:
-        target = _class(r, e.get("classsourcedid", ""))
-        who = _pupil(r, e.get("usersourcedid", ""))
-        if e.get("role", "").lower() != "student":
+        who = _person(r, side, e["usersourcedid"])
+        if who is None:
             continue
-        if isinstance(target, SchoolClass) and isinstance(who, Pupil):
-            note = "Removed in the bundle" + _modified(e)
-            ending[(who.pk, target.pk)] = (e["sourcedid"], e["_row"], note)
-    if r.modes.get("enrollments") == "bulk":
-        # Every enrolment of the classes this bundle knows is listed in a bulk file.
-        known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
-            pk for (record, _), pk in r.links.items() if record == "class"
-        }
-        students = [e for e in enrolments if e["role"].lower() == "student"]
-        in_known = [
-            (pupil_id, class_id)
-            for pupil_id, class_id in have_pupils
-            if class_id in known
-            and class_id in r.classes_by_pk
-            and _open(r.classes_by_pk[class_id])
-        ]
-        if not students and in_known:
-            # An enrollments file with no pupil in it would take every pupil out of every
-            # class: refused, never guessed.
-            r.plan.errors.append(
-                Problem(
-                    f"enrollments.csv lists no pupil, so all {len(in_known)} pupils' places in "
-                    "the bundle's classes would end. Check that the bundle is complete.",
-                    None,
-                    "role",
-                    "enrollments.csv",
-                )
-            )
-            return
-        for pupil_id, class_id in sorted(have_pupils):
-            if class_id in known and (pupil_id, class_id) not in listed:
-                ending.setdefault(
-                    (pupil_id, class_id),
-                    (f"{pupil_id}:{class_id}", None, "Not in the bundle's enrollments"),
-                )
-    for (pupil_id, class_id), (key, row, note) in ending.items():
-        pupil = r.pupils_by_pk.get(pupil_id)
-        school_class = r.classes_by_pk.get(class_id)
-        if (
-            pupil is None
-            or school_class is None
-            or pupil.left_on is not None
-            or pupil.pk in leaving
-            or (pupil_id, class_id) not in have_pupils
-            or not _open(school_class)
-        ):
+        pk = None if isinstance(who, str) else who.pk
+        if pk is not None and class_ref is not None:
+            listed[side].add((pk, class_ref))
+        if isinstance(who, Pupil) and (who.left_on is not None or who.pk in leaving):
+            continue
+        if pk is not None and class_ref is not None and (pk, class_ref) in have[side]:
             continue
         r.plan.changes.append(
             Change(
-                "leave class",
-                "pupil",
-                key,
-                f"{pupil.full_name} leaves {school_class.name}",
-                fields=[FieldChange("class", "Class", school_class.name, None)],
-                row=row,
-                data={"pupil": pupil.pk, "class": school_class.pk},
-                notes=[note + "; kept as a past enrolment."],
+                side.add,
+                side.kind,
+                e["sourcedid"],
+                f"{_name(who)} {side.joins} {class_label}",
+                row=e["_row"],
+                data={
+                    side.person: pk,
+                    side.ref: who if isinstance(who, str) else getattr(who, side.ref),
+                    "class": class_ref,
+                    "class_ref": e["classsourcedid"],
+                },
             )
         )
+    ending: dict[_Side, dict[tuple[int, int], tuple[str, int | None, str]]] = {
+        PUPILS: {},
+        STAFF: {},
+    }
+    for e in removed:
+        side = _side(e.get("role", ""))
+        if side is None:
+            continue
+        target = _class(r, e.get("classsourcedid", ""))
+        who = _person(r, side, e.get("usersourcedid", ""))
+        if isinstance(target, SchoolClass) and isinstance(who, (Pupil, User)):
+            note = "Removed in the bundle" + _modified(e)
+            ending[side][(who.pk, target.pk)] = (e["sourcedid"], e["_row"], note)
+    if r.modes.get("enrollments") == "bulk" and not _bulk_ends(r, have, listed, rows_of, ending):
+        return
+    for side, ends in ending.items():
+        for (person_id, class_id), (key, row, note) in ends.items():
+            _plan_end(r, side, person_id, class_id, key, row, note, have[side], leaving)
+
+
+def _bulk_ends(
+    r: Roster,
+    have: dict[_Side, set[tuple[int, int]]],
+    listed: dict[_Side, set[tuple[int, int]]],
+    rows_of: dict[_Side, int],
+    ending: dict[_Side, dict[tuple[int, int], tuple[str, int | None, str]]],
+) -> bool:
+    """Everything of the bundle's classes a bulk enrollments file does not list ends.
+
+    False (and an error) when the file lists no pupil at all: that would empty
+    every class, so it is refused, never guessed. A file with pupils but no staff
+    (some systems leave staff out) leaves staff assignments as they are.
+    """
+    # Every enrolment of the classes this bundle knows is listed in a bulk file.
+    known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
+        pk for (record, _), pk in r.links.items() if record == "class"
+    }
+
+    def in_known(side: _Side) -> list[tuple[int, int]]:
+        return sorted(
+            (person_id, class_id)
+            for person_id, class_id in have[side]
+            if class_id in known
+            and class_id in r.classes_by_pk
+            and _open(r.classes_by_pk[class_id])
+        )
+
+    if not rows_of[PUPILS] and in_known(PUPILS):
+        r.plan.errors.append(
+            Problem(
+                f"enrollments.csv lists no pupil, so all {len(in_known(PUPILS))} pupils' "
+                "places in the bundle's classes would end. Check that the bundle is complete.",
+                None,
+                "role",
+                "enrollments.csv",
+            )
+        )
+        return False
+    for side in (PUPILS, STAFF):
+        if side is STAFF and not rows_of[STAFF]:
+            if in_known(STAFF):
+                r.plan.warnings.append(
+                    "enrollments.csv lists no teacher or aide, so staff keep the classes "
+                    "they have in Trackwell."
+                )
+            continue
+        for pair in in_known(side):
+            if pair not in listed[side]:
+                key = f"{pair[0]}:{pair[1]}"
+                ending[side].setdefault(pair, (key, None, "Not in the bundle's enrollments"))
+    return True
+
+
+def _plan_end(
+    r: Roster,
+    side: _Side,
+    person_id: int,
+    class_id: int,
+    key: str,
+    row: int | None,
+    note: str,
+    have: set[tuple[int, int]],
+    leaving: set[int],
+) -> None:
+    """A pupil leaves a class (kept as a past enrolment), or a staff assignment ends."""
+    school_class = r.classes_by_pk.get(class_id)
+    if school_class is None or (person_id, class_id) not in have or not _open(school_class):
+        return
+    if side is PUPILS:
+        pupil = r.pupils_by_pk.get(person_id)
+        if pupil is None or pupil.left_on is not None or pupil.pk in leaving:
+            return
+        label, kept = f"{pupil.full_name} leaves {school_class.name}", "kept as a past enrolment"
+        field = FieldChange("class", "Class", school_class.name, None)
+    else:
+        member = r.staff_by_pk.get(person_id)
+        if member is None:
+            return
+        label = f"{member.display_name} with {school_class.name} ends"
+        kept = "the end is kept in the audit log"
+        field = FieldChange("ended_on", "Ends on", None, f"{pupil_services.today():%d/%m/%Y}")
+    r.plan.changes.append(
+        Change(
+            side.end,
+            side.kind,
+            key,
+            label,
+            fields=[field],
+            row=row,
+            data={side.person: person_id, "class": class_id},
+            notes=[f"{note}; {kept}."],
+        )
+    )
 
 
 def _modified(row: dict[str, Any]) -> str:

@@ -117,6 +117,8 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
                     SchoolClass.objects.get(pk=d["class"], school=school),
                     on=effective,
                 )
+            elif change.kind == "staff" and change.action == "end":
+                end_assignment(user, school, d["user"], d["class"], on=effective)
             elif change.action == "enrol":
                 school_class = class_of(d, made_classes, school)
                 pupil = (
@@ -158,6 +160,33 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
     return dict(done)
 
 
+def end_assignment(
+    user: User | None, school: School, member_id: int, class_id: int, *, on: dt.date
+) -> None:
+    """A member of staff no longer works with a class: their access to it ends now.
+
+    The assignment has no end date of its own, so the end is kept, dated, in the
+    audit log (`class.unassign`), as the staff pages keep their changes.
+    """
+    assignment = (
+        StaffAssignment.objects.select_for_update()
+        .select_related("user", "school_class")
+        .filter(school=school, user_id=member_id, school_class_id=class_id)
+        .first()
+    )
+    if assignment is None:
+        return
+    log_action(
+        school=school,
+        user=user,
+        action="class.unassign",
+        obj=assignment.school_class,
+        old={"user": member_id, "name": assignment.user.display_name},
+        new={"ended_on": on.isoformat(), "reason": "Not in the OneRoster bundle"},
+    )
+    assignment.delete()
+
+
 def class_of(data: dict[str, Any], made: dict[str, SchoolClass], school: School) -> SchoolClass:
     if data["class"]:
         return SchoolClass.objects.get(pk=data["class"], school=school)
@@ -171,6 +200,7 @@ def describe(plan: Plan, result: Any) -> str:
         "create year": "academic years added",
         "create pupil": "pupils added",
         "create contact": "parents' contacts added (invite them from each pupil's family page)",
+        "link contact": "parents' contacts the school already had linked to another child",
         "change contact": "parents' contacts updated",
         "leave pupil": "pupils marked as left",
         "leave class pupil": "pupils out of a class",
@@ -180,5 +210,6 @@ def describe(plan: Plan, result: Any) -> str:
         "change class": "classes updated",
         "enrol pupil": "enrolments",
         "assign staff": "staff given classes",
+        "end staff": "staff assignments ended",
     }
     return "Imported: " + ", ".join(f"{n} {words.get(k, k)}" for k, n in result.items()) + "."

@@ -357,7 +357,7 @@ def plan_agents(r: Roster, users: list[dict[str, Any]]) -> None:
     Either side may name the other (a student's agents, or a parent's). They
     become the parents app's contacts (never accounts: the school invites).
     """
-    from trackwell.interop.contacts import plan_contacts
+    from trackwell.interop.contacts import WHERE, plan_contacts
 
     by_id = {u["sourcedid"]: u for u in users}
     agents_of: dict[str, list[str]] = {}
@@ -374,13 +374,17 @@ def plan_agents(r: Roster, users: list[dict[str, Any]]) -> None:
         if isinstance(who, Pupil) and who.left_on is not None:
             continue
         agent_ids = ids(u.get("agents", "")) + agents_of.get(u["sourcedid"], [])
-        contacts = []
+        contacts: list[dict[str, Any]] = []
         for agent_id in dict.fromkeys(agent_ids):
             agent = by_id.get(agent_id)
             if agent is None or agent.get("role", "").lower() not in PARENT_ROLES:
                 continue
             contact = _agent_contact(r, agent, bad_rows)
-            if contact is not None and contact not in contacts:
+            if contact is None:
+                continue
+            # The same parent given twice (once from each side, or as two records) once.
+            values = {k: v for k, v in contact.items() if k != WHERE}
+            if all({k: v for k, v in c.items() if k != WHERE} != values for c in contacts):
                 contacts.append(contact)
         if contacts:
             name = (
@@ -425,9 +429,15 @@ def _agent_contact(r: Roster, agent: dict[str, Any], bad_rows: set[str]) -> dict
             bad_rows.add(agent["sourcedid"])
             r.plan.errors.extend(problems)
         return None
-    contact: dict[str, Any] = {"first_name": first, "last_name": last, "email": email}
+    from trackwell.interop.contacts import WHERE
+
+    # A blank email or phone says nothing: what Trackwell holds is kept.
+    contact: dict[str, Any] = {"first_name": first, "last_name": last}
+    if email:
+        contact["email"] = email
     phone = clean_text(agent.get("phone", "") or agent.get("sms", ""))[:40]
     if phone:
         contact["phone"] = phone
     contact["relationship"] = PARENT_ROLES[agent["role"].lower()]
+    contact[WHERE] = {"row": agent["_row"], "file": "users.csv", "email": "email"}
     return contact
