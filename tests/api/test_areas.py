@@ -31,6 +31,8 @@ def test_results_in_bulk_are_converted_versioned_and_all_or_nothing(world: World
     assert [(r["raw"], r["version"]) for r in rows] == [(30, 1)] * 3
     assert all(r["score"] is not None for r in rows)
     assert TestResultHistory.objects.count() == 3
+    # The history says the marks came through the API, not from a file.
+    assert set(TestResultHistory.objects.values_list("source", flat=True)) == {"api"}
     assert AuditEntry.objects.filter(action="api_results_bulk").count() == 1
     # The first is stale now: 409 naming it, and the fourth pupil's mark is not written.
     again = {"test": test.pk, "results": _marks(world.pupils_a[:1] + world.pupils_a[3:4], 40)}

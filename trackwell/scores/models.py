@@ -262,6 +262,7 @@ class TestResultHistory(AppendOnlyModel):
     class Source(models.TextChoices):
         GRID = "grid", "Results grid"
         IMPORT = "import", "Import"
+        API = "api", "API"
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
     result = models.ForeignKey(TestResult, on_delete=models.CASCADE, related_name="history")

@@ -35,7 +35,7 @@ from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Enrolment
 from trackwell.scores import services
-from trackwell.scores.models import ConversionTable, Target, Test, TestResult
+from trackwell.scores.models import ConversionTable, Target, Test, TestResult, TestResultHistory
 from trackwell.scores.targets import StaleTargets, TargetInput, save_targets
 
 
@@ -167,6 +167,7 @@ class ResultViewSet(ReadOnly):
                     user=user,
                     test=test,
                     marks={row["pupil"]: (row["raw_mark"], row["version"]) for row in rows},
+                    source=TestResultHistory.Source.API,
                 )
                 log_action(
                     school=test.school,
