@@ -288,6 +288,7 @@ def main() -> None:
                 "objective": objective.pk,
                 "code": codes[-1],
                 "pupils": pupil_ids,
+                "confirm": "1",  # the teacher's "Set rating" in the dialog that asks first
             },
             HTTP_ACCEPT="application/json",
         )
