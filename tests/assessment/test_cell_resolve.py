@@ -69,9 +69,7 @@ def _got(world: World, objective: Objective, pupil_id: int, code: str, slug: str
 def test_every_answer_matches_the_models(world: World, other_world: World) -> None:
     scale = world.framework.scale
     # A letter code, to check that codes match in either case.
-    RatingLevel.objects.create(
-        school=world.school, scale=scale, code="G", label="Greater", value=9
-    )
+    RatingLevel.objects.create(school=world.school, scale=scale, code="G", label="Greater", value=9)
     taught, untaught, archived = world.objectives[0], world.objectives[1], world.objectives[2]
     TaughtObjective.objects.create(
         school=world.school, school_class=world.class_a, objective=taught

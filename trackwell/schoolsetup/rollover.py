@@ -26,6 +26,7 @@ from django.db.models import F
 
 from trackwell.accounts.models import AuditEntry, log_action
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
+from trackwell.pupils import class_services
 from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import (
     Enrolment,
@@ -422,7 +423,7 @@ def apply_rollover(user: Any, school: School, plan: RolloverPlan) -> Rollover:
             for cp in plan.classes:
                 if not cp.create:
                     continue
-                new_class = pupil_services.create_class(
+                new_class = class_services.create_class(
                     user, school, year=new_year, name=cp.name, nc_year=cp.nc_year
                 )
                 Enrolment.objects.bulk_create(

@@ -40,6 +40,7 @@ from trackwell.interop.values import (
     parse_sex,
     parse_year,
 )
+from trackwell.pupils import class_services
 from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import (
     Enrolment,
@@ -506,7 +507,7 @@ class PupilsImport(ImportKind):
                     apply_contact(user, school, change, made)
                 elif change.kind == "class":
                     assert year is not None
-                    school_class = pupil_services.create_class(
+                    school_class = class_services.create_class(
                         user,
                         school,
                         year=year,

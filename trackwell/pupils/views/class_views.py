@@ -19,7 +19,7 @@ from trackwell.accounts.models import Role, User
 from trackwell.core.ids import parse_id, parse_ids
 from trackwell.core.models import AcademicYear, School
 from trackwell.core.versioning import EditConflict
-from trackwell.pupils import services
+from trackwell.pupils import class_services, services
 from trackwell.pupils.forms import ClassForm
 from trackwell.pupils.models import Pupil, SchoolClass
 from trackwell.pupils.views.common import acting_user, current_year, put_errors, with_version
@@ -90,7 +90,7 @@ def class_add(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            school_class = services.create_class(
+            school_class = class_services.create_class(
                 user,
                 school,
                 year=form.cleaned_data["year"],
@@ -139,7 +139,7 @@ def class_edit(request: HttpRequest, class_id: int) -> HttpResponse:
                 _assistants(school).values_list("pk", flat=True)
             )
             try:
-                services.update_class(
+                class_services.update_class(
                     user,
                     school,
                     school_class,
@@ -229,7 +229,7 @@ def class_move(request: HttpRequest, class_id: int) -> HttpResponse:
         messages.warning(request, "Choose a class of the same year to move them to.")
         return back
     try:
-        count = services.move_pupils(user, school, pupils, target, from_class=school_class)
+        count = class_services.move_pupils(user, school, pupils, target, from_class=school_class)
     except ValidationError as exc:
         messages.warning(request, "Nobody was moved: " + " ".join(exc.messages))
         return back

@@ -17,7 +17,7 @@ from trackwell.accounts import access
 from trackwell.analysis import services as analysis_services
 from trackwell.core.models import School
 from trackwell.core.versioning import EditConflict
-from trackwell.pupils import services
+from trackwell.pupils import group_services
 from trackwell.pupils.forms import GroupForm
 from trackwell.pupils.models import Pupil, PupilGroup
 from trackwell.pupils.views.common import acting_user, put_errors, with_version
@@ -100,7 +100,7 @@ def group_edit(request: HttpRequest, group_id: int) -> HttpResponse:
         if form.is_valid():
             version = form.cleaned_data["version"]
             try:
-                services.update_group(
+                group_services.update_group(
                     user,
                     school,
                     group,
@@ -139,6 +139,6 @@ def group_delete(request: HttpRequest, group_id: int) -> HttpResponse:
         messages.warning(request, f"Tick the box to confirm deleting {group.name}.")
         return HttpResponseRedirect(reverse("people-group", args=[group.pk]))
     name = group.name
-    services.delete_group(user, school, group)
+    group_services.delete_group(user, school, group)
     messages.success(request, f"Deleted the group {name}. Its pupils are unchanged.")
     return HttpResponseRedirect(reverse("people-groups"))

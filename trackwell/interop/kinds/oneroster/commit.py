@@ -14,6 +14,7 @@ from trackwell.core.models import AcademicYear, School
 from trackwell.interop.contacts import apply_contact
 from trackwell.interop.models import ExternalId
 from trackwell.interop.pipeline import Change, Plan
+from trackwell.pupils import class_services
 from trackwell.pupils import services as pupil_services
 from trackwell.pupils.models import Pupil, SchoolClass, StaffAssignment
 from trackwell.schoolsetup import services as year_services
@@ -85,14 +86,14 @@ def apply_plan(*, user: User | None, school: School, plan: Plan) -> dict[str, in
                     if d.get("year")
                     else made_years[d["year_ref"]]
                 )
-                school_class = pupil_services.create_class(
+                school_class = class_services.create_class(
                     user, school, year=year, name=d["name"], nc_year=d["nc_year"]
                 )
                 made_classes[d["ref"]] = school_class
                 links.append(("class", d["ref"], school_class.pk))
             elif change.kind == "class" and change.action == "change":
                 school_class = SchoolClass.objects.get(pk=d["class"], school=school)
-                pupil_services.update_class(
+                class_services.update_class(
                     user,
                     school,
                     school_class,
