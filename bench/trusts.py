@@ -10,20 +10,20 @@ memory (tracemalloc).
 """
 
 import os
-import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
+
+from bench.analysis import _median, _peak, _queries
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUST_DB = ROOT / "var" / "bench-trust50.sqlite3"
 SCHOOLS = 50
 GROWTH = (2, 5, 10, 50)
 # Bump when the generator changes what a cached trust should hold.
-STAMP = "trust50-v1"
+STAMP = "trust50-v3"
 
 
 def _setup() -> None:
@@ -46,33 +46,6 @@ def _setup() -> None:
     django.setup()
 
 
-def _median(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _queries(fn: Callable[[], object]) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as ctx:
-        fn()
-    return len(ctx.captured_queries)
-
-
-def _peak(fn: Callable[[], object]) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _trust_schools() -> list[Any]:
     """The cached trust's schools in a fixed order, building the trust first if needed."""
     from django.core.management import call_command
@@ -86,15 +59,19 @@ def _trust_schools() -> list[Any]:
         cursor.execute("SELECT stamp FROM bench_stamp")
         stamps = {row[0] for row in cursor.fetchall()}
     if STAMP not in stamps or School.objects.count() != SCHOOLS:
-        from trackwell.analysis.defaults import create_default_bands
         from trackwell.demo.generator import DemoOptions, generate
 
         call_command("flush", "--noinput", verbosity=0)
         start = time.perf_counter()
         print(f"Building the bench trust of {SCHOOLS} schools (once; kept in the database)...")
-        trust = generate(DemoOptions(schools=SCHOOLS, forms=1))
-        for s in trust.schools:
-            create_default_bands(s)
+
+        def progress(label: str, step: int) -> None:
+            if label.endswith(": curriculum"):
+                print(
+                    f"    {label.split(':')[0]} ({time.perf_counter() - start:.0f} s)", flush=True
+                )
+
+        generate(DemoOptions(schools=SCHOOLS, forms=1, extras=False), progress)
         with connection.cursor() as cursor:
             cursor.execute("CREATE TABLE IF NOT EXISTS bench_stamp (stamp varchar(40) NOT NULL)")
             cursor.execute("DELETE FROM bench_stamp")
@@ -157,14 +134,69 @@ def suppression_growth(counts: tuple[int, ...] = GROWTH, repeat: int = 3) -> Non
         )
 
 
+def _cases(chosen: list[Any]) -> list[tuple[str, Callable[[], object]]]:
+    """Each trust page's data for these schools, as the trust leader's pages compute it."""
+    from trackwell.analysis.figures import compute_metrics
+    from trackwell.core.models import AcademicYear
+    from trackwell.curriculum.models import Framework
+    from trackwell.curriculum.trust import trust_adoptions
+    from trackwell.reports.trust import (
+        iter_trust,
+        load_trust,
+        trust_group_comparison,
+        trust_overview,
+    )
+    from trackwell.reports.views import school_overview_context
+    from trackwell.scores.trust_prior import trust_prior_comparison
+
+    ids = [s.pk for s in chosen]
+    years = list(AcademicYear.objects.filter(school_id__in=ids, is_current=True))
+    first = chosen[0]
+
+    def figures() -> object:
+        return compute_metrics([y.pk for y in years])
+
+    def reading() -> object:
+        return sum(len(t.rows()) for t in iter_trust(chosen))
+
+    def overview() -> object:
+        return trust_overview(iter_trust(chosen), suppress=True)
+
+    def groups() -> object:
+        return trust_group_comparison(iter_trust(chosen), school=None, nc_year=None)
+
+    def prior() -> object:
+        return trust_prior_comparison(iter_trust(chosen))
+
+    def frameworks() -> object:
+        publishable = Framework.objects.filter(school__in=chosen, shared_source__isnull=True)
+        return trust_adoptions(first.trust_id, chosen), list(
+            publishable.select_related("school", "subject")
+        )
+
+    def one_school_groups() -> object:
+        return trust_group_comparison(load_trust([first]), school=first, nc_year=None)
+
+    def one_school() -> object:
+        return school_overview_context(first, suppress=True)
+
+    return [
+        ("trust figures (compute_metrics)", figures),
+        ("reading the schools (iter_trust)", reading),
+        ("trust overview page data", overview),
+        ("trust group comparison, suppressed", groups),
+        ("prior attainment across the trust", prior),
+        ("trust frameworks and adoptions", frameworks),
+        ("one school's group comparison", one_school_groups),
+        ("a school by year group", one_school),
+    ]
+
+
 def run() -> None:
     from django.db import connection
 
     from bench.analysis import _baseline
-    from trackwell.analysis.figures import compute_metrics
     from trackwell.assessment.models import Judgement
-    from trackwell.core.models import AcademicYear
-    from trackwell.reports.trust import load_trust, trust_group_comparison, trust_overview
 
     schools = _trust_schools()
     rows: list[tuple[int, str, float, float, int, int]] = []
@@ -172,29 +204,12 @@ def run() -> None:
         if n > len(schools):
             continue
         chosen = schools[:n]
-        ids = [s.pk for s in chosen]
         repeat = 5 if n <= 10 else 3
-        baseline = _baseline(ids)
-        base = _median(baseline, repeat)
-        years = list(AcademicYear.objects.filter(school_id__in=ids, is_current=True))
-
-        def figures(years: list[Any] = years) -> object:
-            return compute_metrics([y.pk for y in years])
-
-        def overview(chosen: list[Any] = chosen) -> object:
-            return trust_overview(load_trust(chosen), suppress=True)
-
-        def groups(chosen: list[Any] = chosen) -> object:
-            return trust_group_comparison(load_trust(chosen), school=None, nc_year=None)
-
-        for name, fn in (
-            ("trust figures (compute_metrics)", figures),
-            ("trust overview page data", overview),
-            ("trust group comparison, suppressed", groups),
-        ):
+        base = _median(_baseline([s.pk for s in chosen]), repeat)
+        for name, fn in _cases(chosen):
             fn()  # warm
             rows.append((n, name, _median(fn, repeat), base, _queries(fn), _peak(fn)))
-        judgements = Judgement.objects.filter(school_id__in=ids).count()
+        judgements = Judgement.objects.filter(school__in=chosen).count()
         print(f"    {n} schools: {judgements:,} judgements", flush=True)
 
     print(

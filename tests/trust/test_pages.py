@@ -270,6 +270,8 @@ def test_every_trust_page_costs_the_same_queries_for_two_and_four_schools(
         (reverse("report-trust-groups"), {"school": tw.alpha.school.pk, "year": 3}),
         (reverse("report-trust-school", args=[tw.alpha.school.pk]), {}),
         (reverse("provision:trust"), {}),
+        (reverse("scores:trust-prior"), {}),
+        (reverse("curriculum-trust"), {}),
     ]
     before = [_queries(client, url, data) for url, data in pages]
     _add_school(tw.trust, "Gamma Primary")

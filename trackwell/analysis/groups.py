@@ -6,10 +6,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
 from trackwell.pupils.models import Pupil, PupilGroup, SenStatus, Sex
 
-from .evaluation import PupilResult
+from .models import Band
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,35 @@ class Comparison:
         return round(self.group.secure - self.others.secure, 1)
 
 
-def _side(rows: list[PupilResult]) -> Side:
+class _Banded(Protocol):
+    @property
+    def shown(self) -> Band: ...
+
+
+class Compared(Protocol):
+    """What comparing groups reads of a row: a `PupilResult`, or a smaller row that has
+    these (`reports.trust.GroupRow`, for a whole trust's pupils at once)."""
+
+    @property
+    def pupil_id(self) -> int: ...
+
+    @property
+    def nc_year(self) -> int: ...
+
+    @property
+    def figures(self) -> Mapping[str, float | None]: ...
+
+    @property
+    def attainment(self) -> _Banded | None: ...
+
+    @property
+    def progress(self) -> _Banded | None: ...
+
+
+Row = TypeVar("Row", bound=Compared)
+
+
+def _side(rows: Sequence[Compared]) -> Side:
     attainment = [r.attainment for r in rows if r.attainment]
     progress = [r.progress for r in rows if r.progress]
     secure = [
@@ -141,173 +170,161 @@ def _side(rows: list[PupilResult]) -> Side:
     )
 
 
-def _by_year(row: PupilResult) -> Hashable:
+def _by_year(row: Compared) -> Hashable:
     return row.nc_year
 
 
-Members = dict[str, frozenset[int]]  # group key -> its pupils among those compared
+# Sets of pupils are bit masks: the pupil numbered i among those compared is bit i. An
+# intersection, difference or subset test of two masks runs over machine words in C, where
+# a frozenset hashes every pupil, and a trust's sets hold thousands of pupils. Pupils are
+# numbered part by part, so each part's mask is one run of bits.
+Mask = int
+Members = dict[str, Mask]  # group key -> its pupils among those compared
+
+
+def _count(pupils: Mask) -> int:
+    return pupils.bit_count()
 
 
 def _suppressed(
     members: Members,
-    everyone: frozenset[int],
-    part_of_pupil: dict[int, Hashable],
+    everyone: Mask,
+    part_masks: Mapping[Hashable, Mask],
     *,
     min_size: int,
     part_reasons: dict[Hashable, dict[str, str]] | None,
-    outer_of_pupil: dict[int, Hashable] | None = None,
+    outer_masks: Mapping[Hashable, Mask] | None = None,
     outer_reasons: dict[Hashable, dict[str, str]] | None = None,
-    grouped: dict[int, dict[Hashable, frozenset[int]]] | None = None,
 ) -> dict[str, str]:
     """Group key -> why it is not shown, for the keys not shown (see `compare_groups`).
 
-    `part_reasons` holds, for each part (year group, or a school's year group),
-    what that part's own page hides; None when this page is one part's page.
-    `outer_reasons` does the same for pages between the two (each school's page
-    in a trust), with `outer_of_pupil` saying whose page holds each pupil.
-    `grouped` holds each page's pupils, by `id()` of the map they were grouped
-    from, when the caller has grouped them already (once for a whole trust).
+    `part_masks` holds each part's pupils (a year group, or a school's year group).
+    `part_reasons` holds, for each part, what that part's own page hides; None
+    when this page is one part's page. `outer_reasons` does the same for pages
+    between the two (each school's page in a trust), `outer_masks` their pupils.
 
-    Linear in the number of pupils (and of parts): pupils are grouped by page
-    once, never by a comprehension over every pupil for each page, and only
-    differences of a size some candidate could be compared with are kept.
+    Linear in the number of pupils (and of parts): only differences of a size
+    some candidate could be compared with are kept, and those as pairs, unbuilt.
     """
 
-    pupils_on: dict[int, dict[Hashable, frozenset[int]]] = dict(grouped or {})
-
-    def pages(page_of: dict[int, Hashable]) -> dict[Hashable, frozenset[int]]:
-        found = pupils_on.get(id(page_of))
-        if found is None:
-            found = pupils_on[id(page_of)] = _group(page_of)
-        return found
-
-    def residual(pupils: frozenset[int], keys: set[str]) -> frozenset[int]:
+    def residual(pupils: Mask, keys: set[str]) -> Mask:
         """What is left of a set shown here after taking away the smaller pages.
 
         A smaller page shows its share of the set only where it shows every group
         the set is built from; the rest can be worked out by subtraction.
         """
         if part_reasons is None:
-            return frozenset()
+            return 0
 
-        def opened(
-            reasons: dict[Hashable, dict[str, str]], page_of: dict[int, Hashable]
-        ) -> set[Hashable]:
-            """Pages whose share of every group in `keys` is known.
+        def opened(reasons: dict[Hashable, dict[str, str]], masks: Mapping[Hashable, Mask]) -> Mask:
+            """The pupils of the pages whose share of every group in `keys` is known.
 
             Shown there, or trivially known when the page holds none of the
             group or only the group: its total is shown elsewhere.
             """
-            pupils_of = pages(page_of)
+            found = 0
+            for page, hidden in reasons.items():
+                on_page = masks.get(page, 0)
+                for key in keys:
+                    if key in hidden:
+                        share = members[key] & on_page
+                        if share and share != on_page:
+                            break
+                else:
+                    found |= on_page
+            return found
 
-            def known(page: Hashable, key: str) -> bool:
-                if key not in reasons[page]:
-                    return True
-                on_page = pupils_of.get(page, frozenset())
-                share = members[key] & on_page
-                return not share or len(share) == len(on_page)
+        known_pupils = opened(part_reasons, part_masks)
+        if outer_reasons and outer_masks:
+            known_pupils |= opened(outer_reasons, outer_masks)
+        return pupils & ~known_pupils
 
-            return {page for page in reasons if all(known(page, k) for k in keys)}
-
-        open_parts = opened(part_reasons, part_of_pupil)
-        open_outer = (
-            opened(outer_reasons, outer_of_pupil) if outer_reasons and outer_of_pupil else set()
-        )
-        return frozenset(
-            p
-            for p in pupils
-            if part_of_pupil[p] not in open_parts
-            and not (outer_of_pupil and outer_of_pupil[p] in open_outer)
-        )
-
-    def leaks(pupils: frozenset[int], keys: set[str]) -> bool:
-        """Whether a set that can be worked out has between one pupil and the minimum."""
-        return 0 < len(pupils) < min_size or 0 < len(residual(pupils, keys)) < min_size
-
-    def small(pupils: frozenset[int]) -> bool:
-        return 0 < len(pupils) < min_size
+    def small(pupils: Mask) -> bool:
+        return 0 < _count(pupils) < min_size
 
     # What anyone can already read: the smaller pages' totals and shown groups.
-    known: list[frozenset[int]] = [everyone]
-    for reasons_of, page_of in ((part_reasons, part_of_pupil), (outer_reasons, outer_of_pupil)):
-        if not reasons_of or not page_of:
+    known: list[Mask] = [everyone]
+    for reasons_of, masks in ((part_reasons, part_masks), (outer_reasons, outer_masks)):
+        if not reasons_of or not masks:
             continue
-        pupils_of = pages(page_of)
         for page, hidden in reasons_of.items():
-            in_page = pupils_of.get(page, frozenset()) & everyone
+            in_page = masks.get(page, 0) & everyone
             known.append(in_page)
             for key, inside in members.items():
                 if key not in hidden:
-                    known += [inside & in_page, in_page - (inside & in_page)]
+                    share = inside & in_page
+                    known += [share, in_page & ~share]
 
     # The sets each group would show (they do not depend on what was shown before), and
     # so the sizes `gives_away` ever looks up: a readable set of any other size is never
     # compared with anything, so it need not be built.
-    candidates: dict[str, list[frozenset[int]]] = {}
+    candidates: dict[str, list[Mask]] = {}
     for key, inside in members.items():
-        rest = everyone - inside
-        if len(inside) >= min_size and len(rest) >= min_size:
+        rest = everyone & ~inside
+        if _count(inside) >= min_size and _count(rest) >= min_size:
             candidates[key] = [inside, rest, residual(inside, {key}), residual(rest, {key})]
     looked_up = {
         size
         for sets in candidates.values()
         for c in sets
-        for size in range(max(0, len(c) - min_size + 1), len(c) + min_size)
+        for size in range(max(0, _count(c) - min_size + 1), _count(c) + min_size)
     }
 
     # Everything readable (known sets and their differences), by size.
-    by_size: dict[int, list[frozenset[int]]] = {}
+    by_size: dict[int, list[Mask]] = {}
 
-    def remember(sets: Iterable[frozenset[int]]) -> None:
+    def remember(sets: Iterable[Mask]) -> None:
         for pupils in sets:
-            by_size.setdefault(len(pupils), []).append(pupils)
+            by_size.setdefault(_count(pupils), []).append(pupils)
 
     remember(known)
-    known_by_size: dict[int, list[frozenset[int]]] = {}
+    known_by_size: dict[int, list[Mask]] = {}
     for pupils in known:
-        known_by_size.setdefault(len(pupils), []).append(pupils)
+        known_by_size.setdefault(_count(pupils), []).append(pupils)
 
     # Differences of a shown set and a known one, kept as (bigger, smaller) pairs rather
-    # than built: building one costs the bigger set's size, and a trust has as many as it
-    # has year groups, so building them all would grow with the square of the trust.
-    pairs_by_size: dict[int, list[tuple[frozenset[int], frozenset[int]]]] = {}
+    # than built: a trust has as many known sets as it has year groups, so building every
+    # difference would grow with the square of the trust.
+    pairs_by_size: dict[int, list[tuple[Mask, Mask]]] = {}
 
-    def remember_differences(new: list[frozenset[int]]) -> None:
+    def remember_differences(new: list[Mask]) -> None:
         """Each new set's differences with the known sets it holds or is held by, for the
         sizes looked up (found through the known sets' sizes, not by trying every pair)."""
         for a in new:
+            n = _count(a)
             for size, sets in known_by_size.items():
-                d = len(a) - size
+                d = n - size
                 if d > 0 and d in looked_up:
-                    pairs_by_size.setdefault(d, []).extend((a, b) for b in sets if b < a)
+                    pairs_by_size.setdefault(d, []).extend((a, b) for b in sets if not b & ~a)
                 elif d < 0 and -d in looked_up:
-                    pairs_by_size.setdefault(-d, []).extend((b, a) for b in sets if a < b)
+                    pairs_by_size.setdefault(-d, []).extend((b, a) for b in sets if not a & ~b)
 
-    def near_difference(c: frozenset[int], size: int) -> bool:
+    def near_difference(c: Mask, size: int) -> bool:
         """Whether some kept difference of this size (not c's) holds c or is held by it.
 
         Either way the two differ by fewer than the minimum (see `gives_away`). For a
         difference big - little: it is held by c when what big has outside c is all
         in little; it holds c when c is in big and shares nothing with little.
         """
-        outside: dict[int, frozenset[int]] = {}
+        outside: dict[int, Mask] = {}
         inside: dict[int, bool] = {}
+        n = _count(c)
         for big, little in pairs_by_size.get(size, ()):
-            if size < len(c):
+            if size < n:
                 rest = outside.get(id(big))
                 if rest is None:
-                    rest = outside[id(big)] = big - c
-                if len(rest) <= len(little) and rest <= little:
+                    rest = outside[id(big)] = big & ~c
+                if not rest & ~little:
                     return True
             else:
                 held = inside.get(id(big))
                 if held is None:
-                    held = inside[id(big)] = c <= big
-                if held and c.isdisjoint(little):
+                    held = inside[id(big)] = not c & ~big
+                if held and not c & little:
                     return True
         return False
 
-    def gives_away(candidates: list[frozenset[int]]) -> bool:
+    def gives_away(candidates: list[Mask]) -> bool:
         """Whether a candidate, or its difference with a readable set it holds or is
         held by, has between one pupil and the minimum."""
         for c in candidates:
@@ -316,11 +333,12 @@ def _suppressed(
             # Only sets within the minimum of its size can differ from it by so few.
             # A set of another size within that range that holds c, or is held by it,
             # differs from it by between one pupil and fewer than the minimum.
-            for size in range(max(0, len(c) - min_size + 1), len(c) + min_size):
-                if size == len(c):
+            n = _count(c)
+            for size in range(max(0, n - min_size + 1), n + min_size):
+                if size == n:
                     continue
                 for other in by_size.get(size, ()):
-                    if other < c or c < other:
+                    if not other & ~c or not c & ~other:
                         return True
                 if near_difference(c, size):
                     return True
@@ -346,7 +364,7 @@ def _suppressed(
         remember(new)
         known += new
         for pupils in new:
-            known_by_size.setdefault(len(pupils), []).append(pupils)
+            known_by_size.setdefault(_count(pupils), []).append(pupils)
     return reasons
 
 
@@ -369,70 +387,100 @@ def suppression(
     sizes = Counter(part for _, part in placed)
     small = {part for part, n in sizes.items() if n < minimum_of(part)}
     part_of_pupil = {p: part for p, part in placed if part not in small}
-    everyone = frozenset(part_of_pupil)
-    members = {key: frozenset(p for p in everyone if test(facts[p])) for key, test in known}
-    # Each part's pupils, grouped once (not a pass over every pupil for each part).
-    part_pupils = _group(part_of_pupil)
-    grouped = {id(part_of_pupil): part_pupils}
+    # Number the pupils part by part, the parts of one page between (a school) together:
+    # each part's pupils, and each school's, are then one run of bits. A part's or a
+    # school's own check works on its run alone, shifted down, so its sets are as
+    # short as its pupils are few, whatever the size of the trust.
+    in_part: dict[Hashable, list[int]] = {}
+    for pupil, part in part_of_pupil.items():
+        in_part.setdefault(part, []).append(pupil)
+    order = list(in_part)
+    if outer_of is not None:
+        first: dict[Hashable, int] = {}
+        for part in order:
+            first.setdefault(outer_of(part), len(first))
+        order.sort(key=lambda part: first[outer_of(part)])  # stable: parts keep their order
+    bit: dict[int, int] = {}
+    span: dict[Hashable, tuple[int, int]] = {}  # part -> (first bit, pupils)
+    for part in order:
+        span[part] = (len(bit), len(in_part[part]))
+        for pupil in in_part[part]:
+            bit[pupil] = len(bit)
+    part_masks = {part: _run(start, n) for part, (start, n) in span.items()}
+    everyone = _run(0, len(bit))
+    members = {key: _mask(bit[p] for p in bit if test(facts[p])) for key, test in known}
     part_reasons = {
         part: _suppressed(
-            {key: inside & in_part for key, inside in members.items()},
-            in_part,
-            part_of_pupil,
+            {key: _within(inside, start, n) for key, inside in members.items()},
+            _run(0, n),
+            {},
             min_size=minimum_of(part),
             part_reasons=None,
-            grouped=grouped,
         )
-        for part, in_part in part_pupils.items()
+        for part, (start, n) in span.items()
     }
-    outer_of_pupil: dict[int, Hashable] | None = None
+    outer_masks: dict[Hashable, Mask] | None = None
     outer_reasons: dict[Hashable, dict[str, str]] | None = None
     if outer_of is not None:
-        outer_of_pupil = {p: outer_of(part) for p, part in part_of_pupil.items()}
-        grouped[id(outer_of_pupil)] = outer_pupils = _group(outer_of_pupil)
         parts_of_outer: dict[Hashable, dict[Hashable, dict[str, str]]] = {}
-        for part, why in part_reasons.items():
-            parts_of_outer.setdefault(outer_of(part), {})[part] = why
-        outer_reasons = {}
-        for outer, in_outer in outer_pupils.items():
-            first_part = part_of_pupil[next(iter(in_outer))]
-            outer_reasons[outer] = _suppressed(
-                {key: inside & in_outer for key, inside in members.items()},
-                in_outer,
-                part_of_pupil,
-                min_size=minimum_of(first_part),
-                part_reasons=parts_of_outer.get(outer, {}),
-                grouped=grouped,
+        outer_span: dict[Hashable, tuple[int, int]] = {}
+        for part, (start, n) in span.items():
+            outer = outer_of(part)
+            parts_of_outer.setdefault(outer, {})[part] = part_reasons[part]
+            begin, count = outer_span.get(outer, (start, 0))
+            outer_span[outer] = (begin, count + n)  # the school's parts are consecutive
+        outer_masks = {outer: _run(start, n) for outer, (start, n) in outer_span.items()}
+        outer_reasons = {
+            outer: _suppressed(
+                {key: _within(inside, start, n) for key, inside in members.items()},
+                _run(0, n),
+                {part: _within(part_masks[part], start, n) for part in parts_of_outer[outer]},
+                min_size=minimum_of(next(iter(parts_of_outer[outer]))),
+                part_reasons=parts_of_outer[outer],
             )
+            for outer, (start, n) in outer_span.items()
+        }
     reasons = _suppressed(
         members,
         everyone,
-        part_of_pupil,
+        part_masks,
         min_size=min_size,
         part_reasons=part_reasons,
-        outer_of_pupil=outer_of_pupil,
+        outer_masks=outer_masks,
         outer_reasons=outer_reasons,
-        grouped=grouped,
     )
     return small, reasons
 
 
-def _group(page_of: Mapping[int, Hashable]) -> dict[Hashable, frozenset[int]]:
-    """Each page's pupils, in one pass."""
-    found: dict[Hashable, set[int]] = {}
-    for pupil, page in page_of.items():
-        found.setdefault(page, set()).add(pupil)
-    return {page: frozenset(pupils) for page, pupils in found.items()}
+def _run(start: int, n: int) -> Mask:
+    """The mask of n consecutive pupils from bit `start`."""
+    return ((1 << n) - 1) << start
+
+
+def _within(pupils: Mask, start: int, n: int) -> Mask:
+    """The pupils of a set among bits start to start + n, shifted down to bit 0."""
+    return (pupils >> start) & ((1 << n) - 1)
+
+
+def _mask(bits: Iterable[int]) -> Mask:
+    """The mask with these bits set, built in one pass over a byte buffer."""
+    numbers = list(bits)
+    if not numbers:
+        return 0
+    buffer = bytearray(max(numbers) // 8 + 1)
+    for n in numbers:
+        buffer[n >> 3] |= 1 << (n & 7)
+    return int.from_bytes(buffer, "little")
 
 
 def compare_groups(
-    rows: list[PupilResult],
+    rows: Sequence[Row],
     facts: dict[int, PupilFacts],
     choices: list[tuple[str, str]],
     *,
     min_size: int,
     suppress: bool,
-    part_of: Callable[[PupilResult], Hashable] = _by_year,
+    part_of: Callable[[Row], Hashable] = _by_year,
     part_minimum: Callable[[Hashable], int] | None = None,
     outer_of: Callable[[Hashable], Hashable] | None = None,
 ) -> list[Comparison]:

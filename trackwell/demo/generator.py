@@ -8,11 +8,13 @@ and downs, so graphs look like real schools, not straight lines.
 import math
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, models, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from trackwell.accounts.models import Role, User
@@ -186,6 +188,10 @@ class DemoOptions:
     seed: int = 2026
     pupils_per_class: int = 30
     today: date = date(2026, 11, 22)
+    # Each school's provision map, review meetings, parents' releases and last year's
+    # reports: made through the apps' services, a few seconds a school. The bench's trust
+    # of 50 leaves them out (no trust page's figures read them).
+    extras: bool = True
 
 
 @dataclass
@@ -324,6 +330,7 @@ def _school(
             ability[(p.pk, slug)] = base + rng.gauss(0, 0.45)
 
     creator = User.objects.filter(school=school, role=Role.LEADER).first()
+    written = _Written()
     # Last year: three closed points, everything taught by the summer.
     for step, (school_class, members) in enumerate(classes_last, start=1):
         progress(f"{name}: last year's judgements", step)
@@ -333,9 +340,9 @@ def _school(
             members,
             frameworks,
             objectives,
-            levels,
             ability,
             rng,
+            written,
             point_dates=[p.date for p in points_last],
             taught_fractions=[0.35, 0.7, 1.0],
             creator=creator,
@@ -350,21 +357,24 @@ def _school(
             members,
             frameworks,
             objectives,
-            levels,
             ability,
             rng,
+            written,
             point_dates=[options.today - timedelta(days=3)],
             taught_fractions=[fraction],
             creator=creator,
             drift=0.35,
         )
+    _write_judgements(school, written, levels, creator)
     progress(f"{name}: bands and snapshots", 0)
     create_default_bands(school)
     snapshot_closed_points(school=school)
-    build_provision(school, options.today, options.seed)
-    add_meetings(school, options.seed + index)
+    if options.extras:
+        build_provision(school, options.today, options.seed)
+        add_meetings(school, options.seed + index)
     add_scores(school, today=options.today, ability=ability, seed=options.seed * 100 + index)
-    logins += add_demo_families(school, index, classes_this, DEMO_PASSWORD, options.seed)
+    if options.extras:
+        logins += add_demo_families(school, index, classes_this, DEMO_PASSWORD, options.seed)
     return school, logins
 
 
@@ -512,23 +522,31 @@ def _rating(skill: float, difficulty: float, rng: random.Random) -> int:
     return 3
 
 
+@dataclass
+class _Written:
+    """A school's judgements as plain rows, with each one's steps, written in one go."""
+
+    judgements: list[tuple[int, int, int, date]] = field(default_factory=list)
+    # pupil, objective, final value, final date; steps: (date, value) per version
+    steps: list[list[tuple[date, int]]] = field(default_factory=list)
+
+
 def _judge_year(
     school: School,
     school_class: SchoolClass,
     members: list[Pupil],
     frameworks: dict[tuple[str, int], Framework],
     objectives: dict[int, list[Objective]],
-    levels: dict[int, RatingLevel],
     ability: dict[tuple[int, str], float],
     rng: random.Random,
+    written: _Written,
     *,
     point_dates: list[date],
     taught_fractions: list[float],
     creator: User | None,
     drift: float = 0.0,
 ) -> None:
-    judgements: list[Judgement] = []
-    history: list[tuple[int, list[tuple[date, int]]]] = []
+    """A class's year of judgements, added to `written` (`_write_judgements` stores them)."""
     taught: list[TaughtObjective] = []
     for slug in DEMO_SUBJECTS:
         framework = frameworks.get((slug, school_class.nc_year))
@@ -565,48 +583,106 @@ def _judge_year(
                 if not steps:
                     continue
                 final_when, final_value = steps[-1]
-                judgements.append(
-                    Judgement(
-                        school=school,
-                        pupil=pupil,
-                        objective=obj,
-                        level=levels[final_value],
-                        version=len(steps),
-                        updated_by=creator,
-                        updated_at=_aware(final_when),
-                    )
-                )
-                history.append((len(judgements) - 1, steps))
-    TaughtObjective.objects.bulk_create(taught)
-    Judgement.objects.bulk_create(judgements, batch_size=2000)
-    if judgements and judgements[0].pk is None:
-        ids = {
-            (pid, oid): pk
-            for pid, oid, pk in Judgement.objects.filter(
-                pupil__in=members, objective__framework__school=school
-            ).values_list("pupil_id", "objective_id", "pk")
-        }
-        for j in judgements:
-            j.pk = ids[(j.pupil_id, j.objective_id)]
-    rows = []
-    for j_index, steps in history:
-        judgement = judgements[j_index]
-        previous = None
+                written.judgements.append((pupil.pk, obj.pk, final_value, final_when))
+                written.steps.append(steps)
+    TaughtObjective.objects.bulk_create(taught, batch_size=BATCH)
+
+
+# Rows per executemany call when writing plain rows.
+BATCH = 5000
+
+
+def _insert_rows(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Plain rows into the model's table: one prepared INSERT run for each batch of rows.
+
+    The demo writes hundreds of thousands of judgements and history rows for a
+    trust; building a model instance for each and preparing every field (as
+    `bulk_create` does, in batches SQLite limits to 999 parameters) costs more
+    than the data. Values must already be in the database's form (`_db_time`).
+    """
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            cursor.executemany(sql, rows[start : start + BATCH])
+
+
+def _db_time(model: type[Model], field_name: str, when: date) -> Any:
+    """The day's 3 pm, aware, as the database stores the model's datetime field."""
+    model_field = model._meta.get_field(field_name)
+    assert isinstance(model_field, models.DateTimeField)
+    return model_field.get_db_prep_value(_aware(when), connection)
+
+
+def _write_judgements(
+    school: School, written: _Written, levels: dict[int, RatingLevel], creator: User | None
+) -> None:
+    """The school's judgements, then every step of each as its history (source: demo)."""
+    creator_id = creator.pk if creator else None
+    dates = {when for steps in written.steps for when, _ in steps}
+    updated_at = {d: _db_time(Judgement, "updated_at", d) for d in dates}
+    changed_at = {d: _db_time(JudgementHistory, "changed_at", d) for d in dates}
+    level_id = {value: level.pk for value, level in levels.items()}
+    judgement_columns = (
+        *("school_id", "pupil_id", "objective_id", "level_id"),
+        *("note", "version", "updated_by_id", "updated_at"),
+    )
+    _insert_rows(
+        Judgement,
+        judgement_columns,
+        [
+            (
+                school.pk,
+                pupil_id,
+                objective_id,
+                level_id[value],
+                "",
+                len(steps),
+                creator_id,
+                updated_at[when],
+            )
+            for (pupil_id, objective_id, value, when), steps in zip(
+                written.judgements, written.steps, strict=True
+            )
+        ],
+    )
+    ids = {
+        (pupil_id, objective_id): pk
+        for pupil_id, objective_id, pk in Judgement.objects.filter(school=school).values_list(
+            "pupil_id", "objective_id", "pk"
+        )
+    }
+    history: list[tuple[Any, ...]] = []
+    source = JudgementHistory.Source.DEMO.value
+    for (pupil_id, objective_id, _, _), steps in zip(
+        written.judgements, written.steps, strict=True
+    ):
+        judgement_id = ids[(pupil_id, objective_id)]
+        previous: int | None = None
         for version, (when, value) in enumerate(steps, start=1):
-            rows.append(
-                JudgementHistory(
-                    school=school,
-                    judgement_id=judgement.pk,
-                    old_level=previous,
-                    new_level=levels[value],
-                    version=version,
-                    changed_by=creator,
-                    changed_at=_aware(when),
-                    source=JudgementHistory.Source.DEMO,
+            history.append(
+                (
+                    school.pk,
+                    judgement_id,
+                    previous,
+                    level_id[value],
+                    "",
+                    "",
+                    version,
+                    creator_id,
+                    changed_at[when],
+                    source,
                 )
             )
-            previous = levels[value]
-    JudgementHistory.objects.bulk_create(rows, batch_size=5000)
+            previous = level_id[value]
+    history_columns = (
+        *("school_id", "judgement_id", "old_level_id", "new_level_id", "old_note"),
+        *("new_note", "version", "changed_by_id", "changed_at", "source"),
+    )
+    _insert_rows(JudgementHistory, history_columns, history)
 
 
 def iter_logins(result: DemoResult) -> Iterator[str]:

@@ -11,7 +11,7 @@ comparisons are suppressed so that no hidden group can be found by subtraction
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.utils.safestring import SafeString
@@ -54,22 +54,58 @@ class TrustSchool:
 
 
 def load_trust(schools: list[School]) -> list[TrustSchool]:
-    """Each school's current year, point, band sets and results: the same queries for 2 or 20."""
+    """Each school's current year, point, band sets and results: the same queries for 2 or 20.
+
+    Every school's results are held at once; pages over a whole trust read it
+    with `iter_trust`, which holds a few schools' at a time.
+    """
     years = current_years([s.pk for s in schools])
     sets = load_band_sets_for(list(years))
     results = results_for_points([y.point for y in years.values()], sets)
-    loaded = []
-    for school in schools:
-        year = years.get(school.pk)
-        loaded.append(
-            TrustSchool(
-                school,
-                year,
-                results.get(year.point.pk) if year else None,
-                sets.get(school.pk),
-            )
-        )
-    return loaded
+    return [_trust_school(school, years, sets, results) for school in schools]
+
+
+def _trust_school(
+    school: School,
+    years: dict[int, SchoolYear],
+    sets: dict[int, BandSets],
+    results: dict[int, PointResults],
+) -> TrustSchool:
+    year = years.get(school.pk)
+    return TrustSchool(
+        school, year, results.get(year.point.pk) if year else None, sets.get(school.pk)
+    )
+
+
+# How many schools' pupil results a trust page holds at once (about 210 pupils and four
+# subjects each for a one-form-entry primary): enough that a trust of up to this many is
+# read in the queries of one school, few enough that a trust of fifty or five hundred is
+# read in bounded memory.
+SCHOOLS_AT_ONCE = 10
+
+
+def iter_trust(schools: list[School], *, at_once: int | None = None) -> Iterator[TrustSchool]:
+    """Each school as `load_trust` gives it, read `at_once` schools at a time, in order.
+
+    Years, points and band sets are read for every school first (six queries);
+    pupils' results are then read for `at_once` schools together (the queries
+    of `results_for_points` for each such batch), and a school's results are
+    let go (`results` set to None) as soon as the next school is asked for, so
+    a caller keeps from them what it needs before moving on. A trust of up to
+    `SCHOOLS_AT_ONCE` schools costs the queries of one batch.
+    """
+    size = max(1, at_once or SCHOOLS_AT_ONCE)
+    years = current_years([s.pk for s in schools])
+    sets = load_band_sets_for(list(years))
+    for start in range(0, len(schools), size):
+        batch = schools[start : start + size]
+        results = results_for_points([years[s.pk].point for s in batch if s.pk in years], sets)
+        loaded = [_trust_school(school, years, sets, results) for school in batch]
+        del results
+        while loaded:
+            t = loaded.pop(0)
+            yield t
+            t.results = None
 
 
 @dataclass(frozen=True)
@@ -130,7 +166,54 @@ def _subject_names(subjects: list[Subject]) -> list[str]:
     return list(seen.values())
 
 
-def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[SubjectTable]:
+@dataclass
+class _YearGroup:
+    """One year group's pupils in one subject, kept as what a school's line adds up."""
+
+    pupils: int = 0
+    secure: list[float] = field(default_factory=list)
+    greater_depth: list[float] = field(default_factory=list)
+    coverage: list[float] = field(default_factory=list)
+    bands: dict[int, int] = field(default_factory=dict)  # band shown -> pupils
+
+
+@dataclass
+class _SchoolRead:
+    """A school of the trust once its results are let go: its year groups, by subject."""
+
+    school: School
+    year: SchoolYear | None
+    attainment: LoadedSet | None
+    subjects: dict[int, dict[int, _YearGroup]]  # subject -> nc year -> its pupils
+
+
+_FIGURES = (
+    ("pct_secure_of_year", "secure"),
+    ("pct_greater_depth", "greater_depth"),
+    ("pct_taught", "coverage"),
+)
+
+
+def _read(t: TrustSchool) -> _SchoolRead:
+    """What the overview needs of one school's results (a few numbers per pupil, no rows)."""
+    attainment = t.attainment
+    subjects: dict[int, dict[int, _YearGroup]] = {}
+    for r in t.rows():
+        group = subjects.setdefault(r.subject_id, {}).setdefault(r.nc_year, _YearGroup())
+        group.pupils += 1  # one row per pupil and subject
+        for figure, name in _FIGURES:
+            value = r.figures.get(figure)
+            if value is not None:
+                getattr(group, name).append(value)
+        if attainment is not None:
+            band = r.bands.get(attainment.pk)
+            if band is not None:
+                shown = band.shown.pk
+                group.bands[shown] = group.bands.get(shown, 0) + 1
+    return _SchoolRead(t.school, t.year, attainment, subjects)
+
+
+def trust_overview(loaded: Iterable[TrustSchool], *, suppress: bool) -> list[SubjectTable]:
     """School by subject: pupils, figures and attainment bands now and at earlier closed points.
 
     With `suppress`, a school's line counts only the year groups its own page (the
@@ -138,10 +221,15 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
     than the school's minimum are left out now, and at each earlier point so are
     year groups whose record there is that small. The line is then the sum of the
     visible year-group lines, so subtracting them recovers nothing hidden.
+
+    `loaded` is read once, in order, and each school's results are reduced to a
+    few numbers per pupil before the next school is read: with `iter_trust`, a
+    trust of any size is read in bounded memory.
     """
-    schools = [t.school for t in loaded]
+    read = [_read(t) for t in loaded]
+    schools = [r.school for r in read]
     subjects = list(Subject.objects.filter(school__in=schools))
-    closed = [p for t in loaded if t.year for p in t.year.closed_before]
+    closed = [p for r in read if r.year for p in r.year.closed_before]
     # (point, subject) -> nc year -> band -> pupils
     earlier: dict[tuple[int, int], dict[int, dict[int, int]]] = {}
     for (point_id, nc_year, subject_id, band_id), n in snapshot_distributions(
@@ -153,30 +241,30 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
     by_school: dict[int, list[Subject]] = {}
     for s in subjects:
         by_school.setdefault(s.school_id, []).append(s)
-    for t in loaded:
-        # subject -> nc year -> rows
-        rows_by_subject: dict[int, dict[int, list[PupilResult]]] = {}
-        for r in t.rows():
-            rows_by_subject.setdefault(r.subject_id, {}).setdefault(r.nc_year, []).append(r)
+    for t in read:
         attainment = t.attainment
         band_ids = [b.pk for b in attainment.bands] if attainment else []
         minimum = t.school.min_group_size
         for subject in by_school.get(t.school.pk, []):
-            by_year = rows_by_subject.get(subject.pk, {})
+            by_year = t.subjects.get(subject.pk, {})
             visible_years = [
                 nc_year
-                for nc_year, year_rows in sorted(by_year.items())
-                if not suppress or len({r.pupil_id for r in year_rows}) >= minimum
+                for nc_year, group in sorted(by_year.items())
+                if not suppress or group.pupils >= minimum
             ]
-            rows = [r for nc_year in visible_years for r in by_year[nc_year]]
-            figures = figures_of(rows)
+            visible = [by_year[nc_year] for nc_year in visible_years]
+            figures = Figures(
+                pupils=sum(g.pupils for g in visible),
+                secure=_mean(v for g in visible for v in g.secure),
+                greater_depth=_mean(v for g in visible for v in g.greater_depth),
+                coverage=_mean(v for g in visible for v in g.coverage),
+            )
             now = None
-            if attainment is not None and rows:
+            if attainment is not None and visible:
                 now = Distribution(attainment)
-                for r in rows:
-                    band = r.bands.get(attainment.pk)
-                    if band is not None:
-                        now.counts[band.shown.pk] = now.counts.get(band.shown.pk, 0) + 1
+                for g in visible:
+                    for band_id, n in g.bands.items():
+                        now.counts[band_id] = now.counts.get(band_id, 0) + n
             history: list[dict[str, object]] = []
             for p in t.year.closed_before if t.year else []:
                 recorded = 0
@@ -198,7 +286,7 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
                         else [],
                     }
                 )
-            all_pupils = sum(len({r.pupil_id for r in rs}) for rs in by_year.values())
+            all_pupils = sum(g.pupils for g in by_year.values())
             tables[subject.name.casefold()].lines.append(
                 SchoolLine(
                     school=t.school,
@@ -212,14 +300,14 @@ def trust_overview(loaded: list[TrustSchool], *, suppress: bool) -> list[Subject
                 )
             )
     result = list(tables.values())
+    sets = {t.school.pk: t.attainment for t in read}
     for table in result:
-        table.chart = _chart(table, loaded)
+        table.chart = _chart(table, sets)
     return result
 
 
-def _chart(table: SubjectTable, loaded: list[TrustSchool]) -> SafeString | None:
+def _chart(table: SubjectTable, sets: dict[int, LoadedSet | None]) -> SafeString | None:
     """Stacked bars by school, drawn only when every school shown uses the same bands."""
-    sets = {t.school.pk: t.attainment for t in loaded}
     visible = [line for line in table.lines if not line.hidden and line.now and line.now.total]
     if not visible:
         return None
@@ -259,8 +347,65 @@ class GroupBlock:
     comparisons: list[Comparison]
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """The band a pupil is shown in (confirmed, else suggested), without its explanation."""
+
+    shown: Band
+
+
+@dataclass(slots=True)
+class GroupRow:
+    """What comparing groups needs of one pupil's result in one subject (see `compare_groups`).
+
+    A few fields where a `PupilResult` carries every figure, band and explanation,
+    so the rows of a whole trust can be held together.
+    """
+
+    pupil_id: int
+    subject_id: int
+    nc_year: int
+    school_id: int
+    figures: dict[str, float | None]
+    attainment: Shown | None
+    progress: Shown | None
+
+    @classmethod
+    def of(cls, r: PupilResult, school_id: int) -> GroupRow:
+        attainment, progress = r.attainment, r.progress
+        return cls(
+            r.pupil_id,
+            r.subject_id,
+            r.nc_year,
+            school_id,
+            {"pct_secure_of_year": r.figures.get("pct_secure_of_year")},
+            Shown(attainment.shown) if attainment else None,
+            Shown(progress.shown) if progress else None,
+        )
+
+
+def group_rows(
+    loaded: Iterable[TrustSchool], *, school: School | None = None, nc_year: int | None = None
+) -> tuple[list[School], list[GroupRow]]:
+    """The schools read (one, with `school`) and their rows reduced to `GroupRow`s.
+
+    Reads `loaded` once, in order: with `iter_trust`, no more than a few schools'
+    full results are held at a time.
+    """
+    schools: list[School] = []
+    rows: list[GroupRow] = []
+    for t in loaded:
+        if school is not None and t.school.pk != school.pk:
+            continue
+        schools.append(t.school)
+        rows.extend(
+            GroupRow.of(r, t.school.pk) for r in t.rows() if nc_year is None or r.nc_year == nc_year
+        )
+    return schools, rows
+
+
 def trust_group_comparison(
-    loaded: list[TrustSchool], *, school: School | None, nc_year: int | None
+    loaded: Iterable[TrustSchool], *, school: School | None, nc_year: int | None
 ) -> tuple[list[GroupBlock], int]:
     """Each group beside all other pupils, per subject, across the trust or in one school.
 
@@ -269,26 +414,20 @@ def trust_group_comparison(
     view nor a school's view minus one of its year groups gives a hidden group.
     The group and the pupils it is compared with must also reach, in total, the
     largest of the schools' minimums across the trust, or the school's own minimum
-    in one school. Returns the blocks and that minimum.
+    in one school. Returns the blocks and that minimum. `loaded` is read once
+    (`group_rows`).
     """
-    chosen = [t for t in loaded if school is None or t.school.pk == school.pk]
-    minimum = max((t.school.min_group_size for t in chosen), default=5)
-    subjects = list(Subject.objects.filter(school__in=[t.school for t in chosen]))
+    chosen, rows = group_rows(loaded, school=school, nc_year=nc_year)
+    minimum = max((s.min_group_size for s in chosen), default=5)
+    subjects = list(Subject.objects.filter(school__in=chosen))
     name_of = {s.pk: s.name.casefold() for s in subjects}
-    school_of: dict[int, School] = {}
-    rows = []
-    for t in chosen:
-        for r in t.rows():
-            if nc_year is None or r.nc_year == nc_year:
-                rows.append(r)
-                school_of[r.pupil_id] = t.school
     facts = pupil_facts({r.pupil_id for r in rows})
     # School-defined groups mean nothing across schools, so only one school's view has them.
     choices = group_choices(PupilGroup.objects.filter(school=school) if school else [])
-    minimums = {t.school.pk: t.school.min_group_size for t in chosen}
+    minimums = {s.pk: s.min_group_size for s in chosen}
 
-    def part_of(row: PupilResult) -> Hashable:
-        return (school_of[row.pupil_id].pk, row.nc_year)
+    def part_of(row: GroupRow) -> Hashable:
+        return (row.school_id, row.nc_year)
 
     def part_minimum(part: Hashable) -> int:
         assert isinstance(part, tuple)
@@ -298,9 +437,12 @@ def trust_group_comparison(
         assert isinstance(part, tuple)
         return part[0]  # a school's own page (`?school=`) can be subtracted as well
 
+    by_name: dict[str, list[GroupRow]] = {}
+    for r in rows:
+        by_name.setdefault(name_of.get(r.subject_id, ""), []).append(r)
     blocks = []
     for name in _subject_names(subjects):
-        subject_rows = [r for r in rows if name_of.get(r.subject_id) == name.casefold()]
+        subject_rows = by_name.get(name.casefold(), [])
         if not subject_rows:
             continue
         blocks.append(

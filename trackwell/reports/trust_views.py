@@ -6,6 +6,8 @@ only, with groups smaller than each school's minimum suppressed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,7 +18,7 @@ from trackwell.accounts import access
 from trackwell.core.ids import parse_id
 from trackwell.pupils.models import nc_year_label
 
-from .trust import load_trust, trust_group_comparison, trust_overview
+from .trust import TrustSchool, iter_trust, trust_group_comparison, trust_overview
 from .views import NoCurrentPoint, _user, school_overview_context
 
 
@@ -26,18 +28,29 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The trust's schools by subject: pupils, figures and attainment bands."""
     user = _user(request)
     trust = access.trust_of(user)
-    loaded = load_trust(list(access.trust_schools(user)))
     suppress = access.suppresses_small_groups(user)
+    # Each school's results are let go once read (`iter_trust`); its school and year stay.
+    seen: list[TrustSchool] = []
+    tables = trust_overview(
+        _kept(iter_trust(list(access.trust_schools(user))), seen), suppress=suppress
+    )
     return render(
         request,
         "reports/trust_overview.html",
-        {
-            "trust": trust,
-            "schools": loaded,
-            "tables": trust_overview(loaded, suppress=suppress),
-            "suppress": suppress,
-        },
+        {"trust": trust, "schools": seen, "tables": tables, "suppress": suppress},
     )
+
+
+def _kept(
+    loaded: Iterable[TrustSchool], seen: list[TrustSchool], years: set[int] | None = None
+) -> Iterator[TrustSchool]:
+    """The schools as they are read, each kept in `seen` (its results are let go after)
+    and, with `years`, the year groups of its rows noted there."""
+    for t in loaded:
+        seen.append(t)
+        if years is not None:
+            years.update(r.nc_year for r in t.rows())
+        yield t
 
 
 @require_safe
@@ -74,17 +87,22 @@ def groups(request: HttpRequest) -> HttpResponse:
     nc_param = request.GET.get("year", "") if school else ""
     year_group = nc_param.isascii() and nc_param.isdigit() and len(nc_param) <= 2
     nc_year = int(nc_param) if year_group else None
-    # One school's view reads only that school.
-    loaded = load_trust([school] if school else schools)
-    blocks, minimum = trust_group_comparison(loaded, school=school, nc_year=nc_year)
-    nc_years = sorted({r.nc_year for t in loaded for r in t.rows()})
+    # One school's view reads only that school; the whole trust is read a few schools at a time.
+    seen: list[TrustSchool] = []
+    years: set[int] = set()
+    blocks, minimum = trust_group_comparison(
+        _kept(iter_trust([school] if school else schools), seen, years),
+        school=school,
+        nc_year=nc_year,
+    )
+    nc_years = sorted(years)
     return render(
         request,
         "reports/trust_groups.html",
         {
             "trust": trust,
             "schools": schools,
-            "loaded": loaded,
+            "loaded": seen,
             "school": school,
             "nc_years": [(n, nc_year_label(n)) for n in nc_years],
             "nc_filter": nc_param,

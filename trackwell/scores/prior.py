@@ -9,17 +9,18 @@ attainment are then compared within each group, as the national measures do.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from trackwell.accounts.models import User, log_action
 from trackwell.analysis.evaluation import PointResults
 from trackwell.analysis.groups import PupilFacts, pupil_facts, suppression
-from trackwell.analysis.models import Band, Snapshot, SnapshotBand
+from trackwell.analysis.models import Band, SnapshotBand
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import SchoolClass
@@ -118,61 +119,153 @@ class Prior:
 
 def prior_groups(school_id: int, subject: Subject, pupil_ids: Collection[int]) -> dict[int, Prior]:
     """Each pupil's prior attainment group in the subject (pupils with none are left out)."""
-    ids = list(pupil_ids)
-    groups = {g.pk: g for g in PriorAttainmentGroup.objects.filter(school_id=school_id)}
-    found: dict[int, Prior] = {}
-    for pid, gid in PupilPriorAttainment.objects.filter(
-        subject=subject, pupil_id__in=ids
-    ).values_list("pupil_id", "group_id"):
-        found[pid] = Prior(groups[gid].key, groups[gid].label, ENTERED)
-    rules = {
-        (stage, outcome.upper()): groups[gid]
-        for stage, outcome, gid in PriorAttainmentRule.objects.filter(
-            school_id=school_id
-        ).values_list("stage", "outcome", "group_id")
-    }
-    names = _names(subject)
-    statutory: dict[int, dict[str, Prior]] = {}
-    for pid, stage, subj, outcome in KeyStageResult.objects.filter(
-        pupil_id__in=ids, stage__in=[KeyStage.KS1, KeyStage.EYFS], component=""
+    found = prior_groups_many({school_id: pupil_ids}, [subject])
+    return {pid: prior for (pid, _), prior in found.items()}
+
+
+# Above this many pupils, rows are read by school and the pupils picked out here
+# (an IN list of every pupil of a trust is long; SQLite caps a statement's parameters).
+_BY_PUPIL_UP_TO = 2000
+
+
+def prior_groups_many(
+    pupils_of_school: Mapping[int, Collection[int]],
+    subjects: Sequence[Subject],
+    *,
+    defaults_without_groups: bool = False,
+) -> dict[tuple[int, int], Prior]:
+    """Each (pupil, subject) pair's prior attainment group, for pupils of one school or many.
+
+    `pupils_of_school` maps each school to its pupils; each pupil is placed in
+    its own school's `subjects`. The order is the one in the module's
+    docstring: entered, end of KS1, Reception, then last year's final band
+    (that last only for schools whose groups include low, middle and high).
+    With `defaults_without_groups`, a school that has no groups of its own yet
+    (it never opened its prior attainment page) is read with the default groups
+    and rules, as a trust leader's page does; otherwise such a school's pupils
+    get no group from its (absent) rules. A fixed number of queries however
+    many schools, pupils or subjects.
+    """
+    school_of = {pid: sid for sid, pids in pupils_of_school.items() for pid in pids}
+    school_ids = list(pupils_of_school)
+    subject_ids = [s.pk for s in subjects]
+    if not school_of or not subject_ids:
+        return {}
+    by_pupil = len(school_of) <= _BY_PUPIL_UP_TO
+    pupil_ids = list(school_of)
+
+    def of_pupils(qs: QuerySet[Any]) -> QuerySet[Any]:
+        return (
+            qs.filter(pupil_id__in=pupil_ids) if by_pupil else qs.filter(school_id__in=school_ids)
+        )
+
+    groups = {g.pk: g for g in PriorAttainmentGroup.objects.filter(school_id__in=school_ids)}
+    # school -> its groups' keys, each with its label
+    labels: dict[int, dict[str, str]] = {}
+    for g in groups.values():
+        labels.setdefault(g.school_id, {})[g.key] = g.label
+    rules: dict[tuple[int, str, str], tuple[str, str]] = {}
+    for school_id, stage, outcome, gid in PriorAttainmentRule.objects.filter(
+        school_id__in=school_ids
+    ).values_list("school_id", "stage", "outcome", "group_id"):
+        rules[(school_id, stage, outcome.upper())] = (groups[gid].key, groups[gid].label)
+    if defaults_without_groups:
+        default_labels = dict(DEFAULT_GROUPS)
+        for school_id in set(school_ids) - set(labels):
+            labels[school_id] = dict(default_labels)
+            for stage, codes in DEFAULT_RULES.items():
+                for code, key in codes.items():
+                    rules[(school_id, stage, code)] = (key, default_labels[key])
+
+    found: dict[tuple[int, int], Prior] = {}
+    for pid, sid, gid in of_pupils(
+        PupilPriorAttainment.objects.filter(subject_id__in=subject_ids)
+    ).values_list("pupil_id", "subject_id", "group_id"):
+        if pid in school_of:
+            found[(pid, sid)] = Prior(groups[gid].key, groups[gid].label, ENTERED)
+
+    subjects_of_school: dict[int, list[tuple[int, set[str]]]] = {}
+    for s in subjects:
+        subjects_of_school.setdefault(s.school_id, []).append((s.pk, _names(s)))
+    statutory: dict[tuple[int, int], dict[str, Prior]] = {}
+    for pid, stage, subj, outcome in of_pupils(
+        KeyStageResult.objects.filter(stage__in=[KeyStage.KS1, KeyStage.EYFS], component="")
     ).values_list("pupil_id", "stage", "subject", "outcome"):
-        group = rules.get((stage, outcome.strip().upper()))
-        if group is not None and subj.strip().casefold() in names:
-            statutory.setdefault(pid, {})[stage] = Prior(group.key, group.label, stage)
-    for pid, by_stage in statutory.items():
-        if pid not in found:
-            found[pid] = by_stage.get(KS1) or by_stage[EYFS]
-    missing = [p for p in ids if p not in found]
-    if missing and {"low", "middle", "high"} <= {g.key for g in groups.values()}:
-        by_key = {g.key: g for g in groups.values()}
-        for pid, prior in _from_last_year(school_id, subject, missing).items():
-            group = by_key[prior]
-            found[pid] = Prior(group.key, group.label, SNAPSHOT)
+        own = school_of.get(pid)
+        if own is None:
+            continue
+        group = rules.get((own, stage, outcome.strip().upper()))
+        if group is None:
+            continue
+        name = subj.strip().casefold()
+        for sid, names in subjects_of_school.get(own, []):
+            if name in names:
+                statutory.setdefault((pid, sid), {})[stage] = Prior(*group, stage)
+    for pair, by_stage in statutory.items():
+        if pair not in found:
+            found[pair] = by_stage.get(KS1) or by_stage[EYFS]
+
+    banded = {
+        school_id for school_id, keys in labels.items() if {"low", "middle", "high"} <= set(keys)
+    }
+    missing = {
+        (pid, sid)
+        for pid, school_id in school_of.items()
+        if school_id in banded
+        for sid, _ in subjects_of_school.get(school_id, [])
+        if (pid, sid) not in found
+    }
+    if missing:
+        for pair, key in _from_last_year(
+            [s for s in school_ids if s in banded], subject_ids, missing, by_pupil
+        ).items():
+            found[pair] = Prior(key, labels[school_of[pair[0]]][key], SNAPSHOT)
     return found
 
 
-def _from_last_year(school_id: int, subject: Subject, pupil_ids: list[int]) -> dict[int, str]:
-    """Low, middle or high from the attainment band each pupil ended last year in."""
-    current = AcademicYear.objects.filter(school_id=school_id, is_current=True).first()
-    if current is None:
+def _from_last_year(
+    school_ids: list[int],
+    subject_ids: list[int],
+    missing: set[tuple[int, int]],
+    by_pupil: bool,
+) -> dict[tuple[int, int], str]:
+    """Low, middle or high from the attainment band each pupil ended last year in.
+
+    Last year's final point is each school's latest closed point of a year that
+    began before its current one; its newest closure counts.
+    """
+    starts = dict(
+        AcademicYear.objects.filter(school_id__in=school_ids, is_current=True).values_list(
+            "school_id", "start_date"
+        )
+    )
+    if not starts:
         return {}
-    last_point = (
+    last: dict[int, int] = {}
+    for pk, school_id, year_start in (
         AssessmentPoint.objects.filter(
-            school_id=school_id,
-            year__start_date__lt=current.start_date,
+            school_id__in=list(starts),
+            year__start_date__lt=max(starts.values()),
             state=AssessmentPoint.State.CLOSED,
         )
-        .order_by("-date")
-        .first()
-    )
-    if last_point is None:
+        .order_by("date", "pk")
+        .values_list("pk", "school_id", "year__start_date")
+    ):
+        if year_start < starts[school_id]:
+            last[school_id] = pk  # the latest wins
+    if not last:
         return {}
-    snaps = Snapshot.objects.filter(point=last_point, subject=subject, pupil_id__in=pupil_ids)
+    bands = SnapshotBand.objects.filter(
+        snapshot__point_id__in=list(last.values()),
+        snapshot__subject_id__in=subject_ids,
+        band_set__kind="attainment",
+    )
+    if by_pupil:
+        bands = bands.filter(snapshot__pupil_id__in=sorted({pid for pid, _ in missing}))
     found = list(
-        SnapshotBand.objects.filter(snapshot__in=snaps, band_set__kind="attainment")
-        .order_by("snapshot__closure_id")
-        .values_list(
+        bands.order_by("snapshot__closure_id").values_list(
             "snapshot__pupil_id",
+            "snapshot__subject_id",
             "band_set_id",
             "suggested_order",
             "confirmed_order",
@@ -181,21 +274,23 @@ def _from_last_year(school_id: int, subject: Subject, pupil_ids: list[int]) -> d
         )
     )
     tops = dict(
-        Band.objects.filter(band_set_id__in={f[1] for f in found})
+        Band.objects.filter(band_set_id__in={f[2] for f in found})
         .values("band_set_id")
         .annotate(top=Max("order"))
         .values_list("band_set_id", "top")
     )
-    result: dict[int, str] = {}
-    for pid, set_id, suggested, confirmed, meets_suggested, meets_confirmed in found:
+    result: dict[tuple[int, int], str] = {}
+    for pid, sid, set_id, suggested, confirmed, meets_suggested, meets_confirmed in found:
+        if (pid, sid) not in missing:
+            continue
         order = suggested if confirmed is None else confirmed
         meets = meets_suggested if confirmed is None else meets_confirmed
         if not meets:
-            result[pid] = "low"
+            result[(pid, sid)] = "low"
         elif order >= tops.get(set_id, order):
-            result[pid] = "high"
+            result[(pid, sid)] = "high"
         else:
-            result[pid] = "middle"
+            result[(pid, sid)] = "middle"
     return result
 
 

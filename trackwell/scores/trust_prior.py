@@ -3,34 +3,24 @@
 Reads every school of the trust at its current point in a fixed number of
 queries (as `reports.trust.load_trust` does), works out each pupil's prior
 attainment group as the school's own page does (entered, end of Key Stage 1,
-Reception, else last year's final band), and compares the groups across the
-schools. Small groups are hidden by the shared `analysis.groups.suppression()`:
-the parts are each school's year groups, each with its school's minimum, so
-that no school's column can be subtracted from the trust's to show a hidden group.
+Reception, else last year's final band: `prior.prior_groups_many`, the same
+code), and compares the groups across the schools. Small groups are hidden by
+the shared `analysis.groups.suppression()`: the parts are each school's year
+groups, each with its school's minimum, so that no school's column can be
+subtracted from the trust's to show a hidden group.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Max
-
-from trackwell.analysis.evaluation import PupilResult
 from trackwell.analysis.groups import pupil_facts, suppression
-from trackwell.analysis.models import Band, SnapshotBand
-from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import Subject
-from trackwell.reports.trust import TrustSchool
+from trackwell.reports.trust import GroupRow, TrustSchool, group_rows
 
-from .models import (
-    KeyStage,
-    KeyStageResult,
-    PriorAttainmentGroup,
-    PriorAttainmentRule,
-    PupilPriorAttainment,
-)
-from .prior import DEFAULT_GROUPS, DEFAULT_RULES, _names
+from .models import PriorAttainmentGroup
+from .prior import DEFAULT_GROUPS, prior_groups_many
 
 
 @dataclass
@@ -60,7 +50,7 @@ def _pct(hits: int, n: int) -> int | None:
     return round(100 * hits / n) if n else None
 
 
-def _cell(rows: list[PupilResult], minimum: int, hidden: bool) -> Cell:
+def _cell(rows: list[GroupRow], minimum: int, hidden: bool) -> Cell:
     att = [r.attainment for r in rows if r.attainment]
     prog = [r.progress for r in rows if r.progress]
     suppressed = hidden or len(rows) < minimum
@@ -78,140 +68,46 @@ def trust_prior_groups(
 ) -> dict[tuple[int, int], str]:
     """Each (pupil, subject) pair's prior group key across the schools, in fixed queries.
 
-    A school that has not opened its prior attainment page yet has no groups of
-    its own: the default low, middle and high and their rules are used for it.
+    The school's own page's rules (`prior.prior_groups_many`); a school that has
+    not opened its prior attainment page yet has no groups of its own: the
+    default low, middle and high and their rules are used for it.
     """
-    school_ids = [t.school.pk for t in loaded]
-    pupil_ids = {r.pupil_id for t in loaded for r in t.rows()}
-    subject_ids = [s.pk for s in subjects]
-    by_pk = {s.pk: s for s in subjects}
-    found: dict[tuple[int, int], str] = {}
-    group_key = dict(
-        PriorAttainmentGroup.objects.filter(school_id__in=school_ids).values_list("pk", "key")
-    )
-    has_groups = set(
-        PriorAttainmentGroup.objects.filter(school_id__in=school_ids).values_list(
-            "school_id", flat=True
-        )
-    )
-    for pid, sid, gid in PupilPriorAttainment.objects.filter(
-        subject_id__in=subject_ids, pupil_id__in=pupil_ids
-    ).values_list("pupil_id", "subject_id", "group_id"):
-        found[(pid, sid)] = group_key[gid]
-    rules: dict[tuple[int, str, str], str] = {}
-    for school_id, stage, outcome, gid in PriorAttainmentRule.objects.filter(
-        school_id__in=school_ids
-    ).values_list("school_id", "stage", "outcome", "group_id"):
-        rules[(school_id, stage, outcome.upper())] = group_key[gid]
-    for school_id in set(school_ids) - has_groups:
-        for stage, codes in DEFAULT_RULES.items():
-            for code, key in codes.items():
-                rules[(school_id, stage, code)] = key
-    school_of = {r.pupil_id: t.school.pk for t in loaded for r in t.rows()}
-    subjects_of_school: dict[int, list[Subject]] = {}
-    for s in subjects:
-        subjects_of_school.setdefault(s.school_id, []).append(s)
-    statutory: dict[tuple[int, int], dict[str, str]] = {}
-    for pid, stage, subj, outcome in KeyStageResult.objects.filter(
-        pupil_id__in=pupil_ids, stage__in=[KeyStage.KS1, KeyStage.EYFS]
-    ).values_list("pupil_id", "stage", "subject", "outcome"):
-        school_id = school_of[pid]
-        group = rules.get((school_id, stage, outcome.strip().upper()))
-        if group is None:
-            continue
-        for s in subjects_of_school.get(school_id, []):
-            if subj.strip().casefold() in _names(s):
-                statutory.setdefault((pid, s.pk), {})[stage] = group
-    for pair, by_stage in statutory.items():
-        found.setdefault(pair, by_stage.get(KeyStage.KS1) or by_stage[KeyStage.EYFS])
-    _from_last_year(loaded, subject_ids, found, has_groups, by_pk)
-    return found
+    pupils_of_school = {t.school.pk: {r.pupil_id for r in t.rows()} for t in loaded}
+    found = prior_groups_many(pupils_of_school, subjects, defaults_without_groups=True)
+    return {pair: p.key for pair, p in found.items()}
 
 
-def _from_last_year(
-    loaded: list[TrustSchool],
-    subject_ids: list[int],
-    found: dict[tuple[int, int], str],
-    has_groups: set[int],
-    subjects: dict[int, Subject],
-) -> None:
-    """Low, middle or high from last year's final attainment band, for pairs with none yet."""
-    starts = {t.school.pk: t.year.year.start_date for t in loaded if t.year is not None}
-    if not starts:
-        return
-    closed = AssessmentPoint.objects.filter(
-        school_id__in=list(starts),
-        year__start_date__lt=max(starts.values()),
-        state=AssessmentPoint.State.CLOSED,
-    ).values_list("pk", "school_id", "date", "year__start_date")
-    last: dict[int, tuple[object, int]] = {}
-    for pk, school_id, when, year_start in closed:
-        if year_start < starts[school_id] and (
-            school_id not in last or when > last[school_id][0]  # type: ignore[operator]
-        ):
-            last[school_id] = (when, pk)
-    if not last:
-        return
-    found_bands = list(
-        SnapshotBand.objects.filter(
-            snapshot__point_id__in=[pk for _, pk in last.values()],
-            snapshot__subject_id__in=subject_ids,
-            band_set__kind="attainment",
-        )
-        .order_by("snapshot__closure_id")
-        .values_list(
-            "snapshot__pupil_id",
-            "snapshot__subject_id",
-            "band_set_id",
-            "suggested_order",
-            "confirmed_order",
-            "suggested__meets_expectation",
-            "confirmed__meets_expectation",
-        )
-    )
-    tops = dict(
-        Band.objects.filter(band_set_id__in={f[2] for f in found_bands})
-        .values("band_set_id")
-        .annotate(top=Max("order"))
-        .values_list("band_set_id", "top")
-    )
-    keys_of_school: dict[int, set[str]] = {}
-    for key, school_id in PriorAttainmentGroup.objects.filter(
-        school_id__in=list(has_groups)
-    ).values_list("key", "school_id"):
-        keys_of_school.setdefault(school_id, set()).add(key)
-    defaults = {k for k, _ in DEFAULT_GROUPS}
-    missing = {(r.pupil_id, r.subject_id) for t in loaded for r in t.rows()} - set(found)
-    for pid, sid, set_id, suggested, confirmed, meets_s, meets_c in found_bands:
-        pair = (pid, sid)
-        if pair not in missing:
-            continue
-        if not defaults <= keys_of_school.get(subjects[sid].school_id, defaults):
-            continue  # a school whose own groups are not low, middle and high
-        order = suggested if confirmed is None else confirmed
-        meets = meets_s if confirmed is None else meets_c
-        if not meets:
-            found[pair] = "low"
-        elif order >= tops.get(set_id, order):
-            found[pair] = "high"
-        else:
-            found[pair] = "middle"
-
-
-def trust_prior_comparison(loaded: list[TrustSchool]) -> tuple[list[PriorBlock], int]:
+def trust_prior_comparison(loaded: Iterable[TrustSchool]) -> tuple[list[PriorBlock], int]:
     """Per subject (matched by name across schools), each prior group by school and trust-wide.
 
-    Always suppressed. Returns the blocks and the trust-wide minimum group size
-    (the largest of the schools' minimums).
+    Always suppressed: the trust's figure by `analysis.groups.suppression()`,
+    with each school's year groups as the parts (each with its school's
+    minimum) and the schools as the pages between; each school's column when it
+    has fewer pupils than the school's minimum; and, where one school's column
+    is hidden so, the whole line, so that it cannot be worked out from the
+    trust's figure and the other schools' columns.
+    Linear in the pupils: rows are grouped by subject, school and group once.
+    `loaded` is read once, each school's results reduced to `GroupRow`s (with
+    `iter_trust`, a few schools' full results at a time). Returns the blocks
+    and the trust-wide minimum group size (the largest of the schools' minimums).
     """
-    minimum = max((t.school.min_group_size for t in loaded), default=5)
-    subjects = list(Subject.objects.filter(school__in=[t.school for t in loaded]))
+    schools, all_rows = group_rows(loaded)
+    minimum = max((s.min_group_size for s in schools), default=5)
+    subjects = list(Subject.objects.filter(school__in=schools))
     name_of = {s.pk: s.name for s in subjects}
-    prior = trust_prior_groups(loaded, subjects)
+    pupils_of_school: dict[int, set[int]] = {s.pk: set() for s in schools}
+    for r in all_rows:
+        pupils_of_school[r.school_id].add(r.pupil_id)
+    prior = {
+        pair: p.key
+        for pair, p in prior_groups_many(
+            pupils_of_school, subjects, defaults_without_groups=True
+        ).items()
+    }
     labels = dict(DEFAULT_GROUPS)
     order = [k for k, _ in DEFAULT_GROUPS]
     for key, label in (
-        PriorAttainmentGroup.objects.filter(school__in=[t.school for t in loaded])
+        PriorAttainmentGroup.objects.filter(school__in=schools)
         .order_by("order", "pk")
         .values_list("key", "label")
     ):
@@ -219,13 +115,13 @@ def trust_prior_comparison(loaded: list[TrustSchool]) -> tuple[list[PriorBlock],
         if key not in order:
             order.append(key)
     school_of: dict[int, int] = {}
-    rows: list[PupilResult] = []
-    for t in loaded:
-        for r in t.rows():
-            school_of[r.pupil_id] = t.school.pk
-            rows.append(r)
-    facts = pupil_facts({r.pupil_id for r in rows})
-    minimums = {t.school.pk: t.school.min_group_size for t in loaded}
+    rows_of_name: dict[str, list[GroupRow]] = {}
+    for r in all_rows:
+        school_of[r.pupil_id] = r.school_id
+        rows_of_name.setdefault(name_of.get(r.subject_id, "").casefold(), []).append(r)
+    facts = pupil_facts(set(school_of))
+    minimums = {s.pk: s.min_group_size for s in schools}
+    column = {s.pk: n for n, s in enumerate(schools)}
 
     def part_minimum(part: Hashable) -> int:
         assert isinstance(part, tuple)
@@ -238,35 +134,36 @@ def trust_prior_comparison(loaded: list[TrustSchool]) -> tuple[list[PriorBlock],
     blocks = []
     names = sorted({n.casefold(): n for n in name_of.values()}.items())
     for folded, name in names:
-        subject_rows = [r for r in rows if name_of.get(r.subject_id, "").casefold() == folded]
+        subject_rows = rows_of_name.get(folded, [])
         placed_rows = [
             r for r in subject_rows if (r.pupil_id, r.subject_id) in prior and r.pupil_id in facts
         ]
         group_of = {r.pupil_id: prior[(r.pupil_id, r.subject_id)] for r in placed_rows}
         known = [(k, (lambda f, k=k, g=group_of: g.get(f.pupil_id) == k)) for k in order]
+        placed = [(r.pupil_id, (school_of[r.pupil_id], r.nc_year)) for r in placed_rows]
         small, hidden = suppression(
-            [(r.pupil_id, (school_of[r.pupil_id], r.nc_year)) for r in placed_rows],
+            placed,
             facts,
             known,
             min_size=minimum,
             part_minimum=part_minimum,
             outer_of=school_part,
         )
-        counted = [r for r in placed_rows if (school_of[r.pupil_id], r.nc_year) not in small]
+        # Each group's counted rows, school by school, in one pass.
+        by_group: dict[str, list[list[GroupRow]]] = {}
+        for r in placed_rows:
+            if (school_of[r.pupil_id], r.nc_year) in small:
+                continue
+            columns = by_group.setdefault(group_of[r.pupil_id], [[] for _ in schools])
+            columns[column[school_of[r.pupil_id]]].append(r)
         lines = []
         for key in order:
-            inside = [r for r in counted if group_of[r.pupil_id] == key]
+            columns = by_group.get(key) or [[] for _ in schools]
+            inside = [r for rows in columns for r in rows]
             if not inside and key not in labels:
                 continue
             is_hidden = bool(hidden.get(key))
-            cells = [
-                _cell(
-                    [r for r in inside if school_of[r.pupil_id] == t.school.pk],
-                    t.school.min_group_size,
-                    is_hidden,
-                )
-                for t in loaded
-            ]
+            cells = [_cell(columns[n], s.min_group_size, is_hidden) for n, s in enumerate(schools)]
             # A school's small group hidden beside the trust's figure and the other
             # schools' would be their difference: then the whole line is hidden.
             if any(c.suppressed and c.pupils for c in cells):

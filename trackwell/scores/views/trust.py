@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from trackwell.accounts import access
-from trackwell.reports.trust import load_trust
+from trackwell.reports.trust import iter_trust
 from trackwell.scores.trust_prior import trust_prior_comparison
 
 from .common import user_of
@@ -20,14 +20,14 @@ def trust_prior(request: HttpRequest) -> HttpResponse:
     """Attainment and progress within prior attainment groups, by school and trust-wide."""
     user = user_of(request)
     trust = access.trust_of(user)  # 404 for everyone but a trust leader
-    loaded = load_trust(list(access.trust_schools(user)))
-    blocks, minimum = trust_prior_comparison(loaded)
+    schools = list(access.trust_schools(user))
+    blocks, minimum = trust_prior_comparison(iter_trust(schools))  # a few schools at a time
     return render(
         request,
         "scores/trust_prior.html",
         {
             "trust": trust,
-            "schools": [t.school for t in loaded],
+            "schools": schools,
             "blocks": blocks,
             "min_size": minimum,
         },
