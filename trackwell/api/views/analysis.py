@@ -19,7 +19,7 @@ from trackwell.api.models import Area
 from trackwell.api.views.base import int_param, point_param, school_of, user_of
 from trackwell.curriculum.models import Framework, Subject
 from trackwell.pupils.models import Pupil, SchoolClass
-from trackwell.reports.trust import figures_of, load_trust
+from trackwell.reports.trust import figures_of, iter_trust
 
 SCOPE_PARAMS = [
     OpenApiParameter("point", int, description="An assessment point (default: the current one)."),
@@ -207,7 +207,7 @@ def gaps(request: Request) -> Response:
 def trust_overview(request: Request) -> Response:
     user = user_of(request)
     schools = list(access.trust_schools(user))
-    loaded = load_trust(schools)
+    loaded = iter_trust(schools)  # a few schools at a time, each let go once read
     minimum = {s.pk: s.min_group_size for s in schools}
     out = []
     for item in loaded:
