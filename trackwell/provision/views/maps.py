@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
@@ -204,10 +205,13 @@ def trust_map(request: HttpRequest) -> HttpResponse:
     interventions = Intervention.objects.filter(school__in=schools)
     rows = load_map(interventions)
     impacts = impact_of(rows)
-    table = []
-    for school in schools:
-        own = [i for i in impacts if i.row.intervention.school_id == school.pk]
-        table.append(_suppressed_summary(school.name, own, school.min_group_size))
+    by_school: dict[int, list[Impact]] = defaultdict(list)
+    for impact in impacts:  # grouped once, not scanned again for every school
+        by_school[impact.row.intervention.school_id].append(impact)
+    table = [
+        _suppressed_summary(school.name, by_school[school.pk], school.min_group_size)
+        for school in schools
+    ]
     minimum = max((s.min_group_size for s in schools), default=5)
     areas = [_suppressed_area(area, minimum) for area in by_area(impacts)]
     return render(
