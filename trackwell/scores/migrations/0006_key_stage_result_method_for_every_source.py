@@ -34,7 +34,7 @@ def methods_of_every_source(apps, schema_editor):
 
 
 def _key(pupil_id, stage, subject, component, method):
-    return (pupil_id, stage, subject.upper(), component.upper(), method)
+    return (pupil_id, stage, subject.casefold(), component.casefold(), method)
 
 
 class Migration(migrations.Migration):
