@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.factories import World
 from trackwell.accounts.models import Role, User
 from trackwell.parents.models import ChildLink, Contact, Invitation
+from trackwell.pupils.models import Pupil
 
 BEFORE = [("parents", "0004_childlink_parental_responsibility")]
 
@@ -19,7 +20,7 @@ def _contact(world: World, first: str, last: str, email: str, **extra: object) -
     )
 
 
-def _link(contact: Contact, pupil: object, **extra: object) -> ChildLink:
+def _link(contact: Contact, pupil: Pupil, **extra: object) -> ChildLink:
     return ChildLink.objects.create(school=contact.school, contact=contact, pupil=pupil, **extra)
 
 
