@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests.factories import World
-from trackwell.accounts.models import Role, User
+from trackwell.accounts.models import AuditEntry, Role, User
 from trackwell.parents.models import ChildLink, Contact, Invitation
 from trackwell.pupils.models import Pupil
 
@@ -71,6 +71,9 @@ def test_migration_0005_merges_the_rows_of_one_email_into_the_oldest(world: Worl
     assert links[ended.pk].revoked_at is not None  # history kept, still revoked
     invitation.refresh_from_db()
     assert invitation.link_id == jo.links.get(pupil=a0).pk
+    (entry,) = AuditEntry.objects.filter(action="contact.merge")
+    assert (entry.school_id, entry.object_id) == (world.school.pk, str(jo.pk))
+    assert entry.old == {"contacts": [jo.pk, again.pk], "emails": ["jo@x.example", "Jo@X.example"]}
 
 
 @pytest.mark.django_db(transaction=True)

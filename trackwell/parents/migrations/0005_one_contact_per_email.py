@@ -6,7 +6,8 @@ emails in the preview). Rows of one email are merged into the oldest when that
 is safe: the same names (case and spacing aside) and at most one parent account
 between them. Their children's links move to it (a link to a child the oldest
 already has is folded into that link, with its invitations); the oldest keeps
-its phone, or takes one; it takes the account if it has none.
+its phone, or takes one; it takes the account if it has none. Each merge is
+in the audit log (`contact.merge`, the rows merged and the one kept).
 
 Rows of one email with other names, or with two parent accounts, are two people
 (or two sign-ins) the school must settle: the migration stops and names them
@@ -28,6 +29,7 @@ def merge_shared_emails(apps, schema_editor):
     Contact = apps.get_model("parents", "Contact")
     ChildLink = apps.get_model("parents", "ChildLink")
     Invitation = apps.get_model("parents", "Invitation")
+    AuditEntry = apps.get_model("accounts", "AuditEntry")
     groups = {}
     for contact in Contact.objects.exclude(email="").order_by("pk"):
         groups.setdefault((contact.school_id, contact.email.lower()), []).append(contact)
@@ -51,8 +53,16 @@ def merge_shared_emails(apps, schema_editor):
             + ". Give each contact their own email (or blank one) on the pupils' family "
             "pages, then migrate again."
         )
-    for (_, email), contacts in shared.items():
+    for (school_id, email), contacts in shared.items():
         keeper, others = contacts[0], contacts[1:]
+        AuditEntry.objects.create(
+            school_id=school_id,
+            action="contact.merge",
+            object_type="parents.Contact",
+            object_id=str(keeper.pk),
+            old={"contacts": [c.pk for c in contacts], "emails": [c.email for c in contacts]},
+            new={"contact": keeper.pk, "email": email, "reason": "one email, one contact"},
+        )
         live = {
             link.pupil_id: link
             for link in ChildLink.objects.filter(contact=keeper, revoked_at__isnull=True)
@@ -80,7 +90,10 @@ def merge_shared_emails(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("parents", "0004_childlink_parental_responsibility")]
+    dependencies = [
+        ("parents", "0004_childlink_parental_responsibility"),
+        ("accounts", "0003_audit_log_append_only"),
+    ]
 
     operations = [
         migrations.RunPython(merge_shared_emails, migrations.RunPython.noop),
