@@ -2,6 +2,7 @@
 contact rows an email already shares (or stops, naming them, when merging is not safe)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -93,3 +94,28 @@ def test_migration_0005_stops_naming_an_email_two_people_share(world: World) -> 
     finally:
         Contact.objects.all().delete()
         _migrate_to_latest()
+
+
+@pytest.mark.django_db
+def test_an_email_taken_between_the_check_and_the_write_is_a_clear_refusal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.db.models.query import QuerySet
+
+    from trackwell.parents import services
+
+    _contact(world, "Jo", "Lane", "jo@x.example")
+    # As if another request added Jo after this one looked for the email.
+    monkeypatch.setattr(QuerySet, "first", lambda self: None)
+    with pytest.raises(ValidationError) as refused:
+        services.add_contact(
+            user=None,
+            pupil=world.pupils_a[0],
+            first_name="Jo",
+            last_name="Lane",
+            email="jo@x.example",
+        )
+    assert refused.value.messages == [
+        "jo@x.example was just given to another contact of the school: try again."
+    ]
+    assert Contact.objects.count() == 1
