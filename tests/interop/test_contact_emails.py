@@ -271,3 +271,66 @@ def test_oneroster_agent_without_an_email_keeps_the_stored_one(world: World) -> 
     assert _prepare(world, _roster(users), kind="oneroster", full=False).plan.changes == []
     _apply(world, _roster(users), kind="oneroster", full=False)
     assert ChildLink.objects.get(pupil__upn=upn(41)).contact.email == "anne@home.example"
+
+
+HEADER_TWO = [
+    *HEADER,
+    "Contact 2 Forename",
+    "Contact 2 Surname",
+    "Contact 2 Relationship",
+    "Contact 2 Email",
+    "Contact 2 Telephone",
+]
+
+
+def test_one_contact_is_not_linked_twice_to_a_child_through_two_columns(world: World) -> None:
+    _apply(world, _file(_row(1, "Evans", "Jo Evans", "jo@home.example")))
+    jo = Contact.objects.get(email="jo@home.example")
+    # Contact 1 matches Jo by name (a new email); contact 2 gives Jo's stored email.
+    row = [
+        *_row(1, "Evans", "Jo Evans", "jo2@home.example"),
+        *["Jo", "Evans", "Father", "jo@home.example", ""],
+    ]
+    data = csv_bytes([row], HEADER_TWO)
+    prepared = _prepare(world, data)
+    assert prepared.problems == [
+        "Row 2, column 'Contact 2 Email': jo@home.example is the email of Jo Evans, who is "
+        "already Sam Evans's contact in another column of this row (matched by name there). "
+        "Each contact of a child once: correct the email in the MIS, or leave the cell blank."
+    ]
+    _, result = _apply(world, data)
+    assert result is None
+    jo.refresh_from_db()
+    assert jo.email == "jo@home.example" and jo.links.count() == 1
+
+
+def test_a_name_spaced_differently_matches_the_childs_contact(world: World) -> None:
+    _apply(world, _file(_row(1, "Evans", "Mary Ann Evans", "")))
+    Contact.objects.update(last_name="Ann  Evans")  # as typed long ago
+    plan = _prepare(world, _file(_row(1, "Evans", "Mary Ann Evans", ""))).plan
+    contacts = [(c.action, c.label) for c in plan.changes if c.kind == "contact"]
+    assert contacts == [("change", "Mary Ann  Evans for Sam Evans")]
+    assert Contact.objects.count() == 1
+
+
+def test_a_parent_account_made_after_the_preview_moves_its_digest(world: World) -> None:
+    services.add_contact(
+        user=world.users["admin"],
+        pupil=world.pupils_a[0],
+        first_name="Aoife",
+        last_name="Byrne",
+        email="aoife@home.example",
+    )
+    data = _file(_row(1, "Evans", "Aoife Byrne", "aoife@home.example"))
+    before = _prepare(world, data).plan
+    (change,) = [c for c in before.changes if c.kind == "contact"]
+    assert change.action == "link" and change.data["has_account"] is False
+    # Aoife accepts her invitation before the import is confirmed.
+    parent = User.objects.create(
+        username="aoife", role=Role.PARENT, school=world.school, email="aoife@home.example"
+    )
+    Contact.objects.filter(email="aoife@home.example").update(user=parent)
+    after = _prepare(world, data).plan
+    assert after.digest != before.digest
+    (change,) = [c for c in after.changes if c.kind == "contact"]
+    assert change.data["has_account"] is True

@@ -75,14 +75,16 @@ def test_migration_0006_fills_the_method_of_every_source_and_leaves_duplicates(
     duplicate = KeyStageResult.objects.create(
         school=world.school, pupil=aoife, stage="ks1", subject="MAT", outcome="EXS"
     )
+    # The same in another case: a CTF matches subjects in any case, so it is one too.
+    lower = KeyStageResult.objects.create(
+        school=world.school, pupil=aoife, stage="ks1", subject="mat", outcome="EXS"
+    )
     MIGRATION.methods_of_every_source(apps, None)
-    methods = {
-        r.pk: r.method
-        for r in KeyStageResult.objects.filter(pk__in=[entered.pk, scored.pk, duplicate.pk])
-    }
-    assert methods == {entered.pk: "TA", scored.pk: "TT", duplicate.pk: ""}
+    pks = [entered.pk, scored.pk, duplicate.pk, lower.pk]
+    methods = {r.pk: r.method for r in KeyStageResult.objects.filter(pk__in=pks)}
+    assert methods == {entered.pk: "TA", scored.pk: "TT", duplicate.pk: "", lower.pk: ""}
     # Nothing deleted; a later CTF matches the filled ones.
-    assert KeyStageResult.objects.filter(pupil=aoife).count() == 6
+    assert KeyStageResult.objects.filter(pupil=aoife).count() == 7
 
 
 @pytest.mark.django_db(transaction=True)
@@ -102,3 +104,8 @@ def test_migration_0006_run_by_the_migrator_fills_entered_results(world: World) 
     executor.migrate(after)
     entered.refresh_from_db()
     assert entered.method == "TA"
+    # Forward to the latest of every app (0006 is not the last): the database is left whole.
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []

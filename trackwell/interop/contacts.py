@@ -215,6 +215,8 @@ def plan_contacts(
     for who, name, contacts, row in entries:
         links = live.get(who.pk, []) if isinstance(who, Pupil) else []
         seen: set[str] = set()
+        # The contacts this pupil's row has matched or planned to link: each once.
+        taken: set[int] = set()
         for given in contacts:
             # Blank parts say nothing (also in a file read before blanks were left out).
             contact = {k: v for k, v in given.items() if k != WHERE and v not in ("", None)}
@@ -249,6 +251,7 @@ def plan_contacts(
                 continue
             if link is not None:
                 links = [other for other in links if other.pk != link.pk]
+                taken.add(link.contact_id)
                 moved = email and email != link.contact.email.lower()
                 if moved and holder is not None and holder.contact != link.contact_id:
                     refuse(
@@ -272,6 +275,13 @@ def plan_contacts(
                     f"{email} is the email of {_holder_words(holder)}, but this row names "
                     f"{full}. A contact is linked to a child only when the email and the name "
                     "agree: correct the email or the name in the MIS, or leave the email blank."
+                )
+                continue
+            if holder is not None and holder.contact in taken:
+                refuse(
+                    f"{email} is the email of {holder.name}, who is already {name}'s contact "
+                    "in another column of this row (matched by name there). Each contact of "
+                    "a child once: correct the email in the MIS, or leave the cell blank."
                 )
                 continue
             values = {
@@ -304,7 +314,13 @@ def plan_contacts(
                             if k in contact
                         ],
                         row=row,
-                        data={**values, "contact": holder.contact},
+                        # Whether they can sign in is part of what the preview shows:
+                        # an invitation accepted before the commit moves the digest.
+                        data={
+                            **values,
+                            "contact": holder.contact,
+                            "has_account": holder.has_account,
+                        },
                         notes=notes,
                     )
                 )
@@ -376,9 +392,9 @@ def _match(links: list[Any], contact: dict[str, Any]) -> Any:
         for link in links:
             if link.contact.email.lower() == email:
                 return link
-    key = (contact["first_name"].casefold(), contact["last_name"].casefold())
+    key = _name_key(contact["first_name"], contact["last_name"])
     for link in links:
-        if (link.contact.first_name.casefold(), link.contact.last_name.casefold()) == key:
+        if _name_key(link.contact.first_name, link.contact.last_name) == key:
             return link
     return None
 

@@ -6,6 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.core.versioning import Versioned
@@ -40,6 +41,15 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            # One email is one contact of the school (in any case); blank emails aside.
+            models.UniqueConstraint(
+                models.F("school"),
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="one_contact_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -71,20 +71,30 @@ def add_contact(
     with transaction.atomic():
         contact = None
         if email:
-            contact = Contact.objects.filter(school_id=pupil.school_id, email=email).first()
+            contact = (
+                Contact.objects.filter(school_id=pupil.school_id, email__iexact=email)
+                .order_by("pk")
+                .first()
+            )
         if contact is not None and not same_name(contact, first_name, last_name):
             raise ValidationError(
                 f"{email} is the email of {contact.full_name}, another contact of the school, "
                 f"not of {first_name} {last_name}: check the email."
             )
         if contact is None:
-            contact = Contact.objects.create(
-                school_id=pupil.school_id,
-                first_name=first_name[:100],
-                last_name=last_name[:100],
-                email=email,
-                phone=phone.strip()[:40],
-            )
+            try:
+                with transaction.atomic():
+                    contact = Contact.objects.create(
+                        school_id=pupil.school_id,
+                        first_name=first_name[:100],
+                        last_name=last_name[:100],
+                        email=email,
+                        phone=phone.strip()[:40],
+                    )
+            except IntegrityError:  # one email, one contact: added by someone else just now
+                raise ValidationError(
+                    f"{email} was just given to another contact of the school: try again."
+                ) from None
             log_action(
                 school=pupil.school,
                 user=user,
@@ -167,7 +177,7 @@ def update_imported_contact(
         if (
             email
             and email != contact.email
-            and Contact.objects.filter(school_id=contact.school_id, email=email)
+            and Contact.objects.filter(school_id=contact.school_id, email__iexact=email)
             .exclude(pk=contact.pk)
             .exists()
         ):

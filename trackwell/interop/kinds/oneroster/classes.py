@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from trackwell.accounts.models import User
+from trackwell.accounts.models import Role, User
 from trackwell.core.models import AcademicYear
 from trackwell.interop.pipeline import Change, FieldChange, Problem
 from trackwell.interop.values import clean_text
@@ -212,12 +212,12 @@ def plan_enrolments(
         ),
     }
     listed: dict[_Side, set[tuple[int, int]]] = {PUPILS: set(), STAFF: set()}
-    rows_of: dict[_Side, int] = {PUPILS: 0, STAFF: 0}
+    rows_of: Counter[str] = Counter()  # enrolment rows of each role (student, teacher, aide)
     for e in enrolments:
         side = _side(e["role"])
         if side is None:
             continue
-        rows_of[side] += 1
+        rows_of[e["role"].lower()] += 1
         target = _class(r, e["classsourcedid"])
         if target is None:
             continue
@@ -291,14 +291,18 @@ def _bulk_ends(
     r: Roster,
     have: dict[_Side, set[tuple[int, int]]],
     listed: dict[_Side, set[tuple[int, int]]],
-    rows_of: dict[_Side, int],
+    rows_of: Counter[str],
     ending: dict[_Side, dict[tuple[int, int], tuple[str, int | None, str]]],
 ) -> bool:
     """Everything of the bundle's classes a bulk enrollments file does not list ends.
 
     False (and an error) when the file lists no pupil at all: that would empty
-    every class, so it is refused, never guessed. A file with pupils but no staff
-    (some systems leave staff out) leaves staff assignments as they are.
+    every class, so it is refused, never guessed. Only the staff the bundle
+    manages are ended: those in users.csv as a teacher or aide, or linked to a
+    OneRoster user by an earlier import; anyone assigned by hand in Trackwell
+    (a head, a SENCO, a TA the MIS does not know) keeps their classes. A file
+    that lists no teacher (or no aide) at all leaves the assignments of that
+    role as they are (some systems leave staff, or aides, out).
     """
     # Every enrolment of the classes this bundle knows is listed in a bulk file.
     known = {c.pk for c in r.class_for.values() if isinstance(c, SchoolClass)} | {
@@ -314,7 +318,7 @@ def _bulk_ends(
             and _open(r.classes_by_pk[class_id])
         )
 
-    if not rows_of[PUPILS] and in_known(PUPILS):
+    if not rows_of["student"] and in_known(PUPILS):
         r.plan.errors.append(
             Problem(
                 f"enrollments.csv lists no pupil, so all {len(in_known(PUPILS))} pupils' "
@@ -325,19 +329,42 @@ def _bulk_ends(
             )
         )
         return False
+    linked_users = {pk for (record, _), pk in r.links.items() if record == "user"}
+    unlisted_roles: set[str] = set()
     for side in (PUPILS, STAFF):
-        if side is STAFF and not rows_of[STAFF]:
-            if in_known(STAFF):
-                r.plan.warnings.append(
-                    "enrollments.csv lists no teacher or aide, so staff keep the classes "
-                    "they have in Trackwell."
-                )
-            continue
         for pair in in_known(side):
+            if side is STAFF:
+                role = _managed_role(r, pair[0], linked_users)
+                if role is None:
+                    continue  # assigned in Trackwell, not by the bundle
+                if not rows_of[role]:
+                    unlisted_roles.add(role)
+                    continue
             if pair not in listed[side]:
                 key = f"{pair[0]}:{pair[1]}"
                 ending[side].setdefault(pair, (key, None, "Not in the bundle's enrollments"))
+    for role in sorted(unlisted_roles, reverse=True):  # teacher, then aide
+        r.plan.warnings.append(
+            f"enrollments.csv lists no {role}, so {role}s keep the classes they have in Trackwell."
+        )
     return True
+
+
+def _managed_role(r: Roster, user_id: int, linked_users: set[int]) -> str | None:
+    """The OneRoster role of a member of staff the bundle manages; None for anyone else.
+
+    Managed: in users.csv as a teacher or aide, or linked to a OneRoster user id by
+    an earlier import (a bulk users file that no longer lists them: they left).
+    """
+    role = r.staff_role.get(user_id)
+    if role is not None:
+        return role
+    if user_id not in linked_users:
+        return None
+    member = r.staff_by_pk.get(user_id)
+    if member is None:
+        return None
+    return "aide" if member.role == Role.TA else "teacher"
 
 
 def _plan_end(

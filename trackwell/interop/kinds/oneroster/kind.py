@@ -154,6 +154,8 @@ class OneRosterImport(ImportKind):
                 found_staff = plan_staff(row, staff, r.staff_by_pk, r.links, plan)
                 if found_staff is not None:
                     r.staff_for[row["sourcedid"]] = found_staff
+                if isinstance(found_staff, User):
+                    r.staff_role[found_staff.pk] = row["role"].lower()
         # Parents and guardians may carry any org (or none): all the bundle's users are read.
         plan_agents(r, active["users"])
         leaving = plan_leavers(

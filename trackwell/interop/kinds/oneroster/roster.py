@@ -31,6 +31,8 @@ class Roster:
     pupil_for: dict[str, Pupil | str] = field(default_factory=dict)
     # sourcedId -> the member of staff, or the email of one the plan creates.
     staff_for: dict[str, User | str] = field(default_factory=dict)
+    # A member of staff's pk -> their role in users.csv ("teacher" or "aide").
+    staff_role: dict[int, str] = field(default_factory=dict)
     # sourcedId -> the class, or (year, name) of one the plan creates, its year a pk or the
     # sourcedId of a school year the plan creates.
     class_for: dict[str, SchoolClass | tuple[int | str, str]] = field(default_factory=dict)
