@@ -93,3 +93,25 @@ def test_every_answer_matches_the_models(world: World, other_world: World) -> No
     assert _got(world, archived, pupils[0], "2", "maths") is None
     assert _got(world, taught, pupils[0], "2", "reading") is None
     assert _got(world, other_world.objectives[0], pupils[0], "2", None) is None
+
+
+def test_a_code_with_an_accent_is_found_in_either_case(world: World) -> None:
+    """SQLite's UPPER folds ASCII only; the save finds "é" for "É" all the same."""
+    from trackwell.assessment.models import Judgement
+    from trackwell.assessment.services import set_judgement
+
+    RatingLevel.objects.create(
+        school=world.school, scale=world.framework.scale, code="É", label="Étendu", value=9
+    )
+    state = set_judgement(
+        user=world.users["teacher"],
+        school_class=world.class_a,
+        framework=world.framework,
+        pupil_id=world.pupils_a[0].pk,
+        objective_id=world.objectives[0].pk,
+        code="é",
+        expected_version=0,
+    )
+    assert state.code == "É"
+    saved = Judgement.objects.get(pupil=world.pupils_a[0], objective=world.objectives[0])
+    assert saved.level is not None and saved.level.code == "É"

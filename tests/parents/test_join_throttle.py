@@ -66,7 +66,8 @@ def test_one_code_is_stopped_after_five_tries_from_many_addresses(world: World) 
     assert (entry.new or {})["scope"] == "code"
 
 
-def test_the_window_ends_and_a_right_code_does_not_count(world: World) -> None:
+def test_the_window_ends_and_a_right_code_does_not_count(world: World, settings) -> None:
+    settings.FAMILY_CODE_TRIES_PER_ADDRESS = 10
     for n in range(10):
         _try(f"ABCD-EFGH-{n:04d}")
     assert _try("ABCD-EFGH-9999").status_code == 429
@@ -125,3 +126,25 @@ def test_rows_of_past_windows_are_removed(world: World) -> None:
         ("address", 1),
         ("code", 1),
     ]
+
+
+def test_a_refused_address_writes_nothing_for_the_codes_it_sends(world: World, settings) -> None:
+    settings.FAMILY_CODE_TRIES_PER_ADDRESS = 3
+    for n in range(3):
+        _try(f"ABCD-EFGH-{n:04d}")
+    rows = JoinThrottle.objects.count()
+    for n in range(5):
+        assert _try(f"QRST-EFGH-{n:04d}").status_code == 429
+    assert JoinThrottle.objects.count() == rows  # no row for each new code
+
+
+def test_a_code_with_tabs_or_new_lines_is_counted_as_the_same_code() -> None:
+    from trackwell.parents.throttle import _hash
+
+    assert _hash("code", "wxyz-wxyz-wxyz") == _hash("code", "WXYZ\tWXYZ\nWXYZ")
+
+
+def test_thirty_wrong_codes_from_one_address_by_default(world: World) -> None:
+    for n in range(30):
+        assert _try(f"ABCD-EFGH-{n:04d}").status_code == 400, n
+    assert _try("ABCD-EFGH-9999").status_code == 429

@@ -17,6 +17,7 @@ Anything out of the ordinary (an error, a stale or unchanged cell) reads what it
 needs afterwards, so only the common path is counted.
 """
 
+import dataclasses
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -194,7 +195,11 @@ def _save(
         _check_pupils(school_class, [pupil_id])
         raise ValidationError("That cell cannot be changed here.", code="cell_outside_grid")
     if code not in (None, "") and target.level_id is None:
-        _resolve_level(framework, code)  # raises, naming the scale's codes
+        # SQL folds the case of ASCII letters only (SQLite's UPPER): a code such as "é" for
+        # "É" is found here, in Python; an unknown code raises, naming the scale's codes.
+        level = _resolve_level(framework, code)
+        if level is not None:
+            target = dataclasses.replace(target, level_id=level.pk, level_code=level.code)
     if note is not None and len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(
             f"Notes are limited to {NOTE_MAX_LENGTH} characters.", code="note_too_long"

@@ -187,7 +187,7 @@ class JoinThrottle(models.Model):
 
     scope = models.CharField(max_length=10, choices=Scope.choices)
     key = models.CharField(max_length=64)  # SHA-256 of the address or the code entered
-    window_started_at = models.DateTimeField()
+    window_started_at = models.DateTimeField(db_index=True)  # stale rows are deleted by it
     failures = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -27,7 +27,9 @@ from .models import JoinThrottle
 
 
 def per_address() -> int:
-    return int(getattr(settings, "FAMILY_CODE_TRIES_PER_ADDRESS", 10))
+    # Thirty: parents at a school event share the school's address, and one child typing
+    # codes at random should not lock them all out; a 12-letter code stays unguessable.
+    return int(getattr(settings, "FAMILY_CODE_TRIES_PER_ADDRESS", 30))
 
 
 def per_code() -> int:
@@ -40,7 +42,7 @@ def window() -> timedelta:
 
 def _hash(scope: str, raw: str) -> str:
     if scope == JoinThrottle.Scope.CODE:
-        raw = raw.strip().upper().replace("-", "").replace(" ", "")
+        raw = "".join(raw.split()).upper().replace("-", "")  # as `secret_hash` reads a code
     return hashlib.sha256(f"family-join:{scope}:{raw}".encode()).hexdigest()
 
 
@@ -130,9 +132,6 @@ def begin(address: str, code: str) -> Try:
         )
         attempt.keys.append((scope, key))
         row = JoinThrottle.objects.get(scope=scope, key=key)
-        if row.failures > limit and attempt.refusal is None:
-            left = (row.window_started_at + window() - now).total_seconds()
-            attempt.refusal = Refusal(scope, max(1, -(-int(left) // 60)))
         if row.failures == limit + 1:
             log_action(
                 school=None,
@@ -145,6 +144,12 @@ def begin(address: str, code: str) -> Try:
                     "minutes": int(window().total_seconds()) // 60,
                 },
             )
+        if row.failures > limit:
+            left = (row.window_started_at + window() - now).total_seconds()
+            attempt.refusal = Refusal(scope, max(1, -(-int(left) // 60)))
+            # Refused: nothing more is counted or written (the address comes first, so a
+            # refused address adds no row for each new code it sends).
+            break
     return attempt
 
 
