@@ -61,6 +61,13 @@ def _trust_schools() -> list[Any]:
     if STAMP not in stamps or School.objects.count() != SCHOOLS:
         from trackwell.demo.generator import DemoOptions, generate
 
+        if not stamps and School.objects.exists():
+            # Never a bench trust (no stamp) but holding schools: perhaps a real database
+            # named by mistake. Refuse rather than empty it.
+            raise SystemExit(
+                "The bench trust's database holds schools but was not made by this bench; "
+                "nothing was changed. Point BENCH_TRUST_DATABASE_URL at an empty database."
+            )
         call_command("flush", "--noinput", verbosity=0)
         start = time.perf_counter()
         print(f"Building the bench trust of {SCHOOLS} schools (once; kept in the database)...")

@@ -31,9 +31,12 @@
 
   // A status message or a wrapped toolbar can make the grid's box shorter after the cursor
   // moved; the cell under the cursor is kept in sight, never behind the sticky headings.
+  // Only while the cursor leads: once the teacher scrolls the grid by hand, a resize
+  // leaves the view where they put it until the cursor moves again.
   const scroller = table.closest(".grid-scroll");
+  let followCursor = true;
   function keepInSight() {
-    if (!scroller || !current || document.activeElement !== current) return;
+    if (!followCursor || !scroller || !current || document.activeElement !== current) return;
     const box = scroller.getBoundingClientRect();
     const cell = current.getBoundingClientRect();
     const head = table.tHead ? table.tHead.getBoundingClientRect() : box;
@@ -41,6 +44,11 @@
     else if (cell.top < head.bottom) scroller.scrollTop -= head.bottom - cell.top;
   }
   if (scroller && window.ResizeObserver) new ResizeObserver(keepInSight).observe(scroller);
+  if (scroller) {
+    for (const kind of ["wheel", "touchmove", "pointerdown"]) {
+      scroller.addEventListener(kind, () => { followCursor = false; }, { passive: true });
+    }
+  }
 
   function position(cell) {
     const r = rows.indexOf(cell.parentElement);
@@ -52,6 +60,7 @@
     if (current) current.tabIndex = -1;
     current = cell;
     cell.tabIndex = 0;
+    followCursor = true;
     cell.focus();
     showFocus(cell);
   }
