@@ -97,7 +97,8 @@ def _close_next(school_id: int, user: Any) -> Callable[[], object]:
     return close
 
 
-def run() -> None:
+def run(*, school_only: bool = False) -> None:
+    """Every case; with `school_only`, the two-form-entry school's cases alone."""
     from django.core.management import call_command
     from django.test import Client
     from django.urls import reverse
@@ -195,6 +196,25 @@ def run() -> None:
         )
     )
 
+    groups_url = reverse("report-groups")
+
+    def groups_page() -> object:
+        response = client.get(groups_url)
+        assert response.status_code == 200, (response.status_code, response.get("Location"))
+        return response
+
+    groups_page()
+    cases.append(
+        Case(
+            "group comparison page, 2FE",
+            _median(groups_page, 3),
+            base,
+            _queries(groups_page),
+            "whole page: every group beside all other pupils, four subjects, with suppression",
+            peak=_peak(groups_page),
+        )
+    )
+
     start = time.perf_counter()
     queries = _queries(lambda: close_point(user=leader, point=point))
     closing = time.perf_counter() - start
@@ -209,6 +229,10 @@ def run() -> None:
             peak=_peak(_close_next(school.pk, leader)),
         )
     )
+
+    if school_only:
+        _print(cases, f"2FE school loaded in {load:.1f} s ({judgements:,} judgements)")
+        return
 
     # 2. A trust of ten one-form-entry schools.
     call_command("flush", "--noinput", verbosity=0)
@@ -283,11 +307,18 @@ def run() -> None:
         )
     )
 
-    print(
-        f"\nAnalysis: 2FE school loaded in {load:.1f} s ({judgements:,} judgements); "
+    _print(
+        cases,
+        f"2FE school loaded in {load:.1f} s ({judgements:,} judgements); "
         f"{closed} closed points snapshotted from history while loading; "
-        f"trust of 10 loaded in {trust_load:.1f} s\n"
+        f"trust of 10 loaded in {trust_load:.1f} s",
     )
+
+
+def _print(cases: list[Case], heading: str) -> None:
+    from django.db import connection
+
+    print(f"\nAnalysis on {connection.vendor}: {heading}\n")
     print(f"{'case':<48} {'time':>10} {'baseline':>10} {'ratio':>8} {'queries':>8} {'peak':>8}")
     for c in cases:
         peak = f"{c.peak / 2**20:.1f}MB" if c.peak is not None else "-"
@@ -303,7 +334,10 @@ if __name__ == "__main__":
     from bench.run import _setup_django
 
     _setup_django()
+    import sys
+
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    run()
+    # `python -m bench.analysis --school-only`: the two-form-entry school's cases alone.
+    run(school_only="--school-only" in sys.argv)
