@@ -219,7 +219,6 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
     for key, row in results.rows.items():
         snapshot_id = ids[key]
         for set_id, band in row.bands.items():
-            assert band.explained is not None
             confirmed += band.confirmed is not None
             band_rows.append(
                 (
@@ -234,7 +233,7 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
                     band.confirmed.order if band.confirmed else None,
                     band.reason,
                     None,
-                    explanation.get_db_prep_save(band.explained.as_json(), connection),
+                    explanation.get_db_prep_save(band.explanation_json(), connection),
                 )
             )
     _insert_many(SnapshotBand, _BAND_COLUMNS, band_rows)
