@@ -10,7 +10,6 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,7 +31,7 @@ from django.db.models import (
 
 from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
-from trackwell.pupils.models import Enrolment, SchoolClass
+from trackwell.pupils.models import Enrolment
 
 from .models import PupilFramework
 
@@ -175,7 +174,7 @@ def compute_metrics(
     pupil_ids: Collection[int] | None = None,
     subject_ids: Collection[int] | None = None,
 ) -> dict[Key, Metrics]:
-    """Figures for every pupil enrolled in a class of these years, in eight queries.
+    """Figures for every pupil enrolled in a class of these years, in seven queries.
 
     `as_of` counts judgements and coverage as they stood at that moment, from
     the judgement history (used to build snapshots for points closed before
@@ -224,21 +223,26 @@ def compute_metrics(
     )
     if as_of is not None:
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
-    class_taught = {
-        (c, f): n
-        for c, f, n in taught_qs.values("school_class_id", "objective__framework_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_class_id", "objective__framework_id", "n")
-    }
+    # What each class has marked taught: counted per framework, and kept (as the text
+    # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
+    class_taught: dict[tuple[int, int], int] = {}
+    marked: dict[int, set[str]] = {}
+    for class_id, objective_id, framework_id in taught_qs.values_list(
+        "school_class_id", "objective_id", "objective__framework_id"
+    ):
+        class_taught[(class_id, framework_id)] = class_taught.get((class_id, framework_id), 0) + 1
+        marked.setdefault(class_id, set()).add(str(objective_id))
 
     levels = list(
         RatingLevel.objects.filter(school_id__in=school_ids).values_list(
             "pk", "value", "counts_as_secure", "is_greater_depth"
         )
     )
+    classes_of: dict[int, list[int]] = {}
     if as_of is None:
-        enrolled = Counter(p for p, _, _, _ in enrolments)
-        rows = _live_rows(years, school_ids, levels, pupil_ids, enrolled)
+        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+        for pupil_id, class_id, _, _ in enrolments:
+            classes_of.setdefault(pupil_id, []).append(class_id)
     else:
         rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
 
@@ -253,6 +257,10 @@ def compute_metrics(
             prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
             row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
             prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
+            if as_of is None and row[_ASSESSED]:
+                beyond = _beyond(row, classes_of[pupil_id], marked)
+            else:
+                beyond = row[_BEYOND] or 0
             result[(pupil_id, subject_id)] = Metrics(
                 pupil_id=pupil_id,
                 subject_id=subject_id,
@@ -262,7 +270,7 @@ def compute_metrics(
                 framework_id=framework_id,
                 framework_year=fw_year[framework_id],
                 objectives=objective_counts.get(framework_id, 0),
-                taught=class_taught.get((class_id, framework_id), 0) + (row[_BEYOND] or 0),
+                taught=class_taught.get((class_id, framework_id), 0) + beyond,
                 assessed=row[_ASSESSED],
                 secure=row[_SECURE],
                 greater_depth=row[_GREATER],
@@ -276,35 +284,30 @@ def compute_metrics(
 
 
 # A (pupil, framework)'s counts, as a short list (not a dict per row: a trust of 50 schools
-# has some 80,000 of them): assessed, secure, greater depth, depth total, rated beyond
-# what is marked taught to the class.
+# has some 80,000 of them): assessed, secure, greater depth, depth total, then as of a
+# moment the number rated beyond what was marked taught to the class, or for today's
+# figures the ids of the objectives rated, as text (see `_beyond`).
 _ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
 _NO_JUDGEMENTS: tuple[int, ...] = (0, 0, 0, 0, 0)
 
 
 def _live_rows(
-    years: list[int],
     school_ids: Iterable[int],
     levels: list[tuple[int, int, bool, bool]],
     pupil_ids: Collection[int] | None,
-    enrolled: Counter[int],
+    placed: set[int],
 ) -> dict[tuple[int, int], list[Any]]:
     """Counts per (pupil, framework) of today's judgements, in one GROUP BY.
 
-    Each judgement of a pupil enrolled in a class of these years is joined with
-    those enrolments and, where the objective is marked taught to that class, with
-    the mark. A pupil with k such enrolments (a move between classes) has each
-    judgement counted k times, so the counts are divided by k; the marks joined
-    are counted as they are, which is what "rated and marked taught to one of the
-    pupil's classes" counted when it was a query of its own. Pupils in no class
-    of these years are left out: nothing asks for their figures.
+    As well as the counts, each row carries the ids of the objectives rated, as
+    text ('12,15,31'): which of them are marked taught to the pupil's class is
+    found in memory (`_beyond`), against the classes' marks read once. That
+    replaced a second GROUP BY joining every mark with the judgements, which cost
+    as much as this one. Rows of pupils in no class of these years are skipped.
     """
     secure_ids = [pk for pk, _, secure, _ in levels if secure]
     greater_ids = [pk for pk, _, _, greater in levels if greater]
     q = connection.ops.quote_name
-
-    def table(model: Any) -> str:
-        return q(model._meta.db_table)
 
     def marks(ids: list[int]) -> str:
         return ", ".join(["%s"] * len(ids))
@@ -322,49 +325,47 @@ def _live_rows(
     if levels:
         depth_sql = "CASE j.level_id " + " ".join("WHEN %s THEN %s" for _ in levels) + " ELSE 0 END"
         params += [x for pk, value, _, _ in levels for x in (pk, value)]
+    ids_sql = (
+        "string_agg(CAST(j.objective_id AS text), ',')"
+        if connection.vendor == "postgresql"
+        else "group_concat(j.objective_id)"
+    )
     schools = list(school_ids)
     where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
+    params += schools
     if pupil_ids is not None:
         wanted = list(pupil_ids)
         if not wanted:
             return {}
         where += f" AND j.pupil_id IN ({marks(wanted)})"
-    else:
-        wanted = []
+        params += wanted
     sql = f"""
         SELECT j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
-               SUM({depth_sql}), COUNT(t.id)
-        FROM {table(Judgement)} j
-        JOIN {table(Objective)} o ON o.id = j.objective_id AND o.archived_at IS NULL
-        JOIN {table(Enrolment)} e ON e.pupil_id = j.pupil_id
-        JOIN {table(SchoolClass)} c ON c.id = e.school_class_id AND c.year_id IN ({marks(years)})
-        LEFT JOIN {table(TaughtObjective)} t
-            ON t.school_class_id = e.school_class_id AND t.objective_id = j.objective_id
+               SUM({depth_sql}), {ids_sql}
+        FROM {q(Judgement._meta.db_table)} j
+        JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
         WHERE {where}
         GROUP BY j.pupil_id, o.framework_id
     """
-    params += [*years, *schools, *wanted]
     result: dict[tuple[int, int], list[Any]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         # Read as a stream: a trust of 50 schools has some 80,000 of these rows.
-        for pupil_id, framework_id, assessed, secure, greater, depth, taught in cursor:
-            k = enrolled.get(pupil_id) or 1
-            if k != 1:
-                assessed, secure, greater, depth = (
-                    assessed // k,
-                    secure // k,
-                    greater // k,
-                    depth // k,
-                )
-            result[(pupil_id, framework_id)] = [
-                assessed,
-                secure,
-                greater,
-                depth,
-                assessed - taught,
-            ]
+        for pupil_id, framework_id, *counts in cursor:
+            if pupil_id in placed:
+                result[(pupil_id, framework_id)] = counts
     return result
+
+
+def _beyond(
+    row: list[Any] | tuple[Any, ...], classes: list[int], marked: dict[int, set[str]]
+) -> int:
+    """How many of the pupil's rated objectives (in a row of `_live_rows`) are not marked
+    taught to their class: rated minus those marked, counted once for each of the pupil's
+    classes in these years that marked them (a pupil moved between classes has two)."""
+    rated = row[_BEYOND].split(",")
+    on_marked = sum(len(marked[c].intersection(rated)) for c in classes if c in marked)
+    return int(row[_ASSESSED] - on_marked)
 
 
 def _judgement_rows(
