@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trackwell.analysis.banding import Banding
+from trackwell.analysis.figures import Metrics, pct
 from trackwell.analysis.rules import BandSetSpec, BandSpec, Condition, RuleSpec
 
 METRIC_NAMES = ["pct_secure_of_year", "pct_greater_depth", "secure", "band_change", "taught"]
@@ -119,4 +120,39 @@ def test_pupils_with_the_same_tested_figures_share_one_decision() -> None:
     assert first.as_json({"secure": 4, "taught": 1, "pct_taught": None})["figures"] == {
         "secure": 4,
         "taught": 1,
+    }
+
+
+COUNT = st.integers(0, 80)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    counts=st.tuples(COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT, COUNT),
+    prev=st.sampled_from([None, 0, 7]),
+)
+def test_each_pupils_figures_are_the_percentages_of_their_counts(
+    counts: tuple[int, ...], prev: int | None
+) -> None:
+    objectives, taught, assessed, secure, greater, depth, p_obj, p_sec, p_gd = counts
+    m = Metrics(
+        *(1, 1, 1, 1, 3, 1, 3),
+        *(objectives, taught, assessed, secure, greater, depth),
+        *(prev, p_obj, p_sec, p_gd),
+    )
+    assert m.figures() == {
+        "objectives": objectives,
+        "taught": taught,
+        "assessed": assessed,
+        "secure": secure,
+        "greater_depth": greater,
+        "pct_taught": pct(taught, objectives),
+        "pct_secure_of_taught": pct(secure, taught),
+        "pct_secure_of_year": pct(secure, objectives),
+        "pct_greater_depth": pct(greater, taught),
+        "average_depth": round(depth / assessed, 2) if assessed else None,
+        "prev_objectives": p_obj if prev else None,
+        "prev_secure": p_sec if prev else None,
+        "pct_prev_secure": pct(p_sec, p_obj),
+        "pct_prev_greater_depth": pct(p_gd, p_obj),
     }

@@ -28,8 +28,7 @@ class Decision:
     """One band set's answer for every pupil whose tested figures have the same values."""
 
     __slots__ = (
-        "_template",
-        "_wording",
+        "_said",
         "band",
         "index",
         "labels",
@@ -37,6 +36,7 @@ class Decision:
         "rule",
         "spec",
         "starting_point",
+        "suggested",
         "year",
     )
 
@@ -49,6 +49,7 @@ class Decision:
         starting_point: str,
         labels: Mapping[str, str],
         year: int | None,
+        suggested: Any = None,
     ) -> None:
         self.spec = spec
         self.index = index
@@ -58,8 +59,9 @@ class Decision:
         self.starting_point = starting_point
         self.labels = labels
         self.year = year
-        self._template: dict[str, Any] | None = None
-        self._wording: tuple[str, str] | None = None
+        self.suggested = suggested  # the band set's own row for `band`, when given
+        # Wording and stored explanation, by how the tested figures are written.
+        self._said: dict[tuple[str, ...], tuple[str, str, dict[str, Any] | None]] = {}
 
     def explain(self, figures: Figures) -> Explanation:
         """The engine's explanation for one pupil's figures."""
@@ -73,45 +75,75 @@ class Decision:
             self.year,
         )
 
+    def _written(self, figures: Figures) -> tuple[str, ...]:
+        """The tested figures as the wording could differ for them: 1, 1.0, True and
+        -0.0 are equal to 1, 1 and 0 in a rule but are written differently."""
+        return tuple(repr(figures.get(m)) for m in self.spec.metrics_used)
+
     def wording(self, figures: Figures) -> tuple[str, str]:
         """`because` and `next_text` of `explain(figures)`, worked out once for the decision."""
-        if self._wording is None:
+        key = self._written(figures)
+        said = self._said.get(key)
+        if said is None:
             explained = self.explain(figures)
-            self._wording = (explained.because, explained.next_text)
-        return self._wording
+            said = self._said[key] = (explained.because, explained.next_text, None)
+        return said[0], said[1]
 
     def as_json(self, figures: Figures) -> dict[str, Any]:
         """`explain(figures).as_json()`, its wording worked out once for the decision.
 
         The wording (why, and what the next band up needs) reads only the tested
-        figures, which every pupil of the decision shares; the figures listed differ.
+        figures; the figures listed are each pupil's own.
         """
-        if self._template is None:
-            self._template = self.explain(figures).as_json()
-            return self._template
-        return {**self._template, "figures": {k: v for k, v in figures.items() if v is not None}}
+        key = self._written(figures)
+        said = self._said.get(key)
+        if said is None or said[2] is None:
+            template = self.explain(figures).as_json()
+            self._said[key] = (
+                template["because"],
+                (template["next"] or {}).get("text", ""),
+                template,
+            )
+            return template
+        return {**said[2], "figures": {k: v for k, v in figures.items() if v is not None}}
 
 
 class Banding:
     """Decisions of one band set at one point, remembered by what they depend on."""
 
-    __slots__ = ("_decisions", "labels", "point_name", "spec", "used")
+    __slots__ = ("_cases", "by_key", "labels", "point_name", "spec", "used")
 
-    def __init__(self, spec: BandSetSpec, point_name: str, labels: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        spec: BandSetSpec,
+        point_name: str,
+        labels: Mapping[str, str],
+        by_key: Mapping[str, Any] | None = None,
+    ) -> None:
         self.spec = spec
         self.point_name = point_name
         self.labels = labels
+        self.by_key = by_key or {}  # band key -> the set's band row, for `Decision.suggested`
         self.used = spec.metrics_used
-        self._decisions: dict[tuple[Any, ...], Decision] = {}
+        self._cases: dict[tuple[str, int | None], dict[tuple[Any, ...], Decision]] = {}
 
     def decide(self, figures: Figures, starting_point: str, year: int | None) -> Decision:
+        case = self._cases.get((starting_point, year))
+        if case is None:
+            case = self._cases[(starting_point, year)] = {}
         values = tuple(map(figures.get, self.used))
-        # Types too: 1 and True are equal keys but are written differently in the wording.
-        key = (starting_point, year, values, tuple(map(type, values)))
-        found = self._decisions.get(key)
+        found = case.get(values)
         if found is None:
             index, rule = self.spec.decide(figures, self.point_name, starting_point, year)
-            found = self._decisions[key] = Decision(
-                self.spec, index, rule, self.point_name, starting_point, self.labels, year
+            band = self.spec.ordered[index]
+            found = case[values] = Decision(
+                self.spec,
+                index,
+                rule,
+                self.point_name,
+                starting_point,
+                self.labels,
+                year,
+                self.by_key[band.key] if self.by_key else None,
             )
         return found

@@ -283,6 +283,21 @@ def evaluate_live_many(
     }
 
 
+class _SetAtPoint:
+    """An active band set as the evaluation of one point reads it, pupil after pupil."""
+
+    __slots__ = ("banding", "bands", "kind", "loaded", "name", "not_banded", "pk")
+
+    def __init__(self, loaded: LoadedSet, point_name: str, labels: dict[str, str]) -> None:
+        self.loaded = loaded
+        self.pk = loaded.pk
+        self.name = loaded.model.name
+        self.kind = loaded.model.kind
+        self.not_banded = loaded.spec.not_banded
+        self.bands = {b.pk: b for b in loaded.bands}
+        self.banding = Banding(loaded.spec, point_name, labels, loaded.by_key)
+
+
 class PointBanding:
     """A school's active band sets at one point, each with its memo of decisions."""
 
@@ -292,12 +307,12 @@ class PointBanding:
         name = point.name
         # A set limited to some assessment points gives no band at the others.
         self.attainment = [
-            (loaded, Banding(loaded.spec, name, sets.start_labels))
+            _SetAtPoint(loaded, name, sets.start_labels)
             for loaded in sets.attainment_sets
             if loaded.spec.applies_at(name)
         ]
         self.progress = [
-            (loaded, Banding(loaded.spec, name, sets.start_labels))
+            _SetAtPoint(loaded, name, sets.start_labels)
             for loaded in sets.progress_sets
             if loaded.spec.applies_at(name)
         ]
@@ -321,33 +336,34 @@ def evaluate_one(
     """
     if banding is None:
         banding = PointBanding(point, sets)
-    key = (metrics.pupil_id, metrics.subject_id)
+    pupil_id, subject_id = metrics.pupil_id, metrics.subject_id
     figures = metrics.figures()
     if extra:
         figures.update(extra)
     year = metrics.class_year
     result = PupilResult(
-        pupil_id=metrics.pupil_id,
-        subject_id=metrics.subject_id,
-        class_id=metrics.class_id,
-        nc_year=year,
-        framework_id=metrics.framework_id,
-        framework_year=metrics.framework_year,
-        starting_point=start,
-        starting_label=sets.start_labels.get(start, ""),
-        figures=figures,
-        metrics=metrics,
+        pupil_id,
+        subject_id,
+        metrics.class_id,
+        year,
+        metrics.framework_id,
+        metrics.framework_year,
+        start,
+        sets.start_labels.get(start, ""),
+        figures,
+        {},
+        metrics,
     )
     attainment_order: int | None = None
     main = banding.main
     bands = result.bands
-    for loaded, memo in banding.attainment:
-        band = _decide(loaded, memo, figures, start, key, confirmations, year)
+    for at_point in banding.attainment:
+        band = _decide(at_point, figures, start, pupil_id, subject_id, confirmations, year)
         if band is None:
             continue  # not banded
-        bands[loaded.pk] = band
-        if loaded is main:
-            attainment_order = band.shown.order
+        bands[at_point.pk] = band
+        if at_point.loaded is main:
+            attainment_order = (band.confirmed or band.suggested).order
     if earlier is not None and attainment_order is not None:
         progress_figures: dict[str, float | None] = dict(figures)
         progress_figures["band_change"] = attainment_order - earlier.order
@@ -360,19 +376,21 @@ def evaluate_one(
             else None
         )
         result.figures = progress_figures
-        for loaded, memo in banding.progress:
-            progress = _decide(loaded, memo, progress_figures, start, key, confirmations, year)
+        for at_point in banding.progress:
+            progress = _decide(
+                at_point, progress_figures, start, pupil_id, subject_id, confirmations, year
+            )
             if progress is not None:
-                bands[loaded.pk] = progress
+                bands[at_point.pk] = progress
     return result
 
 
 def _decide(
-    loaded: LoadedSet,
-    banding: Banding,
+    at_point: _SetAtPoint,
     figures: dict[str, float | None],
     start: str,
-    key: Key,
+    pupil_id: int,
+    subject_id: int,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
     year: int | None = None,
 ) -> PupilBand | None:
@@ -383,28 +401,34 @@ def _decide(
     A set with a "not banded" outcome gives none to a pupil no rule places (a
     band a teacher confirmed still stands).
     """
-    decision = banding.decide(figures, start, year)
-    confirmation = confirmations.get((key[0], key[1], loaded.pk))
+    decision = at_point.banding.decide(figures, start, year)
+    confirmation = confirmations.get((pupil_id, subject_id, at_point.pk)) if confirmations else None
     if confirmation is None:
-        if decision.rule is None and loaded.spec.not_banded:
+        if decision.rule is None and at_point.not_banded:
             return None
         return PupilBand(
-            set_id=loaded.pk,
-            set_name=loaded.model.name,
-            kind=loaded.model.kind,
-            suggested=loaded.band_for_key(decision.band.key),
-            decision=decision,
-            decided_on=figures,
+            at_point.pk,
+            at_point.name,
+            at_point.kind,
+            decision.suggested,
+            None,
+            "",
+            "",
+            "",
+            decision,
+            figures,
         )
     return PupilBand(
-        set_id=loaded.pk,
-        set_name=loaded.model.name,
-        kind=loaded.model.kind,
-        suggested=loaded.band_for_key(decision.band.key),
-        confirmed=next((b for b in loaded.bands if b.pk == confirmation.band_id), None),
-        reason=confirmation.reason,
-        decision=decision,
-        decided_on=figures,
+        at_point.pk,
+        at_point.name,
+        at_point.kind,
+        decision.suggested,
+        at_point.bands.get(confirmation.band_id),
+        confirmation.reason,
+        "",
+        "",
+        decision,
+        figures,
     )
 
 

@@ -145,22 +145,38 @@ class Metrics:
         return pct(self.secure, self.objectives)
 
     def figures(self) -> dict[str, float | None]:
-        """The figures band rules may test (progress figures are added by the caller)."""
+        """The figures band rules may test (progress figures are added by the caller).
+
+        Written out rather than through `pct` (the same sums): it runs for every
+        pupil and subject of every page that evaluates a school.
+        """
+        objectives, taught, secure, greater = (
+            self.objectives,
+            self.taught,
+            self.secure,
+            self.greater_depth,
+        )
+        assessed, prev_objectives = self.assessed, self.prev_objectives
+        has_prev = bool(self.prev_framework_id)
         return {
-            "objectives": self.objectives,
-            "taught": self.taught,
-            "assessed": self.assessed,
-            "secure": self.secure,
-            "greater_depth": self.greater_depth,
-            "pct_taught": pct(self.taught, self.objectives),
-            "pct_secure_of_taught": pct(self.secure, self.taught),
-            "pct_secure_of_year": pct(self.secure, self.objectives),
-            "pct_greater_depth": pct(self.greater_depth, self.taught),
-            "average_depth": round(self.depth_total / self.assessed, 2) if self.assessed else None,
-            "prev_objectives": self.prev_objectives if self.prev_framework_id else None,
-            "prev_secure": self.prev_secure if self.prev_framework_id else None,
-            "pct_prev_secure": pct(self.prev_secure, self.prev_objectives),
-            "pct_prev_greater_depth": pct(self.prev_greater_depth, self.prev_objectives),
+            "objectives": objectives,
+            "taught": taught,
+            "assessed": assessed,
+            "secure": secure,
+            "greater_depth": greater,
+            "pct_taught": round(100 * taught / objectives, 1) if objectives else None,
+            "pct_secure_of_taught": round(100 * secure / taught, 1) if taught else None,
+            "pct_secure_of_year": round(100 * secure / objectives, 1) if objectives else None,
+            "pct_greater_depth": round(100 * greater / taught, 1) if taught else None,
+            "average_depth": round(self.depth_total / assessed, 2) if assessed else None,
+            "prev_objectives": prev_objectives if has_prev else None,
+            "prev_secure": self.prev_secure if has_prev else None,
+            "pct_prev_secure": round(100 * self.prev_secure / prev_objectives, 1)
+            if prev_objectives
+            else None,
+            "pct_prev_greater_depth": round(100 * self.prev_greater_depth / prev_objectives, 1)
+            if prev_objectives
+            else None,
         }
 
 
