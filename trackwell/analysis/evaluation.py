@@ -28,6 +28,7 @@ from .history import (
     end_of_day,
     latest_closures,
     previous_closure,
+    snapshot_band_rows,
     starting_points,
 )
 from .loading import BandSets, LoadedSet, load_band_sets, load_band_sets_for, spec_for
@@ -222,6 +223,19 @@ def evaluate_live_many(
         last_year[p.pk] = max(earlier_years)[2] if earlier_years else None
         before = [(d, pk) for pk, d, _ in own if d < p.date]
         previous[p.pk] = max(before)[1] if before else None
+    # Last year's final bands (starting points) and the previous point's (progress) are
+    # often the same closure's: one read of the bands of both serves the two.
+    attainment_ids = {
+        a.pk for p in points if (a := sets_by_school[p.school_id].attainment) is not None
+    }
+    read_from = {
+        c
+        for p in points
+        if sets_by_school[p.school_id].attainment is not None
+        for c in (last_year[p.pk], previous[p.pk])
+        if c is not None
+    }
+    band_rows = snapshot_band_rows(read_from, attainment_ids, pupil_ids)
     starts = _starting_points_many(
         [
             (
@@ -232,6 +246,7 @@ def evaluate_live_many(
             for p in points
         ],
         pupil_ids,
+        band_rows,
     )
     earlier = _earlier_many(
         {
@@ -242,6 +257,7 @@ def evaluate_live_many(
             for p in points
         },
         pupil_ids,
+        band_rows,
     )
     confirmations: dict[int, dict[tuple[int, int, int], BandConfirmation]] = {
         p.pk: {} for p in points
