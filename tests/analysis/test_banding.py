@@ -94,6 +94,7 @@ def test_shared_decisions_equal_the_engine_pupil_by_pupil(
         assert decision.wording(figures) == (expected.because, expected.next_text)
         # What a snapshot stores: the same keys in the same order, the same values.
         assert json.dumps(decision.as_json(figures)) == json.dumps(expected.as_json())
+        assert decision.json_text(figures) == json.dumps(expected.as_json())
 
 
 def test_pupils_with_the_same_tested_figures_share_one_decision() -> None:

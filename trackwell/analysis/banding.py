@@ -16,6 +16,7 @@ sets and figures that the answers equal the engine's, pupil by pupil.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ class Decision:
 
     __slots__ = (
         "_said",
+        "_written_json",
         "band",
         "index",
         "labels",
@@ -62,6 +64,7 @@ class Decision:
         self.suggested = suggested  # the band set's own row for `band`, when given
         # Wording and stored explanation, by how the tested figures are written.
         self._said: dict[tuple[str, ...], tuple[str, str, dict[str, Any] | None]] = {}
+        self._written_json: dict[tuple[str, ...], tuple[str, str]] = {}
 
     def explain(self, figures: Figures) -> Explanation:
         """The engine's explanation for one pupil's figures."""
@@ -106,6 +109,24 @@ class Decision:
             )
             return template
         return {**said[2], "figures": {k: v for k, v in figures.items() if v is not None}}
+
+    def json_text(self, figures: Figures) -> str:
+        """`json.dumps(self.as_json(figures))`: the shared wording written once, only the
+        pupil's figures written for each pupil (what closing a point stores, on SQLite)."""
+        key = self._written(figures)
+        parts = self._written_json.get(key)
+        if parts is None:
+            template = self.explain(figures).as_json()
+            names = list(template)
+            cut = names.index("figures")
+            head = json.dumps({k: template[k] for k in names[:cut]})
+            tail = json.dumps({k: template[k] for k in names[cut + 1 :]})
+            parts = self._written_json[key] = (
+                f"{head[:-1]}, " if len(head) > 2 else "{",
+                f", {tail[1:]}" if len(tail) > 2 else "}",
+            )
+        shown = json.dumps({k: v for k, v in figures.items() if v is not None})
+        return f'{parts[0]}"figures": {shown}{parts[1]}'
 
 
 class Banding:

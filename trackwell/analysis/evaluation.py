@@ -80,6 +80,11 @@ class PupilBand:
             return None
         return self.decision.explain(self.decided_on)
 
+    def explanation_text(self) -> str:
+        """`json.dumps(explanation_json())`, the shared wording written once per decision."""
+        assert self.decision is not None and self.decided_on is not None
+        return self.decision.json_text(self.decided_on)
+
     def explanation_json(self) -> dict[str, Any]:
         """What a snapshot keeps of a live band's explanation (`Explanation.as_json`)."""
         assert self.decision is not None and self.decided_on is not None

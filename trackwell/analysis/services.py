@@ -214,6 +214,9 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
     }
     explanation = SnapshotBand._meta.get_field("explanation")
     assert isinstance(explanation, Field)
+    # SQLite keeps JSON as the text json.dumps writes, which is built from parts shared by
+    # every pupil with the same decision; PostgreSQL's driver takes the object itself.
+    as_text = connection.vendor == "sqlite"
     band_rows = []
     confirmed = 0
     for key, row in results.rows.items():
@@ -233,7 +236,9 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
                     band.confirmed.order if band.confirmed else None,
                     band.reason,
                     None,
-                    explanation.get_db_prep_save(band.explanation_json(), connection),
+                    band.explanation_text()
+                    if as_text
+                    else explanation.get_db_prep_save(band.explanation_json(), connection),
                 )
             )
     _insert_many(SnapshotBand, _BAND_COLUMNS, band_rows)
