@@ -3,11 +3,12 @@
 A band set's rules read only a few figures (`BandSetSpec.metrics_used`: for the
 default sets, % secure of the year and % greater depth). Two pupils with the same
 values of those, at the same point, with the same starting point and NC year, get
-the same band, by the same rule, with the same explanation text: only the figures
-listed in the explanation differ. So a whole school's bands are decided by
-`BandSetSpec.decide` once for each distinct combination (a few hundred for 1,600
-pupil-subjects) and shared, and each pupil's `Explanation` is built only when it
-is read (the pupils on screen, or a point being closed).
+the same band by the same rule, and (where those values are written the same way)
+the same wording: only the figures listed in the explanation differ. So a whole
+school's bands are decided by `BandSetSpec.decide` once for each distinct
+combination (about 800 for 3,000 bands of the two-form-entry demo) and shared; each
+pupil's `Explanation` is built only when it is read (the pupils on screen, or a
+point being closed), and its wording once per combination.
 
 The engine stays the one place the rules are evaluated; this only avoids asking it
 the same question twice. `tests/analysis/test_banding.py` checks on generated band
