@@ -243,11 +243,11 @@ def compute_metrics(
     # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
     class_taught: dict[tuple[int, int], int] = {}
     marked: dict[int, set[str]] = {}
-    for class_id, objective_id, framework_id in taught_qs.values_list(
+    for marked_in, objective_id, marked_fw in taught_qs.values_list(
         "school_class_id", "objective_id", "objective__framework_id"
     ):
-        class_taught[(class_id, framework_id)] = class_taught.get((class_id, framework_id), 0) + 1
-        marked.setdefault(class_id, set()).add(str(objective_id))
+        class_taught[(marked_in, marked_fw)] = class_taught.get((marked_in, marked_fw), 0) + 1
+        marked.setdefault(marked_in, set()).add(str(objective_id))
 
     levels = list(
         RatingLevel.objects.filter(school_id__in=school_ids).values_list(
@@ -257,8 +257,8 @@ def compute_metrics(
     classes_of: dict[int, list[int]] = {}
     if as_of is None:
         rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
-        for pupil_id, class_id, _, _ in enrolments:
-            classes_of.setdefault(pupil_id, []).append(class_id)
+        for enrolled, enrolled_in, _, _ in enrolments:
+            classes_of.setdefault(enrolled, []).append(enrolled_in)
     else:
         rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
 

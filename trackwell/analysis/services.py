@@ -178,7 +178,7 @@ def _insert_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple[
     types = []
     for column in columns:
         field = next(f for f in model._meta.concrete_fields if f.column == column)
-        db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+        db_type = field.db_type(connection)  # a foreign key's is its target's
         assert db_type is not None
         types.append(db_type)
     arrays = ", ".join("%s::text[]" if t == "jsonb" else f"%s::{t}[]" for t in types)
