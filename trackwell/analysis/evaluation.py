@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from django.db.models import F
 
 from trackwell.core.models import AcademicYear, AssessmentPoint
 
+from .banding import Banding, Decision
 from .figures import FIGURE_PROVIDERS, Key, Metrics, compute_metrics, extra_figures
 from .history import (
     Earlier,
@@ -26,6 +28,7 @@ from .history import (
     end_of_day,
     latest_closures,
     previous_closure,
+    snapshot_band_rows,
     starting_points,
 )
 from .loading import BandSets, LoadedSet, load_band_sets, load_band_sets_for, spec_for
@@ -66,15 +69,38 @@ class PupilBand:
     reason: str = ""
     stored_because: str = ""
     stored_next: str = ""
-    explained: Explanation | None = None
+    # A live band's decision and the pupil's figures: its explanation is built when read.
+    decision: Decision | None = field(default=None, repr=False, compare=False)
+    decided_on: dict[str, float | None] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def explained(self) -> Explanation | None:
+        """The engine's explanation of a live band (None for a band read from a snapshot)."""
+        if self.decision is None or self.decided_on is None:
+            return None
+        return self.decision.explain(self.decided_on)
+
+    def explanation_text(self) -> str:
+        """`json.dumps(explanation_json())`, the shared wording written once per decision."""
+        assert self.decision is not None and self.decided_on is not None
+        return self.decision.json_text(self.decided_on)
+
+    def explanation_json(self) -> dict[str, Any]:
+        """What a snapshot keeps of a live band's explanation (`Explanation.as_json`)."""
+        assert self.decision is not None and self.decided_on is not None
+        return self.decision.as_json(self.decided_on)
 
     @property
     def because(self) -> str:
-        return self.explained.because if self.explained else self.stored_because
+        if self.decision is not None and self.decided_on is not None:
+            return self.decision.wording(self.decided_on)[0]
+        return self.stored_because
 
     @property
     def next_text(self) -> str:
-        return self.explained.next_text if self.explained else self.stored_next
+        if self.decision is not None and self.decided_on is not None:
+            return self.decision.wording(self.decided_on)[1]
+        return self.stored_next
 
     @property
     def shown(self) -> Band:
@@ -202,6 +228,19 @@ def evaluate_live_many(
         last_year[p.pk] = max(earlier_years)[2] if earlier_years else None
         before = [(d, pk) for pk, d, _ in own if d < p.date]
         previous[p.pk] = max(before)[1] if before else None
+    # Last year's final bands (starting points) and the previous point's (progress) are
+    # often the same closure's: one read of the bands of both serves the two.
+    attainment_ids = {
+        a.pk for p in points if (a := sets_by_school[p.school_id].attainment) is not None
+    }
+    read_from = {
+        c
+        for p in points
+        if sets_by_school[p.school_id].attainment is not None
+        for c in (last_year[p.pk], previous[p.pk])
+        if c is not None
+    }
+    band_rows = snapshot_band_rows(read_from, attainment_ids, pupil_ids)
     starts = _starting_points_many(
         [
             (
@@ -212,6 +251,7 @@ def evaluate_live_many(
             for p in points
         ],
         pupil_ids,
+        band_rows,
     )
     earlier = _earlier_many(
         {
@@ -222,6 +262,7 @@ def evaluate_live_many(
             for p in points
         },
         pupil_ids,
+        band_rows,
     )
     confirmations: dict[int, dict[tuple[int, int, int], BandConfirmation]] = {
         p.pk: {} for p in points
@@ -243,6 +284,7 @@ def evaluate_live_many(
             for c in rule.conditions
         }
         extras = extra_figures(points, metrics, wanted)
+    bandings = {p.pk: PointBanding(p, sets_by_school[p.school_id]) for p in points}
     for key, m in metrics.items():
         owner = by_school.get(m.school_id)
         if owner is None:
@@ -255,10 +297,47 @@ def evaluate_live_many(
             earlier[owner.pk].get(key),
             confirmations[owner.pk],
             extras.get(owner.pk, {}).get(key),
+            bandings[owner.pk],
         )
     return {
         p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
     }
+
+
+class _SetAtPoint:
+    """An active band set as the evaluation of one point reads it, pupil after pupil."""
+
+    __slots__ = ("banding", "bands", "kind", "loaded", "name", "not_banded", "pk")
+
+    def __init__(self, loaded: LoadedSet, point_name: str, labels: dict[str, str]) -> None:
+        self.loaded = loaded
+        self.pk = loaded.pk
+        self.name = loaded.model.name
+        self.kind = loaded.model.kind
+        self.not_banded = loaded.spec.not_banded
+        self.bands = {b.pk: b for b in loaded.bands}
+        self.banding = Banding(loaded.spec, point_name, labels, loaded.by_key)
+
+
+class PointBanding:
+    """A school's active band sets at one point, each with its memo of decisions."""
+
+    __slots__ = ("attainment", "main", "progress")
+
+    def __init__(self, point: AssessmentPoint, sets: BandSets) -> None:
+        name = point.name
+        # A set limited to some assessment points gives no band at the others.
+        self.attainment = [
+            _SetAtPoint(loaded, name, sets.start_labels)
+            for loaded in sets.attainment_sets
+            if loaded.spec.applies_at(name)
+        ]
+        self.progress = [
+            _SetAtPoint(loaded, name, sets.start_labels)
+            for loaded in sets.progress_sets
+            if loaded.spec.applies_at(name)
+        ]
+        self.main = sets.attainment
 
 
 def evaluate_one(
@@ -269,33 +348,43 @@ def evaluate_one(
     earlier: Earlier | None,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
     extra: dict[str, float | None] | None = None,
+    banding: PointBanding | None = None,
 ) -> PupilResult:
-    """Every active set's band for one pupil and subject (no queries)."""
-    key = (metrics.pupil_id, metrics.subject_id)
+    """Every active set's band for one pupil and subject (no queries).
+
+    `banding` carries decisions over from pupil to pupil of the same point
+    (`evaluate_live_many` makes one per point); without it, a fresh one.
+    """
+    if banding is None:
+        banding = PointBanding(point, sets)
+    pupil_id, subject_id = metrics.pupil_id, metrics.subject_id
     figures = metrics.figures()
     if extra:
         figures.update(extra)
+    year = metrics.class_year
     result = PupilResult(
-        pupil_id=metrics.pupil_id,
-        subject_id=metrics.subject_id,
-        class_id=metrics.class_id,
-        nc_year=metrics.class_year,
-        framework_id=metrics.framework_id,
-        framework_year=metrics.framework_year,
-        starting_point=start,
-        starting_label=sets.start_labels.get(start, ""),
-        figures=figures,
-        metrics=metrics,
+        pupil_id,
+        subject_id,
+        metrics.class_id,
+        year,
+        metrics.framework_id,
+        metrics.framework_year,
+        start,
+        sets.start_labels.get(start, ""),
+        figures,
+        {},
+        metrics,
     )
     attainment_order: int | None = None
-    main = sets.attainment
-    for loaded in sets.attainment_sets:
-        band = _decide(point, sets, loaded, figures, start, key, confirmations, metrics.class_year)
+    main = banding.main
+    bands = result.bands
+    for at_point in banding.attainment:
+        band = _decide(at_point, figures, start, pupil_id, subject_id, confirmations, year)
         if band is None:
-            continue  # the set gives no band here: another point, or not banded
-        result.bands[loaded.pk] = band
-        if loaded is main:
-            attainment_order = band.shown.order
+            continue  # not banded
+        bands[at_point.pk] = band
+        if at_point.loaded is main:
+            attainment_order = (band.confirmed or band.suggested).order
     if earlier is not None and attainment_order is not None:
         progress_figures: dict[str, float | None] = dict(figures)
         progress_figures["band_change"] = attainment_order - earlier.order
@@ -308,52 +397,59 @@ def evaluate_one(
             else None
         )
         result.figures = progress_figures
-        for loaded in sets.progress_sets:
+        for at_point in banding.progress:
             progress = _decide(
-                point, sets, loaded, progress_figures, start, key, confirmations, metrics.class_year
+                at_point, progress_figures, start, pupil_id, subject_id, confirmations, year
             )
             if progress is not None:
-                result.bands[loaded.pk] = progress
+                bands[at_point.pk] = progress
     return result
 
 
 def _decide(
-    point: AssessmentPoint,
-    sets: BandSets,
-    loaded: LoadedSet,
+    at_point: _SetAtPoint,
     figures: dict[str, float | None],
     start: str,
-    key: Key,
+    pupil_id: int,
+    subject_id: int,
     confirmations: dict[tuple[int, int, int], BandConfirmation],
     year: int | None = None,
 ) -> PupilBand | None:
-    """The set's band for the pupil, or None where the set gives none.
+    """The set's band for the pupil at the banding's point, or None where the set gives none.
 
     `year` is the pupil's NC year (their class's): rules for other years are skipped.
 
-    A set limited to some assessment points gives no band at the others; a set
-    with a "not banded" outcome gives none to a pupil no rule places (a band a
-    teacher confirmed still stands).
+    A set with a "not banded" outcome gives none to a pupil no rule places (a
+    band a teacher confirmed still stands).
     """
-    if not loaded.spec.applies_at(point.name):
-        return None
-    explained = loaded.spec.evaluate(figures, point.name, start, sets.start_labels, year=year)
-    if explained.rule is None and loaded.spec.not_banded:
-        held = confirmations.get((key[0], key[1], loaded.pk))
-        if held is None:
+    decision = at_point.banding.decide(figures, start, year)
+    confirmation = confirmations.get((pupil_id, subject_id, at_point.pk)) if confirmations else None
+    if confirmation is None:
+        if decision.rule is None and at_point.not_banded:
             return None
-    confirmation = confirmations.get((key[0], key[1], loaded.pk))
-    confirmed = None
-    if confirmation is not None:
-        confirmed = next((b for b in loaded.bands if b.pk == confirmation.band_id), None)
+        return PupilBand(
+            at_point.pk,
+            at_point.name,
+            at_point.kind,
+            decision.suggested,
+            None,
+            "",
+            "",
+            "",
+            decision,
+            figures,
+        )
     return PupilBand(
-        set_id=loaded.pk,
-        set_name=loaded.model.name,
-        kind=loaded.model.kind,
-        suggested=loaded.band_for_key(explained.band.key),
-        confirmed=confirmed,
-        reason=confirmation.reason if confirmation else "",
-        explained=explained,
+        at_point.pk,
+        at_point.name,
+        at_point.kind,
+        decision.suggested,
+        at_point.bands.get(confirmation.band_id),
+        confirmation.reason,
+        "",
+        "",
+        decision,
+        figures,
     )
 
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
@@ -145,22 +145,38 @@ class Metrics:
         return pct(self.secure, self.objectives)
 
     def figures(self) -> dict[str, float | None]:
-        """The figures band rules may test (progress figures are added by the caller)."""
+        """The figures band rules may test (progress figures are added by the caller).
+
+        Written out rather than through `pct` (the same sums): it runs for every
+        pupil and subject of every page that evaluates a school.
+        """
+        objectives, taught, secure, greater = (
+            self.objectives,
+            self.taught,
+            self.secure,
+            self.greater_depth,
+        )
+        assessed, prev_objectives = self.assessed, self.prev_objectives
+        has_prev = bool(self.prev_framework_id)
         return {
-            "objectives": self.objectives,
-            "taught": self.taught,
-            "assessed": self.assessed,
-            "secure": self.secure,
-            "greater_depth": self.greater_depth,
-            "pct_taught": pct(self.taught, self.objectives),
-            "pct_secure_of_taught": pct(self.secure, self.taught),
-            "pct_secure_of_year": pct(self.secure, self.objectives),
-            "pct_greater_depth": pct(self.greater_depth, self.taught),
-            "average_depth": round(self.depth_total / self.assessed, 2) if self.assessed else None,
-            "prev_objectives": self.prev_objectives if self.prev_framework_id else None,
-            "prev_secure": self.prev_secure if self.prev_framework_id else None,
-            "pct_prev_secure": pct(self.prev_secure, self.prev_objectives),
-            "pct_prev_greater_depth": pct(self.prev_greater_depth, self.prev_objectives),
+            "objectives": objectives,
+            "taught": taught,
+            "assessed": assessed,
+            "secure": secure,
+            "greater_depth": greater,
+            "pct_taught": round(100 * taught / objectives, 1) if objectives else None,
+            "pct_secure_of_taught": round(100 * secure / taught, 1) if taught else None,
+            "pct_secure_of_year": round(100 * secure / objectives, 1) if objectives else None,
+            "pct_greater_depth": round(100 * greater / taught, 1) if taught else None,
+            "average_depth": round(self.depth_total / assessed, 2) if assessed else None,
+            "prev_objectives": prev_objectives if has_prev else None,
+            "prev_secure": self.prev_secure if has_prev else None,
+            "pct_prev_secure": round(100 * self.prev_secure / prev_objectives, 1)
+            if prev_objectives
+            else None,
+            "pct_prev_greater_depth": round(100 * self.prev_greater_depth / prev_objectives, 1)
+            if prev_objectives
+            else None,
         }
 
 
@@ -174,7 +190,7 @@ def compute_metrics(
     pupil_ids: Collection[int] | None = None,
     subject_ids: Collection[int] | None = None,
 ) -> dict[Key, Metrics]:
-    """Figures for every pupil enrolled in a class of these years, in eight queries.
+    """Figures for every pupil enrolled in a class of these years, in seven queries.
 
     `as_of` counts judgements and coverage as they stood at that moment, from
     the judgement history (used to build snapshots for points closed before
@@ -185,9 +201,12 @@ def compute_metrics(
     if pupil_ids is not None:
         enrol_qs = enrol_qs.filter(pupil_id__in=list(pupil_ids))
     placement: dict[int, tuple[int, int, int]] = {}
-    for pupil_id, class_id, nc_year, school_id in enrol_qs.order_by("pk").values_list(
-        "pupil_id", "school_class_id", "school_class__nc_year", "school_id"
-    ):
+    enrolments = list(
+        enrol_qs.order_by("pk").values_list(
+            "pupil_id", "school_class_id", "school_class__nc_year", "school_id"
+        )
+    )
+    for pupil_id, class_id, nc_year, school_id in enrolments:
         placement.setdefault(pupil_id, (class_id, nc_year, school_id))
     if not placement:
         return {}
@@ -220,19 +239,28 @@ def compute_metrics(
     )
     if as_of is not None:
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
-    class_taught = {
-        (c, f): n
-        for c, f, n in taught_qs.values("school_class_id", "objective__framework_id")
-        .annotate(n=Count("pk"))
-        .values_list("school_class_id", "objective__framework_id", "n")
-    }
+    # What each class has marked taught: counted per framework, and kept (as the text
+    # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
+    class_taught: dict[tuple[int, int], int] = {}
+    marked: dict[int, set[str]] = {}
+    for marked_in, objective_id, marked_fw in taught_qs.values_list(
+        "school_class_id", "objective_id", "objective__framework_id"
+    ):
+        class_taught[(marked_in, marked_fw)] = class_taught.get((marked_in, marked_fw), 0) + 1
+        marked.setdefault(marked_in, set()).add(str(objective_id))
 
     levels = list(
         RatingLevel.objects.filter(school_id__in=school_ids).values_list(
             "pk", "value", "counts_as_secure", "is_greater_depth"
         )
     )
-    rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+    classes_of: dict[int, list[int]] = {}
+    if as_of is None:
+        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+        for enrolled, enrolled_in, _, _ in enrolments:
+            classes_of.setdefault(enrolled, []).append(enrolled_in)
+    else:
+        rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
 
     result: dict[Key, Metrics] = {}
     for pupil_id, (class_id, nc_year, school_id) in placement.items():
@@ -245,6 +273,10 @@ def compute_metrics(
             prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
             row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
             prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
+            if as_of is None and row[_ASSESSED]:
+                beyond = _beyond(row, classes_of[pupil_id], marked)
+            else:
+                beyond = row[_BEYOND] or 0
             result[(pupil_id, subject_id)] = Metrics(
                 pupil_id=pupil_id,
                 subject_id=subject_id,
@@ -254,7 +286,7 @@ def compute_metrics(
                 framework_id=framework_id,
                 framework_year=fw_year[framework_id],
                 objectives=objective_counts.get(framework_id, 0),
-                taught=class_taught.get((class_id, framework_id), 0) + (row[_BEYOND] or 0),
+                taught=class_taught.get((class_id, framework_id), 0) + beyond,
                 assessed=row[_ASSESSED],
                 secure=row[_SECURE],
                 greater_depth=row[_GREATER],
@@ -268,23 +300,102 @@ def compute_metrics(
 
 
 # A (pupil, framework)'s counts, as a short list (not a dict per row: a trust of 50 schools
-# has some 80,000 of them): assessed, secure, greater depth, depth total, rated beyond
-# what is marked taught to the class.
+# has some 80,000 of them): assessed, secure, greater depth, depth total, then as of a
+# moment the number rated beyond what was marked taught to the class, or for today's
+# figures the ids of the objectives rated, as text (see `_beyond`).
 _ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
 _NO_JUDGEMENTS: tuple[int, ...] = (0, 0, 0, 0, 0)
+
+
+def _live_rows(
+    school_ids: Iterable[int],
+    levels: list[tuple[int, int, bool, bool]],
+    pupil_ids: Collection[int] | None,
+    placed: set[int],
+) -> dict[tuple[int, int], list[Any]]:
+    """Counts per (pupil, framework) of today's judgements, in one GROUP BY.
+
+    As well as the counts, each row carries the ids of the objectives rated, as
+    text ('12,15,31'): which of them are marked taught to the pupil's class is
+    found in memory (`_beyond`), against the classes' marks read once. That
+    replaced a second GROUP BY joining every mark with the judgements, which cost
+    as much as this one. Rows of pupils in no class of these years are skipped.
+    """
+    secure_ids = [pk for pk, _, secure, _ in levels if secure]
+    greater_ids = [pk for pk, _, _, greater in levels if greater]
+    q = connection.ops.quote_name
+
+    def marks(ids: list[int]) -> str:
+        return ", ".join(["%s"] * len(ids))
+
+    params: list[Any] = []
+    secure_sql = "0"
+    if secure_ids:
+        secure_sql = f"CASE WHEN j.level_id IN ({marks(secure_ids)}) THEN 1 ELSE 0 END"
+        params += secure_ids
+    greater_sql = "0"
+    if greater_ids:
+        greater_sql = f"CASE WHEN j.level_id IN ({marks(greater_ids)}) THEN 1 ELSE 0 END"
+        params += greater_ids
+    depth_sql = "0"
+    if levels:
+        depth_sql = "CASE j.level_id " + " ".join("WHEN %s THEN %s" for _ in levels) + " ELSE 0 END"
+        params += [x for pk, value, _, _ in levels for x in (pk, value)]
+    ids_sql = (
+        "string_agg(CAST(j.objective_id AS text), ',')"
+        if connection.vendor == "postgresql"
+        else "group_concat(j.objective_id)"
+    )
+    schools = list(school_ids)
+    where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
+    params += schools
+    if pupil_ids is not None:
+        wanted = list(pupil_ids)
+        if not wanted:
+            return {}
+        where += f" AND j.pupil_id IN ({marks(wanted)})"
+        params += wanted
+    sql = f"""
+        SELECT j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
+               SUM({depth_sql}), {ids_sql}
+        FROM {q(Judgement._meta.db_table)} j
+        JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
+        WHERE {where}
+        GROUP BY j.pupil_id, o.framework_id
+    """
+    result: dict[tuple[int, int], list[Any]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Read as a stream: a trust of 50 schools has some 80,000 of these rows.
+        for pupil_id, framework_id, *counts in cursor:
+            if pupil_id in placed:
+                result[(pupil_id, framework_id)] = counts
+    return result
+
+
+def _beyond(
+    row: list[Any] | tuple[Any, ...], classes: list[int], marked: dict[int, set[str]]
+) -> int:
+    """How many of the pupil's rated objectives (in a row of `_live_rows`) are not marked
+    taught to their class: rated minus those marked, counted once for each of the pupil's
+    classes in these years that marked them (a pupil moved between classes has two)."""
+    rated = row[_BEYOND].split(",")
+    on_marked = sum(len(marked[c].intersection(rated)) for c in classes if c in marked)
+    return int(row[_ASSESSED] - on_marked)
 
 
 def _judgement_rows(
     years: list[int],
     school_ids: Iterable[int],
     levels: list[tuple[int, int, bool, bool]],
-    as_of: datetime | None,
+    as_of: datetime,
     pupil_ids: Collection[int] | None,
 ) -> dict[tuple[int, int], list[Any]]:
-    """Counts per (pupil, framework): one GROUP BY over the judgements, one over coverage.
+    """Counts per (pupil, framework) as they stood at `as_of`, from the judgement history.
 
-    Both are read as a stream of tuples (`iterator`), so no list of every row's
-    dict is held at once.
+    One GROUP BY, read as a stream of tuples (`iterator`): each judgement's level
+    then is its newest history row by that moment; it is "beyond" what was marked
+    taught when no class of the pupil's in these years had the objective marked by then.
     """
     secure_ids = [pk for pk, _, secure, _ in levels if secure]
     greater_ids = [pk for pk, _, _, greater in levels if greater]
@@ -297,69 +408,41 @@ def _judgement_rows(
         objective_id=OuterRef("objective_id"),
         school_class__year_id__in=years,
         school_class__enrolments__pupil_id=OuterRef("pupil_id"),
+        marked_at__lte=as_of,
     )
-    if as_of is None:
-        qs = qs.annotate(lvl=F("level_id"))
-    else:
-        taught_to_class = taught_to_class.filter(marked_at__lte=as_of)
-        qs = qs.annotate(
-            lvl=Subquery(
-                JudgementHistory.objects.filter(judgement_id=OuterRef("pk"), changed_at__lte=as_of)
-                .order_by("-version")
-                .values("new_level_id")[:1]
-            )
+    qs = qs.annotate(
+        lvl=Subquery(
+            JudgementHistory.objects.filter(judgement_id=OuterRef("pk"), changed_at__lte=as_of)
+            .order_by("-version")
+            .values("new_level_id")[:1]
         )
+    )
     depth = Case(
         *[When(lvl=pk, then=Value(value)) for pk, value, _, _ in levels],
         default=Value(0),
         output_field=IntegerField(),
     )
-    counts: dict[str, Any] = {
-        "assessed": Count("pk"),
-        "secure": Count("pk", filter=Q(lvl__in=secure_ids)),
-        "greater": Count("pk", filter=Q(lvl__in=greater_ids)),
-        "depth": Sum(depth),
-    }
-    if as_of is not None:
-        counts["beyond"] = Count("pk", filter=~Q(Exists(taught_to_class)))
-    names = ["assessed", "secure", "greater", "depth", *(["beyond"] if as_of is not None else [])]
     rows = (
         qs.filter(lvl__isnull=False)
         .values("pupil_id", "objective__framework_id")
-        .annotate(**counts)
-        .values_list("pupil_id", "objective__framework_id", *names)
+        .annotate(
+            assessed=Count("pk"),
+            secure=Count("pk", filter=Q(lvl__in=secure_ids)),
+            greater=Count("pk", filter=Q(lvl__in=greater_ids)),
+            depth=Sum(depth),
+            beyond=Count("pk", filter=~Q(Exists(taught_to_class))),
+        )
+        .values_list(
+            "pupil_id",
+            "objective__framework_id",
+            "assessed",
+            "secure",
+            "greater",
+            "depth",
+            "beyond",
+        )
     )
-    result: dict[tuple[int, int], list[Any]] = {
-        (r[0], r[1]): [*r[2:], *([None] if as_of is None else [])]
-        for r in rows.iterator(chunk_size=5000)
-    }
-    if as_of is None:
-        # Rated objectives that are also marked taught to the pupil's class, in one join
-        # (much cheaper than a correlated EXISTS per judgement); the rest are "beyond".
-        # All conditions on the judgement go in one filter() call: a second call on a
-        # multi-valued relation would join the judgements again and multiply the counts.
-        conditions: dict[str, Any] = {
-            "school_class__year_id__in": years,
-            "objective__archived_at__isnull": True,
-            "objective__judgements__level__isnull": False,
-            "objective__judgements__pupil__enrolments__school_class": F("school_class"),
-        }
-        if pupil_ids is not None:
-            conditions["objective__judgements__pupil_id__in"] = list(pupil_ids)
-        both = TaughtObjective.objects.filter(**conditions)
-        for pupil_id, framework_id, n in (
-            both.values("objective__judgements__pupil_id", "objective__framework_id")
-            .annotate(n=Count("pk"))
-            .values_list("objective__judgements__pupil_id", "objective__framework_id", "n")
-            .iterator(chunk_size=5000)
-        ):
-            row = result.get((pupil_id, framework_id))
-            if row is not None:
-                row[_BEYOND] = row[_ASSESSED] - n
-        for row in result.values():
-            if row[_BEYOND] is None:
-                row[_BEYOND] = row[_ASSESSED]
-    return result
+    return {(r[0], r[1]): list(r[2:]) for r in rows.iterator(chunk_size=5000)}
 
 
 # Other apps add figures a rule may test (test scores, targets, prior attainment) by

@@ -150,26 +150,6 @@ class Compared(Protocol):
 Row = TypeVar("Row", bound=Compared)
 
 
-def _side(rows: Sequence[Compared]) -> Side:
-    attainment = [r.attainment for r in rows if r.attainment]
-    progress = [r.progress for r in rows if r.progress]
-    secure = [
-        r.figures["pct_secure_of_year"]
-        for r in rows
-        if r.figures.get("pct_secure_of_year") is not None
-    ]
-    return Side(
-        pupils=len({r.pupil_id for r in rows}),
-        meets=round(100 * sum(b.shown.meets_expectation for b in attainment) / len(attainment))
-        if attainment
-        else None,
-        progress_meets=round(100 * sum(b.shown.meets_expectation for b in progress) / len(progress))
-        if progress
-        else None,
-        secure=round(sum(s for s in secure if s is not None) / len(secure), 1) if secure else None,
-    )
-
-
 def _by_year(row: Compared) -> Hashable:
     return row.nc_year
 
@@ -531,17 +511,22 @@ def compare_groups(
         if small:
             rows = [r for r in rows if part_of(r) not in small]
             partial = True
+    # What each row adds to a side, read once (not once for each group it is tested for).
+    summaries = [_summary(r) for r in rows]
+    row_facts = [facts[r.pupil_id] for r in rows]
     result = []
     for key, label, test in known:
-        inside = [r for r in rows if test(facts[r.pupil_id])]
-        outside = [r for r in rows if not test(facts[r.pupil_id])]
+        inside: list[_RowSummary] = []
+        outside: list[_RowSummary] = []
+        for summary, pupil in zip(summaries, row_facts, strict=True):
+            (inside if test(pupil) else outside).append(summary)
         reason = reasons.get(key, "")
         result.append(
             Comparison(
                 key,
                 label,
-                _side(inside),
-                _side(outside),
+                _side_of(inside),
+                _side_of(outside),
                 bool(reason),
                 min_size,
                 reason,
@@ -549,3 +534,31 @@ def compare_groups(
             )
         )
     return result
+
+
+# A row's pupil, whether its attainment and progress bands meet expectations (None
+# without such a band), and its % secure of the year.
+_RowSummary = tuple[int, bool | None, bool | None, float | None]
+
+
+def _summary(row: Compared) -> _RowSummary:
+    attainment, progress = row.attainment, row.progress
+    return (
+        row.pupil_id,
+        attainment.shown.meets_expectation if attainment else None,
+        progress.shown.meets_expectation if progress else None,
+        row.figures.get("pct_secure_of_year"),
+    )
+
+
+def _side_of(rows: list[_RowSummary]) -> Side:
+    """One side of a comparison: its pupils, the shares meeting expectations, the mean % secure."""
+    attainment = [a for _, a, _, _ in rows if a is not None]
+    progress = [p for _, _, p, _ in rows if p is not None]
+    secure = [s for _, _, _, s in rows if s is not None]
+    return Side(
+        pupils=len({pupil for pupil, _, _, _ in rows}),
+        meets=round(100 * sum(attainment) / len(attainment)) if attainment else None,
+        progress_meets=round(100 * sum(progress) / len(progress)) if progress else None,
+        secure=round(sum(secure) / len(secure), 1) if secure else None,
+    )

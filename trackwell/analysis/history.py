@@ -70,11 +70,50 @@ def starting_points(
     return _starting_points_many([(point, sets, closure_id)], pupil_ids)[point.pk]
 
 
+# A snapshot band as starting points and earlier positions read it: closure, band set,
+# pupil, subject, shown band (confirmed, else suggested), its order, and the snapshot's
+# framework, secure count and objectives.
+BandRow = tuple[int, int, int, int, int, int, int | None, int, int]
+
+
+def snapshot_band_rows(
+    closure_ids: Collection[int], set_ids: Collection[int], pupil_ids: Collection[int] | None
+) -> list[BandRow]:
+    """These closures' bands of these sets, as `BandRow`s (one query)."""
+    if not closure_ids or not set_ids:
+        return []
+    qs = SnapshotBand.objects.filter(
+        snapshot__closure_id__in=list(closure_ids), band_set_id__in=list(set_ids)
+    )
+    if pupil_ids is not None:
+        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    return list(
+        qs.annotate(
+            shown=Coalesce("confirmed_id", "suggested_id"),
+            band_order=Coalesce("confirmed_order", "suggested_order"),
+        ).values_list(
+            "snapshot__closure_id",
+            "band_set_id",
+            "snapshot__pupil_id",
+            "snapshot__subject_id",
+            "shown",
+            "band_order",
+            "snapshot__framework_id",
+            "snapshot__secure",
+            "snapshot__objectives",
+        )
+    )
+
+
 def _starting_points_many(
     items: list[tuple[AssessmentPoint, BandSets, int | None]],
     pupil_ids: Collection[int] | None,
+    rows: list[BandRow] | None = None,
 ) -> dict[int, dict[Key, str]]:
-    """`starting_points` for several points, each with its last-year closure: two queries."""
+    """`starting_points` for several points, each with its last-year closure: two queries.
+
+    `rows` are the closures' bands when the caller has read them already (one query fewer).
+    """
     result: dict[int, dict[Key, str]] = {p.pk: {} for p, _, _ in items}
     by_closure: dict[int, list[tuple[int, int, dict[int, str]]]] = {}
     for p, sets, closure_id in items:
@@ -88,22 +127,14 @@ def _starting_points_many(
         }
         by_closure.setdefault(closure_id, []).append((p.pk, attainment.pk, band_start))
     if by_closure:
-        qs = SnapshotBand.objects.filter(
-            snapshot__closure_id__in=list(by_closure),
-            band_set_id__in=list({a for entries in by_closure.values() for _, a, _ in entries}),
-        )
-        if pupil_ids is not None:
-            qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
-        for closure_id, set_id, pupil_id, subject_id, shown in qs.annotate(
-            shown=Coalesce("confirmed_id", "suggested_id")
-        ).values_list(
-            "snapshot__closure_id",
-            "band_set_id",
-            "snapshot__pupil_id",
-            "snapshot__subject_id",
-            "shown",
-        ):
-            for point_pk, attainment_pk, band_start in by_closure[closure_id]:
+        if rows is None:
+            rows = snapshot_band_rows(
+                list(by_closure),
+                list({a for entries in by_closure.values() for _, a, _ in entries}),
+                pupil_ids,
+            )
+        for closure_id, set_id, pupil_id, subject_id, shown, *_ in rows:
+            for point_pk, attainment_pk, band_start in by_closure.get(closure_id, ()):
                 key = band_start.get(shown, "")
                 if key and set_id == attainment_pk:
                     result[point_pk][(pupil_id, subject_id)] = key
@@ -138,9 +169,14 @@ def earlier_positions(
 
 
 def _earlier_many(
-    wanted: dict[int, tuple[int | None, int | None]], pupil_ids: Collection[int] | None
+    wanted: dict[int, tuple[int | None, int | None]],
+    pupil_ids: Collection[int] | None,
+    rows: list[BandRow] | None = None,
 ) -> dict[int, dict[Key, Earlier]]:
-    """`earlier_positions` for several (closure, attainment set) pairs: one query."""
+    """`earlier_positions` for several (closure, attainment set) pairs: one query.
+
+    `rows` are the closures' bands when the caller has read them already (no query).
+    """
     result: dict[int, dict[Key, Earlier]] = {k: {} for k in wanted}
     pairs: dict[tuple[int, int], list[int]] = {}
     for k, (closure_id, set_id) in wanted.items():
@@ -148,23 +184,9 @@ def _earlier_many(
             pairs.setdefault((closure_id, set_id), []).append(k)
     if not pairs:
         return result
-    qs = SnapshotBand.objects.filter(
-        snapshot__closure_id__in=list({c for c, _ in pairs}),
-        band_set_id__in=list({s for _, s in pairs}),
-    )
-    if pupil_ids is not None:
-        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
-    rows = qs.annotate(band_order=Coalesce("confirmed_order", "suggested_order")).values_list(
-        "snapshot__closure_id",
-        "band_set_id",
-        "snapshot__pupil_id",
-        "snapshot__subject_id",
-        "band_order",
-        "snapshot__framework_id",
-        "snapshot__secure",
-        "snapshot__objectives",
-    )
-    for closure_id, set_id, p, s, order, fw, sec, objs in rows:
+    if rows is None:
+        rows = snapshot_band_rows({c for c, _ in pairs}, {s for _, s in pairs}, pupil_ids)
+    for closure_id, set_id, p, s, _, order, fw, sec, objs in rows:
         for k in pairs.get((closure_id, set_id), ()):
             result[k][(p, s)] = Earlier(order, fw, pct(sec, objs))
     return result

@@ -270,22 +270,64 @@ class BandSetSpec:
         """
         labels = start_labels or {}
         figs = figures if isinstance(figures, dict) else dict(figures)
+        index, match = self.decide(figs, point_name, starting_point, year)
+        return self.explain_decision(index, match, figs, point_name, starting_point, labels, year)
+
+    def decide(
+        self,
+        figures: Figures,
+        point_name: str,
+        starting_point: str = "",
+        year: int | None = None,
+    ) -> tuple[int, RuleSpec | None]:
+        """Where these figures fall: the band's place in `ordered` and the rule that placed
+        them there (None for the lowest band, which takes no rules).
+
+        It reads only the figures named in `metrics_used`, so pupils with the same
+        values of those get the same answer (`banding.Banding` relies on that).
+        """
         ordered = self.ordered
         for index in range(len(ordered) - 1, 0, -1):
-            band = ordered[index]
-            rules = self._applicable(band, point_name, starting_point, year)
-            match = next((r for r in rules if r.holds(figs)), None)
+            rules = self._applicable(ordered[index], point_name, starting_point, year)
+            match = next((r for r in rules if r.holds(figures)), None)
             if match is not None:
-                return self._explain(
-                    band, match, figs, ordered, index, point_name, starting_point, labels, year
-                )
+                return index, match
+        return 0, None
+
+    def explain_decision(
+        self,
+        index: int,
+        rule: RuleSpec | None,
+        figures: dict[str, float | None],
+        point_name: str,
+        starting_point: str = "",
+        start_labels: Mapping[str, str] | None = None,
+        year: int | None = None,
+    ) -> Explanation:
+        """The explanation of a decision (`decide`) for these figures."""
+        ordered = self.ordered
         return self._explain(
-            ordered[0], None, figs, ordered, 0, point_name, starting_point, labels, year
+            ordered[index],
+            rule,
+            figures,
+            ordered,
+            index,
+            point_name,
+            starting_point,
+            start_labels or {},
+            year,
         )
 
     @cached_property
     def ordered(self) -> list[BandSpec]:
         return sorted(self.bands, key=lambda b: b.order)
+
+    @cached_property
+    def metrics_used(self) -> tuple[str, ...]:
+        """Every figure some rule of the set tests: all that decisions and explanations read."""
+        return tuple(
+            sorted({c.metric for band in self.bands for r in band.rules for c in r.conditions})
+        )
 
     def _applicable(
         self, band: BandSpec, point_name: str, starting_point: str, year: int | None = None

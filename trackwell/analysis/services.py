@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db.models import Model
 
 from trackwell.accounts.models import log_action
 from trackwell.core.limits import too_long
@@ -155,21 +155,40 @@ _BAND_COLUMNS = (
 
 
 def _insert_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """One prepared INSERT run for every row (executemany), not model instances in batches.
+    """Every row in one statement, not model instances in batches.
 
     Closing a point writes a few thousand rows: Django's bulk_create builds an
     object and prepares every field of each, in batches SQLite limits to 999
-    parameters; executemany sends the same statement with each row's values.
+    parameters. On SQLite one prepared INSERT is run for every row (executemany,
+    in the same process: no round trips); on PostgreSQL, where each of those
+    would be a round trip, one INSERT ... SELECT FROM unnest() takes each
+    column as one array, whatever the number of rows. JSON columns are given as
+    the text of the JSON.
     """
     if not rows:
         return
     q = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    table = q(model._meta.db_table)
+    names = ", ".join(q(c) for c in columns)
+    if connection.vendor != "postgresql":
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return
+    types = []
+    for column in columns:
+        field = next(f for f in model._meta.concrete_fields if f.column == column)
+        db_type = field.db_type(connection)  # a foreign key's is its target's
+        assert db_type is not None
+        types.append(db_type)
+    arrays = ", ".join("%s::text[]" if t == "jsonb" else f"%s::{t}[]" for t in types)
+    selected = ", ".join(
+        f"u.c{i}::jsonb" if t == "jsonb" else f"u.c{i}" for i, t in enumerate(types)
     )
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    sql = f"INSERT INTO {table} ({names}) SELECT {selected} FROM unnest({arrays}) AS u({aliases})"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.execute(sql, [list(values) for values in zip(*rows, strict=True)])
 
 
 def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
@@ -212,14 +231,11 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
             "pupil_id", "subject_id", "pk"
         )
     }
-    explanation = SnapshotBand._meta.get_field("explanation")
-    assert isinstance(explanation, Field)
     band_rows = []
     confirmed = 0
     for key, row in results.rows.items():
         snapshot_id = ids[key]
         for set_id, band in row.bands.items():
-            assert band.explained is not None
             confirmed += band.confirmed is not None
             band_rows.append(
                 (
@@ -234,7 +250,8 @@ def _write_snapshots(closure: PointClosure, results: PointResults) -> int:
                     band.confirmed.order if band.confirmed else None,
                     band.reason,
                     None,
-                    explanation.get_db_prep_save(band.explained.as_json(), connection),
+                    # The text json.dumps would write, from parts its decision shares.
+                    band.explanation_text(),
                 )
             )
     _insert_many(SnapshotBand, _BAND_COLUMNS, band_rows)
