@@ -6,6 +6,7 @@ a text alternative, carries no script, and is shown beside a data table.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Sequence
@@ -63,14 +64,39 @@ class Series:
     values: list[float | None]
 
 
+# A chart is a pure function of what it shows: one drawn for the same figures is reused
+# (per process) instead of drawn again, as when leaders reload an overview whose figures
+# have not changed. Drawing one costs about as much as the whole-school GROUP BY.
+CHARTS_KEPT = 256
+
+
 def stacked_bars(
     title: str, categories: list[str], series: list[Series], *, x_title: str, y_title: str, alt: str
 ) -> SafeString:
     """Horizontal stacked bars (e.g. % of pupils in each band per year group)."""
+    return _stacked_bars(
+        title,
+        tuple(categories),
+        tuple((s.label, s.colour, tuple(s.values)) for s in series),
+        x_title,
+        y_title,
+        alt,
+    )
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _stacked_bars(
+    title: str,
+    categories: tuple[str, ...],
+    series: tuple[tuple[str, str, tuple[float | None, ...]], ...],
+    x_title: str,
+    y_title: str,
+    alt: str,
+) -> SafeString:
     chart = pygal.HorizontalStackedBar(
         js=[],
         disable_xml_declaration=True,
-        style=_style([s.colour for s in series]),
+        style=_style([colour for _, colour, _ in series]),
         title=title,
         # pygal draws a horizontal chart's x title under the value axis at the bottom and
         # its y title beside the categories: swap so each title sits on its own axis.
@@ -84,9 +110,9 @@ def stacked_bars(
         range=(0, 100),
         truncate_legend=-1,
     )
-    chart.x_labels = categories
-    for s in series:
-        chart.add(s.label, s.values)
+    chart.x_labels = list(categories)
+    for label, _, values in series:
+        chart.add(label, list(values))
     return _finish(chart.render(is_unicode=True), alt)
 
 
@@ -104,6 +130,23 @@ def band_lines(
     as far as the next band), with its own dash pattern and marker size, so no line
     hides another and none depends on colour alone.
     """
+    return _band_lines(
+        title,
+        tuple(points),
+        tuple(band_labels),
+        tuple((name, tuple(values)) for name, values in series),
+        alt,
+    )
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _band_lines(
+    title: str,
+    points: tuple[str, ...],
+    band_labels: tuple[str, ...],
+    series: tuple[tuple[str, tuple[int | None, ...]], ...],
+    alt: str,
+) -> SafeString:
     chart = pygal.Line(
         js=[],
         disable_xml_declaration=True,
@@ -121,7 +164,7 @@ def band_lines(
         truncate_label=-1,
         truncate_legend=-1,
     )
-    chart.x_labels = points
+    chart.x_labels = list(points)
     chart.y_labels = [{"label": label, "value": i} for i, label in enumerate(band_labels)]
     step = 0.3 / max(1, len(series) - 1) if len(series) > 1 else 0.0
     for index, (name, values) in enumerate(series):
