@@ -93,11 +93,9 @@ def _analyze() -> None:
     Straight after loading, PostgreSQL plans every join blind (the plain GROUP BY took
     3.5 s instead of tens of milliseconds), which makes every ratio meaningless.
     """
-    from django.db import connection
+    from trackwell.core.db import refresh_statistics
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    refresh_statistics()
 
 
 def _baseline(school_ids: list[int]) -> Callable[[], object]:

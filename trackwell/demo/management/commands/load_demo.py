@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from trackwell.core.db import refresh_statistics
 from trackwell.core.models import School
 from trackwell.demo.generator import DemoOptions, generate, progress_steps
 
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             bar.update(1)
 
         result = generate(demo, progress)
+        refresh_statistics()  # the planner would otherwise plan the first pages blind
         bar.close()
         names = ", ".join(s.name for s in result.schools)
         self.stdout.write(self.style.SUCCESS(f"Loaded {names}."))
