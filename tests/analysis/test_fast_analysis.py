@@ -131,7 +131,8 @@ def _plain_counts(world: World, pupil_ids: set[int] | None = None) -> dict[Any, 
         row[1] += secure
         row[2] += greater
         row[3] += value
-        row[4] += sum((c, objective_id) in marked for c in classes_of[pupil_id])
+        # Marked taught to any of the pupil's classes: once, however many classes marked it.
+        row[4] += any((c, objective_id) in marked for c in classes_of[pupil_id])
     return counts
 
 

@@ -377,11 +377,13 @@ def _beyond(
     row: list[Any] | tuple[Any, ...], classes: list[int], marked: dict[int, set[str]]
 ) -> int:
     """How many of the pupil's rated objectives (in a row of `_live_rows`) are not marked
-    taught to their class: rated minus those marked, counted once for each of the pupil's
-    classes in these years that marked them (a pupil moved between classes has two)."""
-    rated = row[_BEYOND].split(",")
-    on_marked = sum(len(marked[c].intersection(rated)) for c in classes if c in marked)
-    return int(row[_ASSESSED] - on_marked)
+    taught to any of their classes in these years (a pupil in two classes, or moved
+    between them, counts an objective both marked once, as the `as_of` path does)."""
+    rated = set(row[_BEYOND].split(","))
+    on_marked: set[str] = set()
+    for c in classes:
+        on_marked |= marked.get(c, set()) & rated
+    return int(row[_ASSESSED] - len(on_marked))
 
 
 def _judgement_rows(
