@@ -17,6 +17,7 @@ sets and figures that the answers equal the engine's, pupil by pupil.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -108,8 +109,11 @@ class Decision:
                 (template["next"] or {}).get("text", ""),
                 template,
             )
-            return template
-        return {**said[2], "figures": {k: v for k, v in figures.items() if v is not None}}
+            said = self._said[key]
+        # A copy each time: a caller changing its dict must not change the next pupil's.
+        shared = copy.deepcopy(said[2])
+        assert shared is not None
+        return {**shared, "figures": {k: v for k, v in figures.items() if v is not None}}
 
     def json_text(self, figures: Figures) -> str:
         """`json.dumps(self.as_json(figures))`: the shared wording written once, only the

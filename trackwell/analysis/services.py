@@ -181,7 +181,11 @@ def _insert_many(model: type[Model], columns: tuple[str, ...], rows: list[tuple[
         db_type = field.db_type(connection)  # a foreign key's is its target's
         assert db_type is not None
         types.append(db_type)
-    arrays = ", ".join("%s::text[]" if t == "jsonb" else f"%s::{t}[]" for t in types)
+    # Text goes in as text[]: an explicit cast to varchar(n)[] would cut an over-long value
+    # without a word, where the INSERT's own conversion refuses it.
+    arrays = ", ".join(
+        "%s::text[]" if t == "jsonb" or t.startswith("varchar") else f"%s::{t}[]" for t in types
+    )
     selected = ", ".join(
         f"u.c{i}::jsonb" if t == "jsonb" else f"u.c{i}" for i, t in enumerate(types)
     )
