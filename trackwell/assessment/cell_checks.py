@@ -275,17 +275,28 @@ def _resolve_sql(vendor: str, with_subject: bool) -> tuple[str, list[list[Field[
     return sql, fields
 
 
-def _from_row(model: type[M], fields: list[Field[Any, Any]], values: Sequence[Any]) -> M:
-    """A model instance from raw column values, converted as the ORM converts them."""
-    converted = []
-    for field, value in zip(fields, values, strict=True):
+@functools.cache
+def _converters(vendor: str, model: type[Model]) -> tuple[list[str], list[tuple[Any, list[Any]]]]:
+    """A model's attribute names, and each column's converters as the ORM applies them."""
+    names, converters = [], []
+    for field in model._meta.concrete_fields:
         col = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(col)
-        converters += field.get_db_converters(connection)  # type: ignore[attr-defined]
-        for converter in converters:
+        found = connection.ops.get_db_converters(col)
+        found += field.get_db_converters(connection)  # type: ignore[attr-defined]
+        names.append(field.attname)
+        converters.append((col, found))
+    return names, converters
+
+
+def _from_row(model: type[M], values: Sequence[Any]) -> M:
+    """A model instance from raw column values, converted as the ORM converts them."""
+    names, converters = _converters(connection.vendor, model)
+    converted = []
+    for (col, found), value in zip(converters, values, strict=True):
+        for converter in found:
             value = converter(value, col, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+    return model.from_db(connection.alias, names, converted)
 
 
 def resolve_cell(
@@ -329,7 +340,7 @@ def resolve_cell(
     instances: list[Any] = []
     models = (Objective, Framework, RatingScale, Subject)[: len(fields)]
     for model, model_fields in zip(models, fields, strict=True):
-        instances.append(_from_row(model, model_fields, values[: len(model_fields)]))
+        instances.append(_from_row(model, values[: len(model_fields)]))
         values = values[len(model_fields) :]
     is_taught, enrolled, pupil_left, level_pk, level_code = values
     objective, framework = instances[0], instances[1]

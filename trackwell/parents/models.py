@@ -13,11 +13,15 @@ from trackwell.core.versioning import Versioned
 from trackwell.pupils.models import Pupil
 
 
+def typed_code(secret: str) -> str:
+    """A code as typed from a letter, read the one way: any case, with or without its
+    dashes or spaces."""
+    return "".join(secret.split()).upper().replace("-", "")
+
+
 def secret_hash(secret: str) -> str:
     """The stored form of an invitation token or code (only a hash is ever kept)."""
-    # As typed from a letter: any case, with or without its dashes or spaces.
-    typed = "".join(secret.split()).upper().replace("-", "")
-    return hashlib.sha256(typed.encode()).hexdigest()
+    return hashlib.sha256(typed_code(secret).encode()).hexdigest()
 
 
 class Contact(models.Model):

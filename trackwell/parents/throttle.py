@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from trackwell.accounts.models import log_action
 
-from .models import JoinThrottle
+from .models import JoinThrottle, typed_code
 
 
 def per_address() -> int:
@@ -42,7 +42,7 @@ def window() -> timedelta:
 
 def _hash(scope: str, raw: str) -> str:
     if scope == JoinThrottle.Scope.CODE:
-        raw = "".join(raw.split()).upper().replace("-", "")  # as `secret_hash` reads a code
+        raw = typed_code(raw)
     return hashlib.sha256(f"family-join:{scope}:{raw}".encode()).hexdigest()
 
 

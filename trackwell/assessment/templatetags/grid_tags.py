@@ -16,7 +16,10 @@ register = template.Library()
 
 def _cell(cell: Cell) -> str:
     code = escape(cell.code or "")
-    note = f' title="{escape(cell.note)}" data-note="{escape(cell.note)}"' if cell.note else ""
+    note = ""
+    if cell.note:
+        text = escape(cell.note)
+        note = f' title="{text}" data-note="{text}"'
     return (
         f'<td class="{cell.css}" data-objective="{int(cell.objective.pk)}" '
         f'data-version="{int(cell.version)}" data-code="{code}"{note}>{code}</td>'
