@@ -68,6 +68,8 @@ def _env(database_url: str, port: int) -> dict[str, str]:
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
         "GUNICORN_ACCESS_LOG": str(VAR / "loadtest-access.log"),
         "GUNICORN_LOG_LEVEL": "warning",
+        # Edit conflicts (409) are part of the load; Django would log each one.
+        "LOG_LEVEL": "ERROR",
         "LOADTEST": "1",
     }
 
@@ -140,10 +142,16 @@ class Stats:
     untaught_prompts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    started: float = field(default_factory=time.monotonic)
+    # (seconds since the phase began, duration) of every save, for the timeline
+    save_times: list[tuple[float, float]] = field(default_factory=list)
+
     def record(self, kind: str, seconds: float, status: int) -> None:
         with self.lock:
             self.times[kind].append(seconds)
             self.statuses[(kind, status)] += 1
+            if kind == "cell save":
+                self.save_times.append((time.monotonic() - self.started - seconds, seconds))
 
 
 def _timed(stats: Stats, kind: str, fn):
@@ -404,6 +412,13 @@ def _report(title: str, stats: Stats, seconds: float, baseline: Stats | None) ->
             f"{kind:<18} {len(stats.times[kind]):>6} {p50:>6.0f}ms {p95:>6.0f}ms "
             f"{p99:>6.0f}ms   {alone}"
         )
+    if stats.save_times:
+        print("cell save p95 by when the save was sent:", end="")
+        for start in range(0, int(seconds) + 1, 10):
+            window = [d for t, d in stats.save_times if start <= t < start + 10]
+            if window:
+                print(f"  {start}-{start + 10} s: {_percentiles(window)[1]:.0f}ms", end="")
+        print()
     errors = {k: n for k, n in stats.statuses.items() if k[1] not in (200, 302, 409)}
     print(
         f"errors by status: {dict(errors) if errors else 'none'}; "

@@ -279,7 +279,15 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+    # Django's own messages (an edit conflict's 409 is a warning) go to the root's
+    # handler at the same level, once.
+    "loggers": {"django": {"level": envstr("LOG_LEVEL", "WARNING")}},
 }
+
+# Heavy work (a password hash, a class grid, a whole-school overview) runs this
+# many at a time in each server process, so light requests such as a cell save
+# run beside it instead of queueing behind it (`trackwell/core/concurrency.py`).
+HEAVY_WORK_AT_ONCE = envint("HEAVY_WORK_AT_ONCE", 1)
 
 # Email: printed to the console in development (`make run`), sent by SMTP from
 # environment variables otherwise; the test runner swaps in the locmem backend.

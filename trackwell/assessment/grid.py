@@ -209,23 +209,29 @@ def load_grid(
         )
         for o in objectives
     ]
+    # A grid is hundreds of cells: each objective's id and taught flag are read once.
+    heads = [(objective, objective.id, objective.id in taught) for objective in objectives]
     rows = []
     for pupil in pupils:
+        pupil_id = pupil.id
         cells = []
-        for objective in objectives:
-            j = judgements.get((pupil.pk, objective.pk))
-            level = level_by_id.get(j["level_id"]) if j and j["level_id"] else None
+        for objective, objective_id, is_taught in heads:
+            j = judgements.get((pupil_id, objective_id))
+            if j is None:
+                cells.append(Cell(objective, None, None, 0, "", is_taught))
+                continue
+            level = level_by_id.get(j["level_id"]) if j["level_id"] else None
             cells.append(
                 Cell(
                     objective=objective,
                     code=level.code if level else None,
                     value=level.value if level else None,
-                    version=j["version"] if j else 0,
-                    note=j["note"] if j else "",
-                    taught=objective.pk in taught,
+                    version=j["version"],
+                    note=j["note"],
+                    taught=is_taught,
                 )
             )
-        rows.append(Row(pupil, cells, summaries[pupil.pk]))
+        rows.append(Row(pupil, cells, summaries[pupil_id]))
     rows = sort_rows(rows, sort_key, descending)
     groups = list(PupilGroup.objects.filter(school_id=school_class.school_id))
     filters = {key: label for key, (label, _) in PUPIL_FILTERS.items()}

@@ -21,6 +21,7 @@ from trackwell.assessment import services
 from trackwell.assessment.forms import BulkForm, CellForm, TaughtForm
 from trackwell.assessment.grid import SORTS, bulk_plan, frameworks_for, load_grid
 from trackwell.assessment.models import JudgementHistory
+from trackwell.core.concurrency import heavy
 from trackwell.core.dates import english_datetime
 from trackwell.core.ids import parse_id
 from trackwell.core.models import School
@@ -121,7 +122,7 @@ def _grid_context(
         # The version of every cell as the page shows it, so a bulk change without
         # JavaScript still says what the user saw (objective:pupil:version).
         "seen_versions": ",".join(
-            f"{cell.objective.pk}:{row.pupil.pk}:{cell.version}"
+            f"{cell.objective.id}:{row.pupil.id}:{cell.version}"
             for row in data.rows
             for cell in row.cells
         ),
@@ -143,6 +144,7 @@ def _grid_context(
 
 @require_safe
 @login_required
+@heavy
 def grid(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResponse:
     """The tracking grid: pupils down the side, objectives across, ratings in the cells."""
     user = _user(request)

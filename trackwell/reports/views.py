@@ -32,6 +32,7 @@ from trackwell.analysis.evaluation import (
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
 from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
+from trackwell.core.concurrency import heavy
 from trackwell.core.ids import parse_id, parse_ids
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.core.versioning import parse_version
@@ -158,6 +159,7 @@ def class_overview_context(school_class: SchoolClass) -> dict[str, Any]:
 
 @require_safe
 @login_required
+@heavy
 def school_overview(request: HttpRequest) -> HttpResponse:
     """Year group by subject: band distributions now and at each closed point, and progress."""
     user = _user(request)
