@@ -1,8 +1,8 @@
 """`make loadtest`: simulated staff against the production server on loopback.
 
 For SQLite and then PostgreSQL: load the two-form-entry demo, start gunicorn
-with production settings (4 sync workers), and run a bounded, self-stopping
-load of 15 and then 75 simulated staff. Each teacher signs in, opens their
+with production settings (`trackwell/gunicorn.py`: threaded workers), and run
+a bounded, self-stopping load of 15 and then 75 simulated staff. Each teacher signs in, opens their
 class's maths grid and saves cells exactly as the grid's script does (one at a
 time, each with the version the last answer gave), at a teacher's pace; a few
 leaders reload the school overview. Afterwards every cell the load believes it
@@ -65,7 +65,6 @@ def _env(database_url: str, port: int) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "STATIC_ROOT": str(VAR / "loadtest-static"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "4"),
         "GUNICORN_ACCESS_LOG": str(VAR / "loadtest-access.log"),
         "GUNICORN_LOG_LEVEL": "warning",
         # Edit conflicts (409) are part of the load; Django would log each one.
@@ -528,6 +527,13 @@ def run_database(kind: str, phases: list[int], seconds: float) -> None:
         server.wait(timeout=30)
 
 
+def _server_shape() -> str:
+    """The gunicorn workers the load runs against, as `trackwell/gunicorn.py` sets them."""
+    import trackwell.gunicorn as conf
+
+    return f"{conf.workers} {conf.worker_class} workers x {conf.threads} threads"
+
+
 def main() -> None:
     seconds = float(os.environ.get("LOADTEST_SECONDS", "30"))
     phases = [int(n) for n in os.environ.get("LOADTEST_USERS", "15,75").split(",")]
@@ -535,7 +541,7 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     print(
         f"Trackwell load test: {phases} simulated staff, {seconds:.0f} s each, on {kinds}; "
-        f"{os.cpu_count()} cores; gunicorn with {os.environ.get('WEB_CONCURRENCY', '4')} workers"
+        f"{os.cpu_count()} cores; gunicorn {_server_shape()}"
     )
     for kind in kinds:
         run_database(kind.strip(), phases, seconds)

@@ -9,13 +9,14 @@ import os
 
 wsgi_app = "trackwell.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two worker processes per core, each with a few threads ("gthread"). With sync
-# workers a short request (a cell save, ~6 ms) waits in the queue behind whole
-# long ones (a sign-in's Argon2 check, a grid); with threads it shares the CPU
-# with them instead, and the password hash (argon2-cffi) runs without the GIL.
-workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count() * 2))))
+# One worker process per core (at least two), each with several threads
+# ("gthread"). With sync workers a short request (a cell save, a few ms) waits in
+# the queue behind whole long ones (a sign-in's Argon2 check, a grid); with
+# threads it runs beside them, while heavy work takes turns in each process
+# (`trackwell/core/concurrency.py`) and the password hash runs without the GIL.
+workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count()))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
