@@ -107,9 +107,15 @@ def _totp(key_hex: str) -> str:
 
 
 def _prepare(kind: str) -> str:
-    """A fresh database with the two-form-entry demo; returns its URL."""
+    """A fresh database with the two-form-entry demo; returns its URL.
+
+    `LOADTEST_REUSE=1` keeps the database of the last run (SQLite only), for
+    trying server settings one after another; its cells then hold that run's saves.
+    """
     if kind == "sqlite":
         path = VAR / "loadtest.sqlite3"
+        if os.environ.get("LOADTEST_REUSE") == "1" and path.exists():
+            return f"sqlite:///{path}"
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         url = f"sqlite:///{path}"

@@ -16,7 +16,10 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # (`trackwell/core/concurrency.py`) and the password hash runs without the GIL.
 workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count()))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Enough threads that requests waiting for a turn at heavy work never leave a cell
+# save without one. Each thread may keep a database connection (PostgreSQL's
+# max_connections must allow workers x threads: 64 on a 2-core server).
+threads = int(os.environ.get("GUNICORN_THREADS", "32"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
@@ -37,7 +40,14 @@ WARM_TEMPLATES = ("registration/login.html", "assessment/grid.html", "reports/sc
 
 
 def post_worker_init(worker: object) -> None:
+    import sys
+
     from django.template.loader import get_template
+
+    # A thread coming back from the database waits for the GIL until the running
+    # thread lets go: at most this long (Python's default is 5 ms, which a cell
+    # save of eight queries could pay eight times behind a grid being drawn).
+    sys.setswitchinterval(float(os.environ.get("PYTHON_SWITCH_INTERVAL", "0.0005")))
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module

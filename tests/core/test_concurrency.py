@@ -135,3 +135,34 @@ def test_heavy_marks_the_pages_that_take_turns() -> None:
     assert page() == "done"
     for view in (grid, school_overview, page):
         assert getattr(view, "takes_turns", False), view
+
+
+def test_signing_in_takes_a_turn(monkeypatch) -> None:
+    """The sign-in POST (password check, throttling records, session) is heavy work."""
+    from django.contrib.auth import views as auth_views
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from trackwell.security.views.signin import SignInView
+
+    ran = threading.Event()
+
+    def post(self: object, request: object, *args: object, **kwargs: object) -> HttpResponse:
+        ran.set()
+        return HttpResponse("signed in")
+
+    monkeypatch.setattr(auth_views.LoginView, "post", post)
+    request = RequestFactory().post("/accounts/login/", {"username": "x", "password": "y"})
+    request._dont_enforce_csrf_checks = True  # type: ignore[attr-defined]
+    release, started = threading.Event(), threading.Event()
+    holder = _holding(release, started)
+    signer = threading.Thread(target=lambda: SignInView.as_view()(request))
+    try:
+        signer.start()
+        assert not ran.wait(0.3)  # waiting for the turn another request holds
+        release.set()
+        assert ran.wait(5)
+        signer.join(5)
+    finally:
+        release.set()
+        holder.join(5)

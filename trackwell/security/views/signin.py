@@ -5,15 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from trackwell.accounts.models import User
+from trackwell.core.concurrency import heavy_work
 from trackwell.security import sessions
 from trackwell.security.audit import log_user_event
 
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in page; a success goes to the audit log (failures come by signal)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # The password check and the sign-in's own work (throttling records, the
+        # session, the audit entry) take one turn as heavy work (`core.concurrency`).
+        with heavy_work():
+            return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
