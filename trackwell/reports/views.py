@@ -30,7 +30,7 @@ from trackwell.analysis.evaluation import (
     previous_closure,
 )
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
-from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
+from trackwell.analysis.groups import CompareMemo, compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.ids import parse_id, parse_ids
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
@@ -396,13 +396,19 @@ def group_comparison_context(
     choices = group_choices(PupilGroup.objects.filter(school=school))
     by_subject = []
     partial = False
+    memo = CompareMemo()  # subjects with the same pupils: suppression worked out once
     for subject in subjects:
         subject_rows = [r for r in rows if r.subject_id == subject.pk]
         if not subject_rows:
             continue
         # Parts are year groups: see compare_groups and docs/analysis.md.
         comparisons = compare_groups(
-            subject_rows, facts, choices, min_size=school.min_group_size, suppress=suppress
+            subject_rows,
+            facts,
+            choices,
+            min_size=school.min_group_size,
+            suppress=suppress,
+            memo=memo,
         )
         partial = partial or any(c.partial for c in comparisons)
         by_subject.append({"subject": subject, "comparisons": comparisons})
