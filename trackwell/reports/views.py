@@ -356,10 +356,12 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page")
     school = access.school_of(user)
     _, default_point = _year_and_point(school.pk)
-    points = list(AssessmentPoint.objects.filter(school=school).order_by("-date"))
-    point = default_point
-    if request.GET.get("point"):
-        point = next((p for p in points if str(p.pk) == request.GET["point"]), default_point)
+    # With their years: the point menu names each one's year (one query, not one a point).
+    points = list(
+        AssessmentPoint.objects.filter(school=school).select_related("year").order_by("-date")
+    )
+    wanted = request.GET.get("point") or str(default_point.pk)
+    point = next((p for p in points if str(p.pk) == wanted), default_point)
     nc_years: list[int] = sorted(
         set(SchoolClass.objects.filter(year=point.year).values_list("nc_year", flat=True))
     )
