@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trackwell.analysis.evaluation import PupilBand, PupilResult
-from trackwell.analysis.groups import PupilFacts, Side, compare_groups, group_choices, group_test
+from trackwell.analysis.groups import (
+    CompareMemo,
+    PupilFacts,
+    Side,
+    compare_groups,
+    group_choices,
+    group_test,
+)
 from trackwell.analysis.models import Band
 from trackwell.pupils.models import PupilGroup
 
@@ -62,9 +69,7 @@ PUPIL = st.tuples(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(pupils=st.lists(PUPIL, min_size=1, max_size=40))
-def test_each_side_equals_a_direct_count_of_its_rows(pupils: list[tuple]) -> None:
+def _rows_and_facts(pupils: list[tuple]) -> tuple[list[PupilResult], dict[int, PupilFacts]]:
     rows, facts = [], {}
     for pupil_id, (sex, pp, eal, sen, month, att, prog, secure, year) in enumerate(pupils, 1):
         facts[pupil_id] = PupilFacts(
@@ -90,11 +95,54 @@ def test_each_side_equals_a_direct_count_of_its_rows(pupils: list[tuple]) -> Non
                 bands={**_band("attainment", att), **_band("progress", prog)},
             )
         )
-    choices = group_choices([PupilGroup(pk=7, name="Reading club")])
-    found = compare_groups(rows, facts, choices, min_size=3, suppress=False)
+    return rows, facts
+
+
+def _assert_counted(
+    found: list, rows: list[PupilResult], facts: dict[int, PupilFacts], choices: list
+) -> None:
     assert [c.key for c in found] == [key for key, _ in choices]
     for comparison in found:
         test = group_test(comparison.key)
         assert test is not None
         assert comparison.group == _counted([r for r in rows if test(facts[r.pupil_id])])
         assert comparison.others == _counted([r for r in rows if not test(facts[r.pupil_id])])
+
+
+CHOICES = group_choices([PupilGroup(pk=7, name="Reading club")])
+
+
+@settings(max_examples=150, deadline=None)
+@given(pupils=st.lists(PUPIL, min_size=1, max_size=40))
+def test_each_side_equals_a_direct_count_of_its_rows(pupils: list[tuple]) -> None:
+    rows, facts = _rows_and_facts(pupils)
+    found = compare_groups(rows, facts, CHOICES, min_size=3, suppress=False)
+    _assert_counted(found, rows, facts, CHOICES)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    pupils=st.lists(PUPIL, min_size=1, max_size=40),
+    dropped=st.sets(st.integers(1, 40)),
+    repeated=st.integers(0, 5),
+)
+def test_a_memo_shared_by_a_pages_subjects_changes_no_answer(
+    pupils: list[tuple], dropped: set[int], repeated: int
+) -> None:
+    """Subjects with the same pupils, with some pupils fewer, and with a pupil's rows twice."""
+    rows, facts = _rows_and_facts(pupils)
+    subjects = [rows, [r for r in rows if r.pupil_id not in dropped], rows, rows + rows[:repeated]]
+    memo = CompareMemo()
+    for subject_rows in subjects:
+        for suppress in (True, False):
+            shared = compare_groups(
+                subject_rows, facts, CHOICES, min_size=3, suppress=suppress, memo=memo
+            )
+            alone = compare_groups(subject_rows, facts, CHOICES, min_size=3, suppress=suppress)
+            assert shared == alone
+        _assert_counted(
+            compare_groups(subject_rows, facts, CHOICES, min_size=3, suppress=False, memo=memo),
+            subject_rows,
+            facts,
+            CHOICES,
+        )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 from typing import Protocol, TypeVar
 
 from trackwell.pupils.models import Pupil, PupilGroup, SenStatus, Sex
@@ -160,6 +161,20 @@ def _by_year(row: Compared) -> Hashable:
 # numbered part by part, so each part's mask is one run of bits.
 Mask = int
 Members = dict[str, Mask]  # group key -> its pupils among those compared
+
+
+@dataclass
+class CompareMemo:
+    """What `compare_groups` worked out for one set of pupils, kept for the next call of the
+    same page (the same `facts`, `choices`, `min_size`, `part_of`, `part_minimum` and
+    `outer_of`): a page's subjects usually have the same pupils."""
+
+    # Parts left out and why each group is hidden, by the (pupil, part) pairs compared.
+    suppression: dict[tuple[tuple[int, Hashable], ...], tuple[set[Hashable], dict[str, str]]] = (
+        field(default_factory=dict)
+    )
+    # Each group's pupils among the rows (a flag per row), by the rows' pupils.
+    members: dict[tuple[int, ...], dict[str, tuple[list[bool], Mask]]] = field(default_factory=dict)
 
 
 def _count(pupils: Mask) -> int:
@@ -463,6 +478,7 @@ def compare_groups(
     part_of: Callable[[Row], Hashable] = _by_year,
     part_minimum: Callable[[Hashable], int] | None = None,
     outer_of: Callable[[Hashable], Hashable] | None = None,
+    memo: CompareMemo | None = None,
 ) -> list[Comparison]:
     """Each group beside all other pupils in the rows (one subject's rows, usually).
 
@@ -493,6 +509,11 @@ def compare_groups(
        empty or reach the minimum, here and in what the parts' pages leave over.
        Groups are taken in the order listed; one whose sets would give a small
        difference with a group already shown is hidden too.
+
+    `memo`, shared by the calls of one page (see `CompareMemo`), keeps what
+    suppression decided and who is in each group for a set of pupils: the subjects
+    of a page usually have the same pupils, so that is worked out once rather than
+    once for each subject.
     """
     rows = [r for r in rows if r.pupil_id in facts]
     tests = [(key, label, group_test(key)) for key, label in choices]
@@ -500,33 +521,45 @@ def compare_groups(
     partial = False
     reasons: dict[str, str] = {}
     if suppress:
-        small, reasons = suppression(
-            [(r.pupil_id, part_of(r)) for r in rows],
-            facts,
-            [(key, test) for key, _, test in known],
-            min_size=min_size,
-            part_minimum=part_minimum,
-            outer_of=outer_of,
-        )
+        placed = tuple((r.pupil_id, part_of(r)) for r in rows)
+        found = memo.suppression.get(placed) if memo is not None else None
+        if found is None:
+            found = suppression(
+                placed,
+                facts,
+                [(key, test) for key, _, test in known],
+                min_size=min_size,
+                part_minimum=part_minimum,
+                outer_of=outer_of,
+            )
+            if memo is not None:
+                memo.suppression[placed] = found
+        small, reasons = found
         if small:
             rows = [r for r in rows if part_of(r) not in small]
             partial = True
-    # What each row adds to a side, read once (not once for each group it is tested for).
-    summaries = [_summary(r) for r in rows]
-    row_facts = [facts[r.pupil_id] for r in rows]
+    # What each row adds to a side, read once; each group's rows as a flag per row and a mask.
+    sides = _Sides(rows)
+    pupils = tuple(sides.pupils)
+    members = memo.members.get(pupils) if memo is not None else None
+    if members is None:
+        row_facts = [facts[p] for p in pupils]
+        members = {}
+        for key, _, test in known:
+            flags = [test(pupil) for pupil in row_facts]
+            members[key] = (flags, _mask(i for i, inside in enumerate(flags) if inside))
+        if memo is not None:
+            memo.members[pupils] = members
     result = []
-    for key, label, test in known:
-        inside: list[_RowSummary] = []
-        outside: list[_RowSummary] = []
-        for summary, pupil in zip(summaries, row_facts, strict=True):
-            (inside if test(pupil) else outside).append(summary)
+    for key, label, _ in known:
+        flags, mask = members[key]
         reason = reasons.get(key, "")
         result.append(
             Comparison(
                 key,
                 label,
-                _side_of(inside),
-                _side_of(outside),
+                sides.side(flags, mask),
+                sides.side([not inside for inside in flags], sides.every & ~mask),
                 bool(reason),
                 min_size,
                 reason,
@@ -536,29 +569,70 @@ def compare_groups(
     return result
 
 
-# A row's pupil, whether its attainment and progress bands meet expectations (None
-# without such a band), and its % secure of the year.
-_RowSummary = tuple[int, bool | None, bool | None, float | None]
+class _Sides:
+    """What each row adds to a side, read once; then any side's figures from its rows' flags.
 
+    A page compares some 25 groups over the same rows. The shares meeting
+    expectations are counted over bit masks of the rows (bit i for row i); the mean
+    % secure is summed over the side's rows in row order, as summing them one by one
+    gives (a row without one adds 0.0, which leaves a sum of floats as it was).
+    """
 
-def _summary(row: Compared) -> _RowSummary:
-    attainment, progress = row.attainment, row.progress
-    return (
-        row.pupil_id,
-        attainment.shown.meets_expectation if attainment else None,
-        progress.shown.meets_expectation if progress else None,
-        row.figures.get("pct_secure_of_year"),
+    __slots__ = (
+        "att_meets",
+        "att_shown",
+        "every",
+        "pro_meets",
+        "pro_shown",
+        "pupils",
+        "secure",
+        "secure_shown",
+        "unique",
     )
 
+    def __init__(self, rows: Sequence[Compared]) -> None:
+        self.pupils = [r.pupil_id for r in rows]
+        self.unique = len(set(self.pupils)) == len(self.pupils)
+        self.every = _run(0, len(rows))
+        att_shown: list[int] = []
+        att_meets: list[int] = []
+        pro_shown: list[int] = []
+        pro_meets: list[int] = []
+        secure_shown: list[int] = []
+        self.secure: list[float] = []
+        for i, row in enumerate(rows):
+            attainment, progress = row.attainment, row.progress
+            if attainment is not None:
+                att_shown.append(i)
+                if attainment.shown.meets_expectation:
+                    att_meets.append(i)
+            if progress is not None:
+                pro_shown.append(i)
+                if progress.shown.meets_expectation:
+                    pro_meets.append(i)
+            secure = row.figures.get("pct_secure_of_year")
+            if secure is None:
+                self.secure.append(0.0)
+            else:
+                secure_shown.append(i)
+                self.secure.append(secure)
+        self.att_shown, self.att_meets = _mask(att_shown), _mask(att_meets)
+        self.pro_shown, self.pro_meets = _mask(pro_shown), _mask(pro_meets)
+        self.secure_shown = _mask(secure_shown)
 
-def _side_of(rows: list[_RowSummary]) -> Side:
-    """One side of a comparison: its pupils, the shares meeting expectations, the mean % secure."""
-    attainment = [a for _, a, _, _ in rows if a is not None]
-    progress = [p for _, _, p, _ in rows if p is not None]
-    secure = [s for _, _, _, s in rows if s is not None]
-    return Side(
-        pupils=len({pupil for pupil, _, _, _ in rows}),
-        meets=round(100 * sum(attainment) / len(attainment)) if attainment else None,
-        progress_meets=round(100 * sum(progress) / len(progress)) if progress else None,
-        secure=round(sum(secure) / len(secure), 1) if secure else None,
-    )
+    def side(self, flags: list[bool], mask: Mask) -> Side:
+        """The side of the rows flagged (`mask` the same rows): its pupils, the shares
+        meeting expectations, the mean % secure."""
+        attainment = (mask & self.att_shown).bit_count()
+        progress = (mask & self.pro_shown).bit_count()
+        secure = (mask & self.secure_shown).bit_count()
+        return Side(
+            pupils=mask.bit_count() if self.unique else len(set(compress(self.pupils, flags))),
+            meets=round(100 * (mask & self.att_meets).bit_count() / attainment)
+            if attainment
+            else None,
+            progress_meets=round(100 * (mask & self.pro_meets).bit_count() / progress)
+            if progress
+            else None,
+            secure=round(sum(compress(self.secure, flags)) / secure, 1) if secure else None,
+        )

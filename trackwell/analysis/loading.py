@@ -76,12 +76,17 @@ class BandSets:
             or (of_kind[0] if of_kind else None)
         )
 
-    def band(self, band_id: int | None) -> Band | None:
+    @cached_property
+    def _bands_by_pk(self) -> dict[int | None, Band]:
+        found: dict[int | None, Band] = {}
         for s in self.sets:
             for b in s.bands:
-                if b.pk == band_id:
-                    return b
-        return None
+                found.setdefault(b.pk, b)  # the first, as a search in order finds
+        return found
+
+    def band(self, band_id: int | None) -> Band | None:
+        """Any set's band by id (a closed point's snapshots ask for two a pupil-subject)."""
+        return self._bands_by_pk.get(band_id)
 
 
 def spec_for(

@@ -30,7 +30,7 @@ from trackwell.analysis.evaluation import (
     previous_closure,
 )
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
-from trackwell.analysis.groups import compare_groups, group_choices, pupil_facts
+from trackwell.analysis.groups import CompareMemo, compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.concurrency import heavy
 from trackwell.core.ids import parse_id, parse_ids
@@ -358,10 +358,12 @@ def group_comparison(request: HttpRequest) -> HttpResponse:
         raise Http404("No such page")
     school = access.school_of(user)
     _, default_point = _year_and_point(school.pk)
-    points = list(AssessmentPoint.objects.filter(school=school).order_by("-date"))
-    point = default_point
-    if request.GET.get("point"):
-        point = next((p for p in points if str(p.pk) == request.GET["point"]), default_point)
+    # With their years: the point menu names each one's year (one query, not one a point).
+    points = list(
+        AssessmentPoint.objects.filter(school=school).select_related("year").order_by("-date")
+    )
+    wanted = request.GET.get("point") or str(default_point.pk)
+    point = next((p for p in points if str(p.pk) == wanted), default_point)
     nc_years: list[int] = sorted(
         set(SchoolClass.objects.filter(year=point.year).values_list("nc_year", flat=True))
     )
@@ -398,13 +400,19 @@ def group_comparison_context(
     choices = group_choices(PupilGroup.objects.filter(school=school))
     by_subject = []
     partial = False
+    memo = CompareMemo()  # subjects with the same pupils: suppression worked out once
     for subject in subjects:
         subject_rows = [r for r in rows if r.subject_id == subject.pk]
         if not subject_rows:
             continue
         # Parts are year groups: see compare_groups and docs/analysis.md.
         comparisons = compare_groups(
-            subject_rows, facts, choices, min_size=school.min_group_size, suppress=suppress
+            subject_rows,
+            facts,
+            choices,
+            min_size=school.min_group_size,
+            suppress=suppress,
+            memo=memo,
         )
         partial = partial or any(c.partial for c in comparisons)
         by_subject.append({"subject": subject, "comparisons": comparisons})
