@@ -475,6 +475,7 @@ def _baseline(base: str, grids: list[tuple[str, str]], leader: str) -> Stats:
 def run_database(kind: str, phases: list[int], seconds: float) -> None:
     print(f"\n=== {kind}: preparing the two-form-entry demo ...", flush=True)
     url = _prepare(kind)
+    print(f"gunicorn: {_server_shape(url)}", flush=True)
     port = _free_port()
     env = _env(url, port)
     server = subprocess.Popen(
@@ -533,11 +534,22 @@ def run_database(kind: str, phases: list[int], seconds: float) -> None:
         server.wait(timeout=30)
 
 
-def _server_shape() -> str:
+def _server_shape(database_url: str) -> str:
     """The gunicorn workers the load runs against, as `trackwell/gunicorn.py` sets them."""
+    import importlib
+
     import trackwell.gunicorn as conf
 
-    return f"{conf.workers} {conf.worker_class} workers x {conf.threads} threads"
+    before = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    try:
+        importlib.reload(conf)
+        return f"{conf.workers} {conf.worker_class} workers x {conf.threads} threads"
+    finally:
+        if before is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = before
 
 
 def main() -> None:
@@ -547,7 +559,7 @@ def main() -> None:
     VAR.mkdir(exist_ok=True)
     print(
         f"Trackwell load test: {phases} simulated staff, {seconds:.0f} s each, on {kinds}; "
-        f"{os.cpu_count()} cores; gunicorn {_server_shape()}"
+        f"{os.cpu_count()} cores"
     )
     for kind in kinds:
         run_database(kind.strip(), phases, seconds)

@@ -9,20 +9,26 @@ import os
 
 wsgi_app = "trackwell.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-# Two worker processes per core, each with several threads
-# ("gthread"). With sync workers a short request (a cell save, a few ms) waits in
-# the queue behind whole long ones (a sign-in's Argon2 check, a grid); with
-# threads it runs beside them, while heavy work takes turns in each process
-# (`trackwell/core/concurrency.py`) and the password hash runs without the GIL.
-# Two per core rather than one: while one process waits for PostgreSQL or for
-# the GIL, another has work for the core (`make loadtest`, 75 staff on
-# PostgreSQL: save p95 435 ms with 2 x 32 threads, 202 ms with 4 x 16).
-workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, multiprocessing.cpu_count() * 2))))
+# Threaded workers ("gthread"). With sync workers a short request (a cell save,
+# a few ms) waits in the queue behind whole long ones (a sign-in's Argon2 check,
+# a grid); with threads it runs beside them, while heavy work takes turns in
+# each process (`trackwell/core/concurrency.py`) and the password hash runs
+# without the GIL.
+#
+# How many, by database (`make loadtest`, 75 staff on 2 cores, docs/performance.md):
+# on SQLite, one process per core with 32 threads (save p95 90-100 ms; two per
+# core gave 346 ms, four turns at heavy work at once on two cores); on
+# PostgreSQL, two processes per core with 16 threads, since its own server
+# processes need the cores too and a process waiting for them leaves its core
+# to another (save p95 202-237 ms; one per core gave 435 ms).
+_sqlite = os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite")
+_cores = multiprocessing.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, _cores if _sqlite else _cores * 2))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 # Enough threads that requests waiting for a turn at heavy work never leave a cell
 # save without one. Each thread may keep a database connection (PostgreSQL's
 # max_connections must allow workers x threads: 64 on a 2-core server).
-threads = int(os.environ.get("GUNICORN_THREADS", "16"))
+threads = int(os.environ.get("GUNICORN_THREADS", "32" if _sqlite else "16"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
