@@ -5,6 +5,7 @@ Part of the import pipeline (`trackwell.interop.pipeline` re-exports every publi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -128,17 +129,26 @@ def get_kind(slug: str) -> ImportKind:
 
 
 _loaded = False
+_loading = threading.RLock()
 
 
 def load_kinds() -> None:
-    """Import the modules whose import registers a kind (once)."""
+    """Import the modules whose import registers a kind (once).
+
+    Under a threaded server two requests may ask at once: the second waits until
+    every kind is registered, rather than finding the registry half full.
+    """
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    from django.conf import settings
-    from django.utils.module_loading import import_string
+    with _loading:
+        if _loaded:
+            return
+        from django.conf import settings
+        from django.utils.module_loading import import_string
 
-    for path in getattr(settings, "TRACKWELL_IMPORT_KINDS", ()):
-        import_string(path)
-    from trackwell.interop import kinds  # noqa: F401  (registers the built-in kinds)
+        for path in getattr(settings, "TRACKWELL_IMPORT_KINDS", ()):
+            import_string(path)
+        from trackwell.interop import kinds  # noqa: F401  (registers the built-in kinds)
+
+        _loaded = True
