@@ -21,7 +21,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # PostgreSQL, two processes per core with 16 threads, since its own server
 # processes need the cores too and a process waiting for them leaves its core
 # to another (save p95 202-237 ms; one per core gave 435 ms).
-_sqlite = os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite")
+_sqlite = (os.environ.get("DATABASE_URL") or "sqlite").startswith("sqlite")
 _cores = multiprocessing.cpu_count()
 workers = int(os.environ.get("WEB_CONCURRENCY", str(max(2, _cores if _sqlite else _cores * 2))))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")

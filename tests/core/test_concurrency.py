@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from django.contrib.auth.hashers import check_password, make_password
 from django.test import override_settings
 
@@ -163,6 +164,25 @@ def test_signing_in_takes_a_turn(monkeypatch) -> None:
         release.set()
         assert ran.wait(5)
         signer.join(5)
+    finally:
+        release.set()
+        holder.join(5)
+
+
+@pytest.mark.django_db
+def test_work_inside_a_transaction_does_not_wait() -> None:
+    """A transaction may hold SQLite's write lock: waiting for a turn would stall every save."""
+    from django.db import connection, transaction
+
+    release, started = threading.Event(), threading.Event()
+    holder = _holding(release, started)
+    try:
+        with transaction.atomic():
+            assert connection.in_atomic_block
+            start = time.monotonic()
+            with heavy_work():
+                waited = time.monotonic() - start
+        assert waited < 0.5
     finally:
         release.set()
         holder.join(5)

@@ -12,7 +12,9 @@ CPU behind them.
 a time in each process (one by default). The others wait without using the
 CPU, and light requests run beside the one that is running. Taking turns is
 re-entrant in a thread, so heavy work that calls other heavy work (a sign-in
-page that checks a password) never waits for itself. After
+page that checks a password) never waits for itself. Work inside a database
+transaction never waits either: on SQLite the transaction holds the one write
+lock, and every save in every process would wait with it. After
 `HEAVY_WORK_WAIT` seconds of waiting the work runs anyway, so a stuck
 request can slow the others but never stop them.
 """
@@ -26,6 +28,7 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from django.conf import settings
+from django.db import connection
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,7 +53,7 @@ def _semaphore() -> threading.BoundedSemaphore | None:
 def heavy_work() -> Iterator[None]:
     """Wait for a turn (unless this thread already has one), then run."""
     depth = getattr(_local, "depth", 0)
-    turns = _semaphore() if depth == 0 else None
+    turns = _semaphore() if depth == 0 and not connection.in_atomic_block else None
     acquired = False
     if turns is not None:
         acquired = turns.acquire(timeout=float(getattr(settings, "HEAVY_WORK_WAIT", 30)))
