@@ -425,7 +425,7 @@ def trust_group_comparison(
     minimum = max((s.min_group_size for s in chosen), default=5)
     subjects = list(Subject.objects.filter(school__in=chosen))
     name_of = {s.pk: s.name.casefold() for s in subjects}
-    facts = pupil_facts({r.pupil_id for r in rows})
+    facts = pupil_facts({r.pupil_id for r in rows}, schools=[s.pk for s in chosen])
     # School-defined groups mean nothing across schools, so only one school's view has them.
     choices = group_choices(PupilGroup.objects.filter(school=school) if school else [])
     minimums = {s.pk: s.min_group_size for s in chosen}
