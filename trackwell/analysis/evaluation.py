@@ -576,7 +576,7 @@ def read_snapshots_many(
             band_qs = band_qs.filter(snapshot__subject_id__in=list(subject_ids))
         band_qs = band_qs.annotate(kind=F("band_set__kind"), set_name=F("band_set__name"))
         snaps: Iterable[Snapshot] = qs
-        snap_bands: Iterable[SnapshotBand] = band_qs
+        snap_bands: Iterable[Any] = band_qs  # annotated with kind and set_name
         if feed is not None:
             snaps = feed.ordered_rows(
                 "snapshots", school_ids, qs, "school_id", lambda snap: snap.school_id

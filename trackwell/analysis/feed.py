@@ -115,7 +115,7 @@ class SchoolFeed:
         """What `build` reads for every school, read the first time only."""
         if kind not in self._once:
             self._once[kind] = build()
-        return self._once[kind]  # type: ignore[no-any-return]
+        return self._once[kind]
 
     def rows(
         self,

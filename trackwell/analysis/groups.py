@@ -89,9 +89,21 @@ def _facts(
         if pupil_id in wanted:
             memberships.setdefault(pupil_id, set()).add(group_id)
     return {
-        row[0]: PupilFacts(*row, groups=frozenset(memberships.get(row[0], ())))
-        for row in pupils.values_list(*_FACTS).iterator(chunk_size=2000)
-        if row[0] in wanted
+        pk: PupilFacts(
+            pk,
+            sex,
+            born,
+            disadvantaged,
+            fsm,
+            sen,
+            eal,
+            looked_after,
+            frozenset(memberships.get(pk, ())),
+        )
+        for pk, sex, born, disadvantaged, fsm, sen, eal, looked_after in pupils.values_list(
+            *_FACTS
+        ).iterator(chunk_size=2000)
+        if pk in wanted
     }
 
 
