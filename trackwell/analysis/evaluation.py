@@ -7,9 +7,9 @@ whole school, so every page reads a point the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -18,8 +18,10 @@ from django.db.models.fields.json import KT
 from trackwell.core.models import AcademicYear, AssessmentPoint
 
 from .banding import Banding, Decision
+from .feed import SchoolFeed, year_starts
 from .figures import FIGURE_PROVIDERS, Key, Metrics, compute_metrics, extra_figures
 from .history import (
+    MANUAL_START,
     Earlier,
     _closures_of,
     _earlier_many,
@@ -29,6 +31,7 @@ from .history import (
     end_of_day,
     latest_closures,
     previous_closure,
+    snapshot_band_qs,
     snapshot_band_rows,
     starting_points,
 )
@@ -37,6 +40,7 @@ from .models import (
     Band,
     BandConfirmation,
     BandSet,
+    PupilStartingPoint,
     Snapshot,
     SnapshotBand,
 )
@@ -196,10 +200,14 @@ def evaluate_live_many(
     subject_ids: Collection[int] | None = None,
     as_of: datetime | None = None,
     sets_by_school: dict[int, BandSets] | None = None,
+    feed: SchoolFeed | None = None,
 ) -> dict[int, PointResults]:
     """`evaluate_live` for open points of several schools (one point per school).
 
-    The number of queries does not grow with the number of schools.
+    The number of queries does not grow with the number of schools. With a
+    `feed` (`analysis.feed`), `points` are one batch of the feed's points, and
+    each kind of row is read once for all the feed's schools, batch after batch:
+    nor does it grow with the number of batches.
     """
     if not points:
         return {}
@@ -209,39 +217,48 @@ def evaluate_live_many(
     school_ids = list(by_school)
     if sets_by_school is None or any(s not in sets_by_school for s in school_ids):
         sets_by_school = {**load_band_sets_for(school_ids), **(sets_by_school or {})}
-    year_starts = {
-        p.year_id: p.year.start_date for p in points if AssessmentPoint.year.is_cached(p)
-    }
-    missing = {p.year_id for p in points} - set(year_starts)
-    if missing:
-        year_starts.update(
-            AcademicYear.objects.filter(pk__in=missing).values_list("pk", "start_date")
-        )
     metrics = compute_metrics(
-        [p.year_id for p in points], as_of=as_of, pupil_ids=pupil_ids, subject_ids=subject_ids
+        [p.year_id for p in points],
+        as_of=as_of,
+        pupil_ids=pupil_ids,
+        subject_ids=subject_ids,
+        feed=feed,
     )
-    closures = _closures_of(school_ids)
-    last_year: dict[int, int | None] = {}
-    previous: dict[int, int | None] = {}
-    for p in points:
-        own = closures.get(p.school_id, [])
-        earlier_years = [(ys, d, pk) for pk, d, ys in own if ys < year_starts[p.year_id]]
-        last_year[p.pk] = max(earlier_years)[2] if earlier_years else None
-        before = [(d, pk) for pk, d, _ in own if d < p.date]
-        previous[p.pk] = max(before)[1] if before else None
-    # Last year's final bands (starting points) and the previous point's (progress) are
-    # often the same closure's: one read of the bands of both serves the two.
-    attainment_ids = {
-        a.pk for p in points if (a := sets_by_school[p.school_id].attainment) is not None
-    }
-    read_from = {
-        c
-        for p in points
-        if sets_by_school[p.school_id].attainment is not None
-        for c in (last_year[p.pk], previous[p.pk])
-        if c is not None
-    }
-    band_rows = snapshot_band_rows(read_from, attainment_ids, pupil_ids)
+    sets_of = sets_by_school
+    if feed is None:
+        last_year, previous = _earlier_closures(points, _closures_of(school_ids))
+        band_rows = snapshot_band_rows(
+            *_band_reads(points, sets_of, last_year, previous), pupil_ids
+        )
+        manual_rows = None
+    else:
+        every = feed.open_points
+        if any(p.school_id not in sets_of for p in every):
+            raise ValueError("With a feed, give the band sets of every school it reads.")
+        closures = feed.once("closures", lambda: _closures_of(feed.school_ids))
+        last_year, previous = feed.once(
+            "earlier closures", lambda: _earlier_closures(every, closures)
+        )
+        closure_school = feed.once(
+            "closure schools",
+            lambda: {pk: school for school, own in closures.items() for pk, _, _ in own},
+        )
+        band_rows = feed.ordered_rows(
+            "earlier bands",
+            school_ids,
+            snapshot_band_qs(*_band_reads(every, sets_of, last_year, previous), None),
+            "school_id",
+            lambda row: closure_school[row[0]],
+        )
+        manual_rows = feed.ordered_rows(
+            "starting points",
+            school_ids,
+            PupilStartingPoint.objects.filter(year_id__in=[p.year_id for p in every]).values_list(
+                *MANUAL_START
+            ),
+            "school_id",
+            lambda row: feed.school_of_year[row[0]],
+        )
     starts = _starting_points_many(
         [
             (
@@ -253,6 +270,7 @@ def evaluate_live_many(
         ],
         pupil_ids,
         band_rows,
+        manual_rows,
     )
     earlier = _earlier_many(
         {
@@ -271,7 +289,17 @@ def evaluate_live_many(
     conf_qs = BandConfirmation.objects.filter(point_id__in=[p.pk for p in points])
     if pupil_ids is not None:
         conf_qs = conf_qs.filter(pupil_id__in=list(pupil_ids))
-    for c in conf_qs:
+    if feed is not None:
+        conf_rows: Iterable[BandConfirmation] = feed.ordered_rows(
+            "confirmations",
+            school_ids,
+            BandConfirmation.objects.filter(point_id__in=[p.pk for p in feed.open_points]),
+            "school_id",
+            lambda c: feed.school_of_point[c.point_id],
+        )
+    else:
+        conf_rows = conf_qs
+    for c in conf_rows:
         confirmations[c.point_id][(c.pupil_id, c.subject_id, c.band_set_id)] = c
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
     extras: dict[int, dict[Key, dict[str, float | None]]] = {}
@@ -303,6 +331,47 @@ def evaluate_live_many(
     return {
         p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
     }
+
+
+def _earlier_closures(
+    points: list[AssessmentPoint], closures: dict[int, list[tuple[int, date, date]]]
+) -> tuple[dict[int, int | None], dict[int, int | None]]:
+    """Each point's last-year closure (its school's newest closure of an earlier year)
+    and previous closure (its school's newest closure of an earlier point)."""
+    starts = year_starts(points)
+    last_year: dict[int, int | None] = {}
+    previous: dict[int, int | None] = {}
+    for p in points:
+        own = closures.get(p.school_id, [])
+        earlier_years = [(ys, d, pk) for pk, d, ys in own if ys < starts[p.year_id]]
+        last_year[p.pk] = max(earlier_years)[2] if earlier_years else None
+        before = [(d, pk) for pk, d, _ in own if d < p.date]
+        previous[p.pk] = max(before)[1] if before else None
+    return last_year, previous
+
+
+def _band_reads(
+    points: list[AssessmentPoint],
+    sets_by_school: dict[int, BandSets],
+    last_year: dict[int, int | None],
+    previous: dict[int, int | None],
+) -> tuple[set[int], set[int]]:
+    """The closures whose attainment bands the points read, and those sets.
+
+    Last year's final bands (starting points) and the previous point's (progress)
+    are often the same closure's: one read of the bands of both serves the two.
+    """
+    attainment_ids = {
+        a.pk for p in points if (a := sets_by_school[p.school_id].attainment) is not None
+    }
+    read_from = {
+        c
+        for p in points
+        if sets_by_school[p.school_id].attainment is not None
+        for c in (last_year[p.pk], previous[p.pk])
+        if c is not None
+    }
+    return read_from, attainment_ids
 
 
 class _SetAtPoint:
@@ -476,35 +545,72 @@ def read_snapshots_many(
     pupil_ids: Collection[int] | None = None,
     subject_ids: Collection[int] | None = None,
     sets_by_school: dict[int, BandSets] | None = None,
+    feed: SchoolFeed | None = None,
 ) -> dict[int, PointResults]:
-    """Closed points' records, each from its newest closure, in three queries for them all."""
+    """Closed points' records, each from its newest closure, in three queries for them all.
+
+    With a `feed`, `points` are one batch of the feed's points and the records of
+    all the feed's closed points are read in those three queries, batch after batch.
+    """
     if not points:
         return {}
     school_ids = list({p.school_id for p in points})
     if sets_by_school is None or any(s not in sets_by_school for s in school_ids):
         sets_by_school = {**load_band_sets_for(school_ids), **(sets_by_school or {})}
-    closures = latest_closures([p.pk for p in points])
+    if feed is None:
+        closures = latest_closures([p.pk for p in points])
+    else:
+        closures = feed.once(
+            "latest closures", lambda: latest_closures([p.pk for p in feed.closed_points])
+        )
     by_closure = {closures[p.pk]: p for p in points if p.pk in closures}
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
     if by_closure:
-        qs = Snapshot.objects.filter(closure_id__in=list(by_closure))
-        band_qs = SnapshotBand.objects.filter(snapshot__closure_id__in=list(by_closure))
+        read = list(by_closure) if feed is None else list(closures.values())
+        qs = Snapshot.objects.filter(closure_id__in=read)
+        band_qs = SnapshotBand.objects.filter(snapshot__closure_id__in=read)
         if pupil_ids is not None:
             qs = qs.filter(pupil_id__in=list(pupil_ids))
             band_qs = band_qs.filter(snapshot__pupil_id__in=list(pupil_ids))
         if subject_ids is not None:
             qs = qs.filter(subject_id__in=list(subject_ids))
             band_qs = band_qs.filter(snapshot__subject_id__in=list(subject_ids))
-        by_id: dict[int, tuple[PupilResult, BandSets]] = {}
         # Plain values, not model instances: a school's point is some 1,600 snapshots.
-        for values in qs.values_list(*_SNAPSHOT_FIELDS):
+        # Of each stored explanation only the three parts shown are read, taken out by
+        # the database: parsing every explanation's JSON in Python cost more than the rest.
+        snap_values = qs.values_list(*_SNAPSHOT_FIELDS)
+        band_values = band_qs.values_list(
+            "snapshot_id",
+            "band_set_id",
+            "suggested_id",
+            "confirmed_id",
+            "reason",
+            "band_set__kind",
+            "band_set__name",
+            KT("explanation__because"),
+            KT("explanation__next__text"),
+            KT("explanation__figures__band_change"),
+            "school_id",
+        )
+        snaps: Iterable[Any] = snap_values
+        snap_bands: Iterable[Any] = band_values
+        if feed is not None:
+            school_at = _SNAPSHOT_FIELDS.index("school_id")
+            snaps = feed.ordered_rows(
+                "snapshots", school_ids, snap_values, "school_id", lambda v: v[school_at]
+            )
+            snap_bands = feed.ordered_rows(
+                "snapshot bands", school_ids, band_values, "school_id", lambda v: v[-1]
+            )
+        by_id: dict[int, tuple[PupilResult, BandSets]] = {}
+        for values in snaps:
             snapshot_id, closure_id, *fields = values
-            owner = by_closure[closure_id]
+            owner = by_closure.get(closure_id)
+            if owner is None:
+                continue  # a closure of another batch's point
             row = _snapshot_row(*fields)
             rows[owner.pk][(row.pupil_id, row.subject_id)] = row
             by_id[snapshot_id] = (row, sets_by_school[owner.school_id])
-        # Of each stored explanation only the three parts shown are read, taken out by the
-        # database: parsing every explanation's JSON in Python cost more than the rest.
         for (
             snapshot_id,
             set_id,
@@ -516,18 +622,8 @@ def read_snapshots_many(
             because,
             next_text,
             band_change,
-        ) in band_qs.values_list(
-            "snapshot_id",
-            "band_set_id",
-            "suggested_id",
-            "confirmed_id",
-            "reason",
-            "band_set__kind",
-            "band_set__name",
-            KT("explanation__because"),
-            KT("explanation__next__text"),
-            KT("explanation__figures__band_change"),
-        ):
+            _school_id,
+        ) in snap_bands:
             found = by_id.get(snapshot_id)
             if found is None:
                 continue
@@ -649,14 +745,20 @@ def point_results(
 
 
 def results_for_points(
-    points: list[AssessmentPoint], sets_by_school: dict[int, BandSets]
+    points: list[AssessmentPoint],
+    sets_by_school: dict[int, BandSets],
+    *,
+    feed: SchoolFeed | None = None,
 ) -> dict[int, PointResults]:
-    """`point_results` for one point in each of several schools, in a fixed number of queries."""
+    """`point_results` for one point in each of several schools, in a fixed number of queries.
+
+    With a `feed`, `points` are one batch of the feed's points (see `analysis.feed`).
+    """
     closed = [p for p in points if p.state == AssessmentPoint.State.CLOSED]
     open_points = [p for p in points if p.state != AssessmentPoint.State.CLOSED]
     return {
-        **read_snapshots_many(closed, sets_by_school=sets_by_school),
-        **evaluate_live_many(open_points, sets_by_school=sets_by_school),
+        **read_snapshots_many(closed, sets_by_school=sets_by_school, feed=feed),
+        **evaluate_live_many(open_points, sets_by_school=sets_by_school, feed=feed),
     }
 
 

@@ -10,9 +10,10 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -23,6 +24,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -33,6 +35,7 @@ from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.pupils.models import Enrolment
 
+from .feed import CHUNK, SchoolFeed
 from .models import PupilFramework
 
 
@@ -183,36 +186,17 @@ class Metrics:
 Key = tuple[int, int]  # (pupil_id, subject_id)
 
 
-def compute_metrics(
-    year_ids: Collection[int],
-    *,
-    as_of: datetime | None = None,
-    pupil_ids: Collection[int] | None = None,
-    subject_ids: Collection[int] | None = None,
-) -> dict[Key, Metrics]:
-    """Figures for every pupil enrolled in a class of these years, in seven queries.
+_ENROLMENT = ("pupil_id", "school_class_id", "school_class__nc_year", "school_id")
+_TAUGHT = ("school_class_id", "objective_id", "objective__framework_id", "school_id")
+_LEVEL = ("pk", "value", "counts_as_secure", "is_greater_depth")
 
-    `as_of` counts judgements and coverage as they stood at that moment, from
-    the judgement history (used to build snapshots for points closed before
-    Trackwell kept them).
-    """
-    years = list(year_ids)
-    enrol_qs = Enrolment.objects.filter(school_class__year_id__in=years)
-    if pupil_ids is not None:
-        enrol_qs = enrol_qs.filter(pupil_id__in=list(pupil_ids))
-    placement: dict[int, tuple[int, int, int]] = {}
-    enrolments = list(
-        enrol_qs.order_by("pk").values_list(
-            "pupil_id", "school_class_id", "school_class__nc_year", "school_id"
-        )
-    )
-    for pupil_id, class_id, nc_year, school_id in enrolments:
-        placement.setdefault(pupil_id, (class_id, nc_year, school_id))
-    if not placement:
-        return {}
-    school_ids = {s for _, _, s in placement.values()}
 
-    fw_qs = Framework.objects.filter(school_id__in=school_ids)
+def _frameworks(
+    school_ids: Collection[int], subject_ids: Collection[int] | None
+) -> tuple[dict[tuple[int, int], int], dict[int, int], dict[int, set[int]]]:
+    """The schools' frameworks: (subject, NC year) -> framework, framework -> its NC year,
+    and school -> its subjects with a framework (one query)."""
+    fw_qs = Framework.objects.filter(school_id__in=list(school_ids))
     if subject_ids is not None:
         fw_qs = fw_qs.filter(subject_id__in=list(subject_ids))
     fw_rows = list(fw_qs.values_list("pk", "subject_id", "nc_year", "school_id"))
@@ -221,46 +205,166 @@ def compute_metrics(
     subjects_by_school: dict[int, set[int]] = {}
     for _, s, _, sch in fw_rows:
         subjects_by_school.setdefault(sch, set()).add(s)
+    return by_subject_year, fw_year, subjects_by_school
 
+
+def _objective_counts(objectives: QuerySet[Objective]) -> dict[int, int]:
+    """Framework -> its objectives not archived (one GROUP BY)."""
+    return dict(
+        objectives.filter(archived_at__isnull=True)
+        .values("framework_id")
+        .annotate(n=Count("pk"))
+        .values_list("framework_id", "n")
+    )
+
+
+def compute_metrics(
+    year_ids: Collection[int],
+    *,
+    as_of: datetime | None = None,
+    pupil_ids: Collection[int] | None = None,
+    subject_ids: Collection[int] | None = None,
+    feed: SchoolFeed | None = None,
+) -> dict[Key, Metrics]:
+    """Figures for every pupil enrolled in a class of these years, in seven queries.
+
+    `as_of` counts judgements and coverage as they stood at that moment, from
+    the judgement history (used to build snapshots for points closed before
+    Trackwell kept them).
+
+    With a `feed` (`analysis.feed`), `year_ids` are one batch of the feed's
+    schools' current years, and each kind of row is read in one query for all
+    the feed's schools, batch after batch: seven queries for a trust of any size.
+    """
+    years = list(year_ids)
+    if feed is not None:
+        if as_of is not None or pupil_ids is not None:
+            raise ValueError("A feed reads whole schools as they are today.")
+        return _metrics_from_feed(feed, years, subject_ids)
+    enrol_qs = Enrolment.objects.filter(school_class__year_id__in=years)
+    if pupil_ids is not None:
+        enrol_qs = enrol_qs.filter(pupil_id__in=list(pupil_ids))
+    enrolments = list(enrol_qs.order_by("pk").values_list(*_ENROLMENT))
+    placement = _placement(enrolments)
+    if not placement:
+        return {}
+    school_ids = {s for _, _, s in placement.values()}
+    frameworks = _frameworks(school_ids, subject_ids)
     overrides = {
         (p, s): f
         for p, s, f in PupilFramework.objects.filter(school_id__in=school_ids).values_list(
             "pupil_id", "subject_id", "framework_id"
         )
     }
-    objective_counts = dict(
-        Objective.objects.filter(framework_id__in=list(fw_year), archived_at__isnull=True)
-        .values("framework_id")
-        .annotate(n=Count("pk"))
-        .values_list("framework_id", "n")
+    objective_counts = _objective_counts(
+        Objective.objects.filter(framework_id__in=list(frameworks[1]))
     )
     taught_qs = TaughtObjective.objects.filter(
         school_class__year_id__in=years, objective__archived_at__isnull=True
     )
     if as_of is not None:
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
+    taught = taught_qs.values_list(*_TAUGHT)
+    levels = list(RatingLevel.objects.filter(school_id__in=school_ids).values_list(*_LEVEL))
+    if as_of is None:
+        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+    else:
+        rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+    return _metrics(
+        placement, enrolments, frameworks, overrides, objective_counts, taught, rows, as_of is None
+    )
+
+
+def _placement(enrolments: Iterable[tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int]]:
+    """Each pupil's first enrolment: pupil -> (class, NC year, school)."""
+    placement: dict[int, tuple[int, int, int]] = {}
+    for pupil_id, class_id, nc_year, school_id in enrolments:
+        placement.setdefault(pupil_id, (class_id, nc_year, school_id))
+    return placement
+
+
+def _metrics_from_feed(
+    feed: SchoolFeed, years: list[int], subject_ids: Collection[int] | None
+) -> dict[Key, Metrics]:
+    """`compute_metrics` for one batch of a feed's schools (see there)."""
+    batch = [feed.school_of_year[y] for y in years if y in feed.school_of_year]
+    all_years = [p.year_id for p in feed.open_points]
+    enrolments = feed.ordered_rows(
+        "enrolments",
+        batch,
+        Enrolment.objects.filter(school_class__year_id__in=all_years).values_list(*_ENROLMENT),
+        "school_id",
+        itemgetter(3),
+        then=("pk",),
+    )
+    placement = _placement(enrolments)
+    if not placement:
+        return {}
+    schools = feed.school_ids
+    frameworks = feed.once("frameworks", lambda: _frameworks(schools, subject_ids))
+    overrides = {
+        (p, s): f
+        for _, p, s, f in feed.ordered_rows(
+            "pupil frameworks",
+            batch,
+            PupilFramework.objects.filter(school_id__in=schools).values_list(
+                "school_id", "pupil_id", "subject_id", "framework_id"
+            ),
+            "school_id",
+            itemgetter(0),
+        )
+    }
+    objectives = Objective.objects.filter(framework__school_id__in=schools)
+    if subject_ids is not None:
+        objectives = objectives.filter(framework__subject_id__in=list(subject_ids))
+    objective_counts = feed.once("objective counts", lambda: _objective_counts(objectives))
+    taught = feed.ordered_rows(
+        "taught",
+        batch,
+        TaughtObjective.objects.filter(
+            school_class__year_id__in=all_years, objective__archived_at__isnull=True
+        ).values_list(*_TAUGHT),
+        "school_id",
+        itemgetter(3),
+    )
+    levels = feed.once(
+        "levels",
+        lambda: list(RatingLevel.objects.filter(school_id__in=schools).values_list(*_LEVEL)),
+    )
+    placed = set(placement)
+    rows = {
+        (pupil_id, framework_id): counts
+        for _, pupil_id, framework_id, *counts in feed.rows(
+            "judgements", batch, lambda: _live_stream(feed, levels), itemgetter(0)
+        )
+        if pupil_id in placed
+    }
+    return _metrics(placement, enrolments, frameworks, overrides, objective_counts, taught, rows)
+
+
+def _metrics(
+    placement: dict[int, tuple[int, int, int]],
+    enrolments: list[tuple[int, int, int, int]],
+    frameworks: tuple[dict[tuple[int, int], int], dict[int, int], dict[int, set[int]]],
+    overrides: dict[tuple[int, int], int],
+    objective_counts: dict[int, int],
+    taught: Iterable[tuple[int, int, int, int]],
+    rows: dict[tuple[int, int], list[Any]],
+    live: bool = True,
+) -> dict[Key, Metrics]:
+    """Each placed pupil's `Metrics` in each of their school's subjects (no queries)."""
+    by_subject_year, fw_year, subjects_by_school = frameworks
     # What each class has marked taught: counted per framework, and kept (as the text
     # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
     class_taught: dict[tuple[int, int], int] = {}
     marked: dict[int, set[str]] = {}
-    for marked_in, objective_id, marked_fw in taught_qs.values_list(
-        "school_class_id", "objective_id", "objective__framework_id"
-    ):
+    for marked_in, objective_id, marked_fw, _ in taught:
         class_taught[(marked_in, marked_fw)] = class_taught.get((marked_in, marked_fw), 0) + 1
         marked.setdefault(marked_in, set()).add(str(objective_id))
-
-    levels = list(
-        RatingLevel.objects.filter(school_id__in=school_ids).values_list(
-            "pk", "value", "counts_as_secure", "is_greater_depth"
-        )
-    )
     classes_of: dict[int, list[int]] = {}
-    if as_of is None:
-        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+    if live:
         for enrolled, enrolled_in, _, _ in enrolments:
             classes_of.setdefault(enrolled, []).append(enrolled_in)
-    else:
-        rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
 
     result: dict[Key, Metrics] = {}
     for pupil_id, (class_id, nc_year, school_id) in placement.items():
@@ -273,7 +377,7 @@ def compute_metrics(
             prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
             row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
             prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
-            if as_of is None and row[_ASSESSED]:
+            if live and row[_ASSESSED]:
                 beyond = _beyond(row, classes_of[pupil_id], marked)
             else:
                 beyond = row[_BEYOND] or 0
@@ -321,6 +425,39 @@ def _live_rows(
     replaced a second GROUP BY joining every mark with the judgements, which cost
     as much as this one. Rows of pupils in no class of these years are skipped.
     """
+    if pupil_ids is not None and not pupil_ids:
+        return {}
+    sql, params = _live_sql(list(school_ids), levels, pupil_ids)
+    result: dict[tuple[int, int], list[Any]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pupil_id, framework_id, *counts in cursor:
+            if pupil_id in placed:
+                result[(pupil_id, framework_id)] = counts
+    return result
+
+
+def _live_stream(feed: SchoolFeed, levels: list[tuple[int, int, bool, bool]]) -> Iterator[Any]:
+    """`_live_rows` for every school of the feed, each row led by its school, in the feed's
+    order of schools: one query, read from the database a chunk at a time."""
+    sql, params = _live_sql(feed.school_ids, levels, None, feed)
+    cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL
+    try:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(CHUNK):
+            yield from chunk
+    finally:
+        cursor.close()
+
+
+def _live_sql(
+    schools: list[int],
+    levels: list[tuple[int, int, bool, bool]],
+    pupil_ids: Collection[int] | None,
+    feed: SchoolFeed | None = None,
+) -> tuple[str, list[Any]]:
+    """The GROUP BY of `_live_rows` and its parameters; with a feed, led by the school and
+    ordered in the feed's order of schools."""
     secure_ids = [pk for pk, _, secure, _ in levels if secure]
     greater_ids = [pk for pk, _, _, greater in levels if greater]
     q = connection.ops.quote_name
@@ -329,6 +466,7 @@ def _live_rows(
         return ", ".join(["%s"] * len(ids))
 
     params: list[Any] = []
+    lead = "j.school_id, " if feed is not None else ""
     secure_sql = "0"
     if secure_ids:
         secure_sql = f"CASE WHEN j.level_id IN ({marks(secure_ids)}) THEN 1 ELSE 0 END"
@@ -346,31 +484,27 @@ def _live_rows(
         if connection.vendor == "postgresql"
         else "group_concat(j.objective_id)"
     )
-    schools = list(school_ids)
     where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
     params += schools
     if pupil_ids is not None:
         wanted = list(pupil_ids)
-        if not wanted:
-            return {}
         where += f" AND j.pupil_id IN ({marks(wanted)})"
         params += wanted
+    order = ""
+    if feed is not None:
+        position, position_params = feed.position_sql("j.school_id")
+        order = f"ORDER BY {position}"
+        params += position_params
     sql = f"""
-        SELECT j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
+        SELECT {lead}j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
                SUM({depth_sql}), {ids_sql}
         FROM {q(Judgement._meta.db_table)} j
         JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
         WHERE {where}
-        GROUP BY j.pupil_id, o.framework_id
+        GROUP BY {lead}j.pupil_id, o.framework_id
+        {order}
     """
-    result: dict[tuple[int, int], list[Any]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        # Read as a stream: a trust of 50 schools has some 80,000 of these rows.
-        for pupil_id, framework_id, *counts in cursor:
-            if pupil_id in placed:
-                result[(pupil_id, framework_id)] = counts
-    return result
+    return sql, params
 
 
 def _beyond(

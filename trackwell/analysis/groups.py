@@ -7,7 +7,9 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from django.db.models import QuerySet
 
 from trackwell.pupils.models import Pupil, PupilGroup, SenStatus, Sex
 
@@ -46,26 +48,63 @@ BUILT_IN: list[tuple[str, str, Callable[[PupilFacts], bool]]] = [
 ]
 
 
-def pupil_facts(pupil_ids: Collection[int]) -> dict[int, PupilFacts]:
-    """Contextual facts for these pupils in two queries."""
-    through = Pupil.groups.through
-    memberships: dict[int, set[int]] = {}
-    for pupil_id, group_id in through.objects.filter(pupil_id__in=list(pupil_ids)).values_list(
-        "pupil_id", "pupilgroup_id"
-    ):
-        memberships.setdefault(pupil_id, set()).add(group_id)
-    return {
-        row[0]: PupilFacts(*row, groups=frozenset(memberships.get(row[0], ())))
-        for row in Pupil.objects.filter(pk__in=list(pupil_ids)).values_list(
-            "pk",
-            "sex",
-            "date_of_birth",
-            "disadvantaged",
-            "fsm",
-            "sen_status",
-            "eal",
-            "looked_after",
+_FACTS = ("pk", "sex", "date_of_birth", "disadvantaged", "fsm", "sen_status", "eal", "looked_after")
+
+
+def pupil_facts(
+    pupil_ids: Collection[int], *, schools: Collection[int] | None = None
+) -> dict[int, PupilFacts]:
+    """Contextual facts for these pupils in two queries.
+
+    With `schools` (the schools the pupils were read from), the pupils are found by
+    their school rather than by an IN list of every pupil's id, which for a trust
+    would grow with its pupils (SQLite caps a statement's parameters); any wanted
+    pupil belonging to none of these schools is then read by id.
+    """
+    wanted = set(pupil_ids)
+    through = Pupil.groups.through.objects
+    if schools is None:
+        ids = list(wanted)
+        return _facts(Pupil.objects.filter(pk__in=ids), through.filter(pupil_id__in=ids), wanted)
+    school_ids = list(schools)
+    found = _facts(
+        Pupil.objects.filter(school_id__in=school_ids),
+        through.filter(pupil__school_id__in=school_ids),
+        wanted,
+    )
+    missing = wanted - set(found)
+    if missing:
+        ids = list(missing)
+        found.update(
+            _facts(Pupil.objects.filter(pk__in=ids), through.filter(pupil_id__in=ids), missing)
         )
+    return found
+
+
+def _facts(
+    pupils: QuerySet[Pupil], memberships_of: QuerySet[Any], wanted: set[int]
+) -> dict[int, PupilFacts]:
+    """The facts of the wanted ones of these pupils, with their groups (two queries)."""
+    memberships: dict[int, set[int]] = {}
+    for pupil_id, group_id in memberships_of.values_list("pupil_id", "pupilgroup_id"):
+        if pupil_id in wanted:
+            memberships.setdefault(pupil_id, set()).add(group_id)
+    return {
+        pk: PupilFacts(
+            pk,
+            sex,
+            born,
+            disadvantaged,
+            fsm,
+            sen,
+            eal,
+            looked_after,
+            frozenset(memberships.get(pk, ())),
+        )
+        for pk, sex, born, disadvantaged, fsm, sen, eal, looked_after in pupils.values_list(
+            *_FACTS
+        ).iterator(chunk_size=2000)
+        if pk in wanted
     }
 
 

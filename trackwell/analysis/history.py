@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from trackwell.core.models import AssessmentPoint
@@ -118,14 +120,47 @@ def snapshot_band_rows(
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def snapshot_band_qs(
+    closure_ids: Collection[int], set_ids: Collection[int], pupil_ids: Collection[int] | None
+) -> QuerySet[SnapshotBand, BandRow]:
+    """The rows of `snapshot_band_rows` as a queryset, for a trust's feed to order and stream."""
+    qs = SnapshotBand.objects.filter(
+        snapshot__closure_id__in=list(closure_ids), band_set_id__in=list(set_ids)
+    )
+    if pupil_ids is not None:
+        qs = qs.filter(snapshot__pupil_id__in=list(pupil_ids))
+    return qs.annotate(
+        shown=Coalesce("confirmed_id", "suggested_id"),
+        band_order=Coalesce("confirmed_order", "suggested_order"),
+    ).values_list(
+        "snapshot__closure_id",
+        "band_set_id",
+        "snapshot__pupil_id",
+        "snapshot__subject_id",
+        "shown",
+        "band_order",
+        "snapshot__framework_id",
+        "snapshot__secure",
+        "snapshot__objectives",
+    )
+
+
+# A starting point entered by hand: year, pupil, subject, starting point key.
+ManualStart = tuple[int, int, int, str]
+MANUAL_START = ("year_id", "pupil_id", "subject_id", "starting_point__key")
+
+
 def _starting_points_many(
     items: list[tuple[AssessmentPoint, BandSets, int | None]],
     pupil_ids: Collection[int] | None,
     rows: list[BandRow] | None = None,
+    manual_rows: list[ManualStart] | None = None,
 ) -> dict[int, dict[Key, str]]:
     """`starting_points` for several points, each with its last-year closure: two queries.
 
-    `rows` are the closures' bands when the caller has read them already (one query fewer).
+    `rows` are the closures' bands when the caller has read them already (one query
+    fewer), and `manual_rows` the starting points entered for the points' years
+    (`MANUAL_START`; one query fewer again).
     """
     result: dict[int, dict[Key, str]] = {p.pk: {} for p, _, _ in items}
     by_closure: dict[int, list[tuple[int, int, dict[int, str]]]] = {}
@@ -154,13 +189,13 @@ def _starting_points_many(
     by_year: dict[int, list[int]] = {}
     for p, _, _ in items:
         by_year.setdefault(p.year_id, []).append(p.pk)
-    manual = PupilStartingPoint.objects.filter(year_id__in=list(by_year))
-    if pupil_ids is not None:
-        manual = manual.filter(pupil_id__in=list(pupil_ids))
-    for year_id, pupil_id, subject_id, key in manual.values_list(
-        "year_id", "pupil_id", "subject_id", "starting_point__key"
-    ):
-        for point_pk in by_year[year_id]:
+    if manual_rows is None:
+        manual = PupilStartingPoint.objects.filter(year_id__in=list(by_year))
+        if pupil_ids is not None:
+            manual = manual.filter(pupil_id__in=list(pupil_ids))
+        manual_rows = list(manual.values_list(*MANUAL_START))
+    for year_id, pupil_id, subject_id, key in manual_rows:
+        for point_pk in by_year.get(year_id, ()):
             result[point_pk][(pupil_id, subject_id)] = key
     return result
 

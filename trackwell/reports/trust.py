@@ -26,6 +26,7 @@ from trackwell.analysis.evaluation import (
     load_band_sets_for,
     results_for_points,
 )
+from trackwell.analysis.feed import SchoolFeed
 from trackwell.analysis.groups import Comparison, compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import Band
 from trackwell.core.models import AssessmentPoint, School
@@ -78,34 +79,37 @@ def _trust_school(
 
 
 # How many schools' pupil results a trust page holds at once (about 210 pupils and four
-# subjects each for a one-form-entry primary): enough that a trust of up to this many is
-# read in the queries of one school, few enough that a trust of fifty or five hundred is
-# read in bounded memory.
-SCHOOLS_AT_ONCE = 10
+# subjects each for a one-form-entry primary). The queries do not depend on it: each kind
+# of row is read in one query for the whole trust and handed out batch by batch.
+SCHOOLS_AT_ONCE = 5
 
 
 def iter_trust(schools: list[School], *, at_once: int | None = None) -> Iterator[TrustSchool]:
     """Each school as `load_trust` gives it, read `at_once` schools at a time, in order.
 
-    Years, points and band sets are read for every school first (six queries);
-    pupils' results are then read for `at_once` schools together (the queries
-    of `results_for_points` for each such batch), and a school's results are
-    let go (`results` set to None) as soon as the next school is asked for, so
-    a caller keeps from them what it needs before moving on. A trust of up to
-    `SCHOOLS_AT_ONCE` schools costs the queries of one batch.
+    Years, points and band sets are read for every school first (six queries).
+    Pupils' results then come from one query per kind of row for the whole
+    trust, ordered by school and read as a stream (`analysis.feed.SchoolFeed`):
+    `at_once` schools are evaluated together as the stream reaches them, and a
+    school's results are let go (`results` set to None) as soon as the next
+    school is asked for, so a caller keeps from them what it needs before moving
+    on. A trust of any size costs the queries of one school, in bounded memory.
     """
     size = max(1, at_once or SCHOOLS_AT_ONCE)
     years = current_years([s.pk for s in schools])
     sets = load_band_sets_for(list(years))
-    for start in range(0, len(schools), size):
-        batch = schools[start : start + size]
-        results = results_for_points([years[s.pk].point for s in batch if s.pk in years], sets)
-        loaded = [_trust_school(school, years, sets, results) for school in batch]
-        del results
-        while loaded:
-            t = loaded.pop(0)
-            yield t
-            t.results = None
+    with SchoolFeed([years[s.pk].point for s in schools if s.pk in years]) as feed:
+        for start in range(0, len(schools), size):
+            batch = schools[start : start + size]
+            results = results_for_points(
+                [years[s.pk].point for s in batch if s.pk in years], sets, feed=feed
+            )
+            loaded = [_trust_school(school, years, sets, results) for school in batch]
+            del results
+            while loaded:
+                t = loaded.pop(0)
+                yield t
+                t.results = None
 
 
 @dataclass(frozen=True)
@@ -421,7 +425,7 @@ def trust_group_comparison(
     minimum = max((s.min_group_size for s in chosen), default=5)
     subjects = list(Subject.objects.filter(school__in=chosen))
     name_of = {s.pk: s.name.casefold() for s in subjects}
-    facts = pupil_facts({r.pupil_id for r in rows})
+    facts = pupil_facts({r.pupil_id for r in rows}, schools=[s.pk for s in chosen])
     # School-defined groups mean nothing across schools, so only one school's view has them.
     choices = group_choices(PupilGroup.objects.filter(school=school) if school else [])
     minimums = {s.pk: s.min_group_size for s in chosen}

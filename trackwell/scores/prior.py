@@ -123,8 +123,8 @@ def prior_groups(school_id: int, subject: Subject, pupil_ids: Collection[int]) -
     return {pid: prior for (pid, _), prior in found.items()}
 
 
-# Above this many pupils, rows are read by school and the pupils picked out here
-# (an IN list of every pupil of a trust is long; SQLite caps a statement's parameters).
+# Above this many pupils, rows are read by the pupils' schools and the pupils picked out
+# here (an IN list of every pupil of a trust is long; SQLite caps a statement's parameters).
 _BY_PUPIL_UP_TO = 2000
 
 
@@ -133,6 +133,7 @@ def prior_groups_many(
     subjects: Sequence[Subject],
     *,
     defaults_without_groups: bool = False,
+    by_school: bool = False,
 ) -> dict[tuple[int, int], Prior]:
     """Each (pupil, subject) pair's prior attainment group, for pupils of one school or many.
 
@@ -144,20 +145,24 @@ def prior_groups_many(
     (it never opened its prior attainment page) is read with the default groups
     and rules, as a trust leader's page does; otherwise such a school's pupils
     get no group from its (absent) rules. A fixed number of queries however
-    many schools, pupils or subjects.
+    many schools, pupils or subjects. Rows are read by the pupils' schools rather than
+    by an IN list of their ids with `by_school` (a trust's pages), or above
+    `_BY_PUPIL_UP_TO` pupils.
     """
     school_of = {pid: sid for sid, pids in pupils_of_school.items() for pid in pids}
     school_ids = list(pupils_of_school)
     subject_ids = [s.pk for s in subjects]
     if not school_of or not subject_ids:
         return {}
-    by_pupil = len(school_of) <= _BY_PUPIL_UP_TO
+    by_pupil = not by_school and len(school_of) <= _BY_PUPIL_UP_TO
     pupil_ids = list(school_of)
 
     def of_pupils(qs: QuerySet[Any]) -> QuerySet[Any]:
-        return (
-            qs.filter(pupil_id__in=pupil_ids) if by_pupil else qs.filter(school_id__in=school_ids)
-        )
+        # By the pupil's school, not the row's: a row stored under another school than
+        # its pupil's still counts, as it does when read by pupil.
+        if by_pupil:
+            return qs.filter(pupil_id__in=pupil_ids)
+        return qs.filter(pupil__school_id__in=school_ids)
 
     groups = {g.pk: g for g in PriorAttainmentGroup.objects.filter(school_id__in=school_ids)}
     # school -> its groups' keys, each with its label

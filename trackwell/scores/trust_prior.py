@@ -73,7 +73,9 @@ def trust_prior_groups(
     default low, middle and high and their rules are used for it.
     """
     pupils_of_school = {t.school.pk: {r.pupil_id for r in t.rows()} for t in loaded}
-    found = prior_groups_many(pupils_of_school, subjects, defaults_without_groups=True)
+    found = prior_groups_many(
+        pupils_of_school, subjects, defaults_without_groups=True, by_school=True
+    )
     return {pair: p.key for pair, p in found.items()}
 
 
@@ -101,7 +103,7 @@ def trust_prior_comparison(loaded: Iterable[TrustSchool]) -> tuple[list[PriorBlo
     prior = {
         pair: p.key
         for pair, p in prior_groups_many(
-            pupils_of_school, subjects, defaults_without_groups=True
+            pupils_of_school, subjects, defaults_without_groups=True, by_school=True
         ).items()
     }
     labels = dict(DEFAULT_GROUPS)
@@ -119,7 +121,7 @@ def trust_prior_comparison(loaded: Iterable[TrustSchool]) -> tuple[list[PriorBlo
     for r in all_rows:
         school_of[r.pupil_id] = r.school_id
         rows_of_name.setdefault(name_of.get(r.subject_id, "").casefold(), []).append(r)
-    facts = pupil_facts(set(school_of))
+    facts = pupil_facts(set(school_of), schools=[s.pk for s in schools])
     minimums = {s.pk: s.min_group_size for s in schools}
     column = {s.pk: n for n, s in enumerate(schools)}
 
