@@ -60,3 +60,24 @@ def test_rows_of_the_closures_sets_and_pupils_asked_for(world: World) -> None:
         assert found and found == _expected(asked, of_sets, of_pupils)
     assert snapshot_band_rows(closures, sets, []) == []
     assert snapshot_band_rows([], sets, None) == []
+
+
+def test_the_trust_stream_reads_the_same_rows(world: World) -> None:
+    """`snapshot_band_stream` (a trust's feed, chunked) gives `snapshot_band_rows`'s rows."""
+    from trackwell.analysis.feed import SchoolFeed
+    from trackwell.analysis.history import snapshot_band_stream
+
+    with_bands(world)
+    y3 = objectives(world.framework)
+    teach(world, y3[:4])
+    autumn = point(world)
+    for i, pupil in enumerate(world.pupils_a):
+        for o in y3[: i % 4 + 1]:
+            judge(world, pupil, o, "23"[i % 2])
+    close_point(user=world.users["leader"], point=autumn)
+    closures = list(PointClosure.objects.filter(point=autumn).values_list("pk", flat=True))
+    sets = list(BandSet.objects.filter(school=world.school).values_list("pk", flat=True))
+    streamed = list(snapshot_band_stream(closures, sets, SchoolFeed([autumn])))
+    assert streamed and sorted(streamed) == sorted(snapshot_band_rows(closures, sets, None))
+    assert sorted(streamed) == _expected(closures, sets, None)
+    assert list(snapshot_band_stream([], sets, SchoolFeed([autumn]))) == []

@@ -31,8 +31,8 @@ from .history import (
     end_of_day,
     latest_closures,
     previous_closure,
-    snapshot_band_qs,
     snapshot_band_rows,
+    snapshot_band_stream,
     starting_points,
 )
 from .loading import BandSets, LoadedSet, load_band_sets, load_band_sets_for, spec_for
@@ -243,11 +243,10 @@ def evaluate_live_many(
             "closure schools",
             lambda: {pk: school for school, own in closures.items() for pk, _, _ in own},
         )
-        band_rows = feed.ordered_rows(
+        band_rows = feed.rows(
             "earlier bands",
             school_ids,
-            snapshot_band_qs(*_band_reads(every, sets_of, last_year, previous), None),
-            "school_id",
+            lambda: snapshot_band_stream(*_band_reads(every, sets_of, last_year, previous), feed),
             lambda row: closure_school[row[0]],
         )
         manual_rows = feed.ordered_rows(
@@ -607,7 +606,7 @@ def read_snapshots_many(
             snapshot_id, closure_id, *fields = values
             owner = by_closure.get(closure_id)
             if owner is None:
-                continue  # a closure of another batch's point
+                continue  # a snapshot whose school is not its closure's (inconsistent data)
             row = _snapshot_row(*fields)
             rows[owner.pk][(row.pupil_id, row.subject_id)] = row
             by_id[snapshot_id] = (row, sets_by_school[owner.school_id])
