@@ -285,11 +285,9 @@ def evaluate_live_many(
     confirmations: dict[int, dict[tuple[int, int, int], BandConfirmation]] = {
         p.pk: {} for p in points
     }
-    conf_qs = BandConfirmation.objects.filter(point_id__in=[p.pk for p in points])
-    if pupil_ids is not None:
-        conf_qs = conf_qs.filter(pupil_id__in=list(pupil_ids))
+    conf_rows: Iterable[BandConfirmation]
     if feed is not None:
-        conf_rows: Iterable[BandConfirmation] = feed.ordered_rows(
+        conf_rows = feed.ordered_rows(
             "confirmations",
             school_ids,
             BandConfirmation.objects.filter(point_id__in=[p.pk for p in feed.open_points]),
@@ -297,7 +295,9 @@ def evaluate_live_many(
             lambda c: feed.school_of_point[c.point_id],
         )
     else:
-        conf_rows = conf_qs
+        conf_rows = BandConfirmation.objects.filter(point_id__in=[p.pk for p in points])
+        if pupil_ids is not None:
+            conf_rows = conf_rows.filter(pupil_id__in=list(pupil_ids))
     for c in conf_rows:
         confirmations[c.point_id][(c.pupil_id, c.subject_id, c.band_set_id)] = c
     rows: dict[int, dict[Key, PupilResult]] = {p.pk: {} for p in points}
