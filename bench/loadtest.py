@@ -66,7 +66,7 @@ def _env(database_url: str, port: int) -> dict[str, str]:
         "STATIC_ROOT": str(VAR / "loadtest-static"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_ACCESS_LOG": str(VAR / "loadtest-access.log"),
-        "GUNICORN_LOG_LEVEL": "warning",
+        "GUNICORN_LOG_LEVEL": os.environ.get("LOADTEST_SERVER_LOG_LEVEL", "warning"),
         # Edit conflicts (409) are part of the load; Django would log each one.
         "LOG_LEVEL": "ERROR",
         "LOADTEST": "1",
@@ -109,7 +109,7 @@ def _totp(key_hex: str) -> str:
 def _prepare(kind: str) -> str:
     """A fresh database with the two-form-entry demo; returns its URL.
 
-    `LOADTEST_REUSE=1` keeps the database of the last run (SQLite only), for
+    `LOADTEST_REUSE=1` keeps the database of the last run, for
     trying server settings one after another; its cells then hold that run's saves.
     """
     if kind == "sqlite":
@@ -126,6 +126,10 @@ def _prepare(kind: str) -> str:
         name = url.rsplit("/", 1)[1]
         admin_url = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin_url, autocommit=True) as conn:
+            if os.environ.get("LOADTEST_REUSE") == "1" and conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+            ).fetchone():
+                return url
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     env = _env(url, 0)

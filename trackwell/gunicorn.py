@@ -32,9 +32,19 @@ threads = int(os.environ.get("GUNICORN_THREADS", "32" if _sqlite else "16"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak never becomes an outage.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak never becomes an outage. Each
+# recycle costs the load a moment (`make loadtest`: at 2,000 requests both
+# workers restarted within a minute of 75 staff, and one ten-second window's
+# save p95 rose to 1.5 s), so a busy morning should see few: 20,000 requests is
+# several hours of a whole school's use.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+# Django is loaded once, in the master, and each worker is a fork of it: a new
+# or recycled worker serves at once instead of spending a second or two of CPU
+# importing Django beside the workers serving staff. (So `kill -HUP` starts
+# workers on the code already loaded; restart the service to deploy new code.)
+# Nothing connects to the database at import, so no connection is shared.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() != "false"
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
@@ -48,17 +58,27 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 WARM_TEMPLATES = ("registration/login.html", "assessment/grid.html", "reports/school_overview.html")
 
 
-def post_worker_init(worker: object) -> None:
-    import sys
-
+def _warm() -> None:
     from django.template.loader import get_template
-
-    # A thread coming back from the database waits for the GIL until the running
-    # thread lets go: at most this long (Python's default is 5 ms, which a cell
-    # save of eight queries could pay eight times behind a grid being drawn).
-    sys.setswitchinterval(float(os.environ.get("PYTHON_SWITCH_INTERVAL", "0.0005")))
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module
     for name in WARM_TEMPLATES:
         get_template(name)
+
+
+def when_ready(server: object) -> None:
+    # With the app preloaded this runs in the master before the first fork, so
+    # every worker starts with the views imported and the templates compiled.
+    if preload_app:
+        _warm()
+
+
+def post_worker_init(worker: object) -> None:
+    import sys
+
+    # A thread coming back from the database waits for the GIL until the running
+    # thread lets go: at most this long (Python's default is 5 ms, which a cell
+    # save of eight queries could pay eight times behind a grid being drawn).
+    sys.setswitchinterval(float(os.environ.get("PYTHON_SWITCH_INTERVAL", "0.0005")))
+    _warm()  # already done in the master when preloaded; then it costs nothing

@@ -16,6 +16,16 @@ ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
+RECYCLE_EVERY = 6
+PASSWORD = "serve-test-passphrase"
+MAKE_TEACHER = f"""
+from trackwell.accounts.models import Role, User
+from trackwell.core.models import School
+school = School.objects.create(name="Serve Test Primary")
+User.objects.create_user("serveteacher", password="{PASSWORD}", role=Role.TEACHER, school=school)
+"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -47,11 +57,15 @@ def production_server(tmp_path_factory: pytest.TempPathFactory):
         "STATIC_ROOT": str(tmp_path / "static"),
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
+        # Workers recycle every few requests here, so the tests below also show a
+        # preloaded app's forked workers starting cleanly, each with its own connection.
+        "GUNICORN_MAX_REQUESTS": str(RECYCLE_EVERY),
         "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     for args in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
         subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=600)
+    subprocess.run(manage + ["shell", "-c", MAKE_TEACHER], env=env, cwd=ROOT, check=True)
     server = subprocess.Popen(
         [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
         env=env,
@@ -88,3 +102,30 @@ def test_debug_is_off_under_the_production_server(production_server: str) -> Non
     status, _, body = _get(production_server + "/no-such-page/")
     assert status == 404
     assert b"URLconf" not in body and b"Traceback" not in body
+
+
+def test_recycled_workers_keep_serving_signed_in_staff(production_server: str) -> None:
+    """Workers forked from the preloaded master sign staff in and read the database
+    across several recycles (each worker restarts every few requests here)."""
+    import requests
+
+    for _ in range(4):
+        session = requests.Session()
+        page = session.get(production_server + "/accounts/login/", timeout=20)
+        assert page.status_code == 200
+        response = session.post(
+            production_server + "/accounts/login/",
+            data={
+                "username": "serveteacher",
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": session.cookies.get("csrftoken", ""),
+            },
+            headers={"Referer": production_server + "/accounts/login/"},
+            timeout=20,
+            allow_redirects=False,
+        )
+        assert response.status_code == 302, response.text[:500]
+        for _ in range(RECYCLE_EVERY):
+            home = session.get(production_server + "/", timeout=20, allow_redirects=False)
+            assert home.status_code == 200, (home.status_code, home.headers.get("Location"))
+            assert b"serveteacher" in home.content or b"Serve Test Primary" in home.content
