@@ -126,9 +126,10 @@ def _prepare(kind: str) -> str:
         name = url.rsplit("/", 1)[1]
         admin_url = url.rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            if os.environ.get("LOADTEST_REUSE") == "1" and conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone():
+            if (
+                os.environ.get("LOADTEST_REUSE") == "1"
+                and conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            ):
                 return url
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')

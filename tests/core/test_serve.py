@@ -65,7 +65,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory):
     manage = [sys.executable, str(ROOT / "manage.py")]
     for args in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
         subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=600)
-    subprocess.run(manage + ["shell", "-c", MAKE_TEACHER], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "shell", "-c", MAKE_TEACHER], env=env, cwd=ROOT, check=True)
     server = subprocess.Popen(
         [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
         env=env,
