@@ -214,6 +214,10 @@ class CompareMemo:
     )
     # Each group's pupils among the rows (a flag per row), by the rows' pupils.
     members: dict[tuple[int, ...], dict[str, tuple[list[bool], Mask]]] = field(default_factory=dict)
+    # What each part's own page, and each page between (a school's), hides, by exactly
+    # what decides it (see `suppression`): subjects whose pupils differ in one year group
+    # still share every other year group's, and every school's without that year group.
+    pages: dict[Hashable, dict[str, str]] = field(default_factory=dict)
 
 
 def _count(pupils: Mask) -> int:
@@ -410,12 +414,18 @@ def suppression(
     min_size: int,
     part_minimum: Callable[[Hashable], int] | None = None,
     outer_of: Callable[[Hashable], Hashable] | None = None,
+    pages: dict[Hashable, dict[str, str]] | None = None,
 ) -> tuple[set[Hashable], dict[str, str]]:
     """Which parts are too small to count, and why each group is hidden (see compare_groups).
 
     `placed` holds one (pupil, part) pair per row compared. Any page that compares
     groups of pupils (bands, targets, tests) asks this one function, so every page
     keeps the same protection against small groups and subtraction.
+
+    `pages` (`CompareMemo.pages`), shared by calls with the same `facts` and `known`,
+    keeps what each part's page and each page between hides, keyed by everything that
+    decides it: the part's pupils in order and its minimum; for a page between, its
+    parts with their pupils and minimums, in order, and its minimum.
     """
     minimum_of = part_minimum or (lambda _part: min_size)
     sizes = Counter(part for _, part in placed)
@@ -443,16 +453,23 @@ def suppression(
     part_masks = {part: _run(start, n) for part, (start, n) in span.items()}
     everyone = _run(0, len(bit))
     members = {key: _mask(bit[p] for p in bit if test(facts[p])) for key, test in known}
-    part_reasons = {
-        part: _suppressed(
-            {key: _within(inside, start, n) for key, inside in members.items()},
-            _run(0, n),
-            {},
-            min_size=minimum_of(part),
-            part_reasons=None,
-        )
-        for part, (start, n) in span.items()
-    }
+    kept: dict[Hashable, dict[str, str]] = {} if pages is None else pages
+
+    def part_page(part: Hashable, start: int, n: int) -> dict[str, str]:
+        minimum = minimum_of(part)
+        memo_key = ("part", tuple(in_part[part]), minimum)
+        found = kept.get(memo_key)
+        if found is None:
+            found = kept[memo_key] = _suppressed(
+                {key: _within(inside, start, n) for key, inside in members.items()},
+                _run(0, n),
+                {},
+                min_size=minimum,
+                part_reasons=None,
+            )
+        return found
+
+    part_reasons = {part: part_page(part, start, n) for part, (start, n) in span.items()}
     outer_masks: dict[Hashable, Mask] | None = None
     outer_reasons: dict[Hashable, dict[str, str]] | None = None
     if outer_of is not None:
@@ -464,15 +481,28 @@ def suppression(
             begin, count = outer_span.get(outer, (start, 0))
             outer_span[outer] = (begin, count + n)  # the school's parts are consecutive
         outer_masks = {outer: _run(start, n) for outer, (start, n) in outer_span.items()}
-        outer_reasons = {
-            outer: _suppressed(
-                {key: _within(inside, start, n) for key, inside in members.items()},
-                _run(0, n),
-                {part: _within(part_masks[part], start, n) for part in parts_of_outer[outer]},
-                min_size=minimum_of(next(iter(parts_of_outer[outer]))),
-                part_reasons=parts_of_outer[outer],
+
+        def outer_page(outer: Hashable, start: int, n: int) -> dict[str, str]:
+            parts = parts_of_outer[outer]
+            minimum = minimum_of(next(iter(parts)))
+            memo_key = (
+                "outer",
+                tuple((part, tuple(in_part[part]), minimum_of(part)) for part in parts),
+                minimum,
             )
-            for outer, (start, n) in outer_span.items()
+            found = kept.get(memo_key)
+            if found is None:
+                found = kept[memo_key] = _suppressed(
+                    {key: _within(inside, start, n) for key, inside in members.items()},
+                    _run(0, n),
+                    {part: _within(part_masks[part], start, n) for part in parts},
+                    min_size=minimum,
+                    part_reasons=parts,
+                )
+            return found
+
+        outer_reasons = {
+            outer: outer_page(outer, start, n) for outer, (start, n) in outer_span.items()
         }
     reasons = _suppressed(
         members,
@@ -570,6 +600,7 @@ def compare_groups(
                 min_size=min_size,
                 part_minimum=part_minimum,
                 outer_of=outer_of,
+                pages=memo.pages if memo is not None else None,
             )
             if memo is not None:
                 memo.suppression[placed] = found
