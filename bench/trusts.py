@@ -7,6 +7,12 @@ PostgreSQL; `BENCH_TRUST_REBUILD=1` builds it again); the smaller trusts are its
 first 2, 5 and 10 schools. Every case prints its time (median of repeats), the
 baseline timed in the same run, the ratio, its SQL queries and its peak Python
 memory (tracemalloc).
+
+While iterating: `BENCH_TRUST_SIZES=2,10` times only those trusts (the first 2 and
+10 schools of the same cached trust), `BENCH_TRUST_CASES=group,prior` only the
+cases whose name holds one of those words, and `--no-synthetic` skips the
+generated-trust table. Each case is timed turn about with the baseline
+(`bench.analysis._beside`), so both see the same load on a shared machine.
 """
 
 import os
@@ -16,7 +22,7 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-from bench.analysis import _median, _peak, _queries
+from bench.analysis import _beside, _median, _peak, _queries
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUST_DB = ROOT / "var" / "bench-trust50.sqlite3"
@@ -202,6 +208,18 @@ def _cases(chosen: list[Any]) -> list[tuple[str, Callable[[], object]]]:
     ]
 
 
+def _sizes() -> tuple[int, ...]:
+    """The trusts to time: `BENCH_TRUST_SIZES` (say "2,10"), else every size of GROWTH."""
+    given = os.environ.get("BENCH_TRUST_SIZES", "").strip()
+    return tuple(int(n) for n in given.split(",") if n.strip()) if given else GROWTH
+
+
+def _wanted(name: str) -> bool:
+    """Whether to time this case: `BENCH_TRUST_CASES` (words, comma-separated), else all."""
+    words = [w.strip() for w in os.environ.get("BENCH_TRUST_CASES", "").split(",") if w.strip()]
+    return not words or any(w in name for w in words)
+
+
 def run() -> None:
     from django.db import connection
 
@@ -210,21 +228,26 @@ def run() -> None:
 
     schools = _trust_schools()
     rows: list[tuple[int, str, float, float, int, int]] = []
-    for n in GROWTH:
+    for n in _sizes():
         if n > len(schools):
             continue
         chosen = schools[:n]
         repeat = 5 if n <= 10 else 3
-        base = _median(_baseline([s.pk for s in chosen]), repeat)
+        baseline = _baseline([s.pk for s in chosen])
+        baseline()  # warm
         for name, fn in _cases(chosen):
+            if not _wanted(name):
+                continue
             fn()  # warm
-            rows.append((n, name, _median(fn, repeat), base, _queries(fn), _peak(fn)))
+            seconds, base = _beside(fn, baseline, repeat)
+            rows.append((n, name, seconds, base, _queries(fn), _peak(fn)))
         judgements = Judgement.objects.filter(school__in=chosen).count()
         print(f"    {n} schools: {judgements:,} judgements", flush=True)
 
     print(
-        f"\nTrusts on {connection.vendor}: the first 2, 5, 10 and {SCHOOLS} schools of one "
-        f"generated trust; baseline: one GROUP BY (pupil, framework) over their judgements\n"
+        f"\nTrusts on {connection.vendor}: the first {', '.join(map(str, _sizes()))} of the "
+        f"{SCHOOLS} schools of one generated trust; baseline: one GROUP BY (pupil, framework) "
+        "over their judgements, timed turn about with each case\n"
     )
     print(
         f"{'schools':>7} {'case':<38} {'time':>10} {'baseline':>10} {'ratio':>7} "
@@ -240,6 +263,7 @@ def run() -> None:
 
 if __name__ == "__main__":
     _setup()
-    suppression_growth()
+    if "--no-synthetic" not in sys.argv:
+        suppression_growth()
     if "--synthetic" not in sys.argv:
         run()

@@ -146,3 +146,57 @@ def test_a_memo_shared_by_a_pages_subjects_changes_no_answer(
             facts,
             CHOICES,
         )
+
+
+def _school_part(row: PupilResult) -> tuple[int, int]:
+    """A trust's parts: (school, year group); the school is read from the class id here."""
+    assert row.class_id is not None
+    return (row.class_id, row.nc_year)
+
+
+def _outer(part: object) -> object:
+    assert isinstance(part, tuple)
+    return part[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    # Two schools of two year groups: parts big enough for their own pages to show groups.
+    pupils=st.lists(
+        st.tuples(PUPIL.map(lambda p: (*p[:-1], 1 + p[-1] % 2)), st.integers(1, 2)),
+        min_size=1,
+        max_size=80,
+    ),
+    left_out_year=st.integers(1, 2),
+    dropped=st.sets(st.integers(1, 80)),
+    minimums=st.tuples(st.integers(2, 3), st.integers(2, 3)),
+)
+def test_a_memo_shared_by_a_trusts_subjects_changes_no_answer(
+    pupils: list[tuple], left_out_year: int, dropped: set[int], minimums: tuple[int, int]
+) -> None:
+    """Across a trust (parts are schools' year groups, schools the pages between): subjects
+    with the same pupils, one without a year group, which shares the other year groups'
+    pages and the pages of schools without that year group through `CompareMemo.pages`,
+    and one with some pupils fewer, whose parts and schools share nothing but their sizes."""
+    rows, facts = _rows_and_facts([p for p, _ in pupils])
+    for row, (_, school) in zip(rows, pupils, strict=True):
+        row.class_id = school
+    subjects = [
+        rows,
+        [r for r in rows if r.nc_year != left_out_year],
+        [r for r in rows if r.pupil_id not in dropped],
+        rows,
+    ]
+    minimum = max(minimums)
+    options = {
+        "min_size": minimum,
+        "suppress": True,
+        "part_of": _school_part,
+        "part_minimum": lambda part: minimums[part[0] - 1],
+        "outer_of": _outer,
+    }
+    memo = CompareMemo()
+    for subject_rows in subjects:
+        shared = compare_groups(subject_rows, facts, CHOICES, memo=memo, **options)  # type: ignore[arg-type]
+        alone = compare_groups(subject_rows, facts, CHOICES, **options)  # type: ignore[arg-type]
+        assert shared == alone

@@ -27,8 +27,14 @@ from trackwell.analysis.evaluation import (
     results_for_points,
 )
 from trackwell.analysis.feed import SchoolFeed
-from trackwell.analysis.groups import Comparison, compare_groups, group_choices, pupil_facts
-from trackwell.analysis.models import Band
+from trackwell.analysis.groups import (
+    CompareMemo,
+    Comparison,
+    compare_groups,
+    group_choices,
+    pupil_facts,
+)
+from trackwell.analysis.models import Band, BandSet
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import PupilGroup
@@ -375,17 +381,42 @@ class GroupRow:
     progress: Shown | None
 
     @classmethod
-    def of(cls, r: PupilResult, school_id: int) -> GroupRow:
-        attainment, progress = r.attainment, r.progress
+    def of(cls, r: PupilResult, school_id: int, shown: dict[int, Shown] | None = None) -> GroupRow:
+        """The row of one result. `shown`, kept by the caller across rows, hands out one
+        `Shown` per band rather than one per row (they are immutable and equal)."""
+        # `r.attainment` and `r.progress` (each band set's first band of its kind), read
+        # in one pass over the result's bands.
+        attainment = progress = None
+        for band in r.bands.values():
+            kind = band.kind
+            if kind == _ATTAINMENT:
+                if attainment is None:
+                    attainment = band
+            elif kind == _PROGRESS and progress is None:
+                progress = band
         return cls(
             r.pupil_id,
             r.subject_id,
             r.nc_year,
             school_id,
             {"pct_secure_of_year": r.figures.get("pct_secure_of_year")},
-            Shown(attainment.shown) if attainment else None,
-            Shown(progress.shown) if progress else None,
+            _shown(attainment.confirmed or attainment.suggested, shown) if attainment else None,
+            _shown(progress.confirmed or progress.suggested, shown) if progress else None,
         )
+
+
+_ATTAINMENT = BandSet.Kind.ATTAINMENT.value
+_PROGRESS = BandSet.Kind.PROGRESS.value
+
+
+def _shown(band: Band, kept: dict[int, Shown] | None) -> Shown:
+    """`Shown(band)`, the same one for every row with this band where `kept` is given."""
+    if kept is None:
+        return Shown(band)
+    found = kept.get(id(band))
+    if found is None or found.shown is not band:
+        found = kept[id(band)] = Shown(band)
+    return found
 
 
 def group_rows(
@@ -398,12 +429,15 @@ def group_rows(
     """
     schools: list[School] = []
     rows: list[GroupRow] = []
+    shown: dict[int, Shown] = {}
+    of = GroupRow.of
     for t in loaded:
         if school is not None and t.school.pk != school.pk:
             continue
         schools.append(t.school)
+        school_id = t.school.pk
         rows.extend(
-            GroupRow.of(r, t.school.pk) for r in t.rows() if nc_year is None or r.nc_year == nc_year
+            of(r, school_id, shown) for r in t.rows() if nc_year is None or r.nc_year == nc_year
         )
     return schools, rows
 
@@ -445,6 +479,7 @@ def trust_group_comparison(
     for r in rows:
         by_name.setdefault(name_of.get(r.subject_id, ""), []).append(r)
     blocks = []
+    memo = CompareMemo()  # subjects with the same pupils: suppression worked out once
     for name in _subject_names(subjects):
         subject_rows = by_name.get(name.casefold(), [])
         if not subject_rows:
@@ -461,6 +496,7 @@ def trust_group_comparison(
                     part_of=part_of,
                     part_minimum=part_minimum,
                     outer_of=school_part,
+                    memo=memo,
                 ),
             )
         )

@@ -1,4 +1,4 @@
-"""Report pages: class overview, school overview, groups, gaps, the pupil page.
+"""Report pages: class overview, school overview, gaps, the pupil page (groups: `group_views`).
 
 Views parse, check access through `accounts.access`, call analysis functions
 and render. Writes go through `analysis.services`.
@@ -22,24 +22,26 @@ from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis import services
 from trackwell.analysis.evaluation import (
-    current_point,
-    current_year,
     earlier_positions,
     load_band_sets,
     point_results,
     previous_closure,
 )
 from trackwell.analysis.gaps import pupil_gaps, shared_gaps
-from trackwell.analysis.groups import CompareMemo, compare_groups, group_choices, pupil_facts
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.concurrency import heavy
 from trackwell.core.ids import parse_id, parse_ids
-from trackwell.core.models import AcademicYear, AssessmentPoint, School
+from trackwell.core.models import AssessmentPoint, School
 from trackwell.core.versioning import parse_version
 from trackwell.curriculum.models import Framework, Subject
-from trackwell.pupils.models import Pupil, PupilGroup, SchoolClass, nc_year_label
+from trackwell.pupils.models import Pupil, SchoolClass, nc_year_label
 
 from . import charts
+from .group_views import group_comparison as group_comparison
+from .group_views import group_comparison_context as group_comparison_context
+from .page_common import NoCurrentPoint as NoCurrentPoint
+from .page_common import _user as _user
+from .page_common import _year_and_point as _year_and_point
 from .queries import (
     live_distributions,
     pupil_trend,
@@ -48,23 +50,6 @@ from .queries import (
     teacher_progress,
     trend_word,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-class NoCurrentPoint(Http404):
-    """The school has no current year with assessment points yet."""
-
-
-def _year_and_point(school_id: int) -> tuple[AcademicYear, AssessmentPoint]:
-    year = current_year(school_id)
-    point = current_point(year) if year else None
-    if year is None or point is None:
-        raise NoCurrentPoint("No current year with assessment points")
-    return year, point
 
 
 def framework_words(nc_year: int, framework_year: int | None) -> str:
@@ -343,80 +328,6 @@ def _summary(tables: list[dict[str, Any]], years: list[int]) -> list[dict[str, A
                 cells.append({"state": "shown", "now": now, "change": change})
         rows.append({"subject": t["subject"], "cells": cells})
     return rows
-
-
-# ---------------------------------------------------------------------------
-# Groups
-
-
-@require_safe
-@login_required
-def group_comparison(request: HttpRequest) -> HttpResponse:
-    """Each group beside all other pupils, per subject, with the difference."""
-    user = _user(request)
-    if not access.sees_aggregates(user):
-        raise Http404("No such page")
-    school = access.school_of(user)
-    _, default_point = _year_and_point(school.pk)
-    # With their years: the point menu names each one's year (one query, not one a point).
-    points = list(
-        AssessmentPoint.objects.filter(school=school).select_related("year").order_by("-date")
-    )
-    wanted = request.GET.get("point") or str(default_point.pk)
-    point = next((p for p in points if str(p.pk) == wanted), default_point)
-    nc_years: list[int] = sorted(
-        set(SchoolClass.objects.filter(year=point.year).values_list("nc_year", flat=True))
-    )
-    nc_filter = request.GET.get("year", "")
-    suppress = access.suppresses_small_groups(user)
-    by_subject, partial = group_comparison_context(school, point, nc_filter, suppress=suppress)
-    return render(
-        request,
-        "reports/groups.html",
-        {
-            "school": school,
-            "point": point,
-            "points": points,
-            "nc_years": [(n, nc_year_label(n)) for n in nc_years],
-            "nc_filter": nc_filter,
-            "by_subject": by_subject,
-            "suppress": suppress,
-            "partial": partial,
-        },
-    )
-
-
-def group_comparison_context(
-    school: School, point: AssessmentPoint, nc_filter: str, *, suppress: bool
-) -> tuple[list[dict[str, Any]], bool]:
-    """Each subject's group comparisons as the group page shows them, and whether partial."""
-    sets = load_band_sets(school.pk)
-    results = point_results(point, sets=sets)
-    rows = list(results.rows.values())
-    if nc_filter.isascii() and nc_filter.isdigit() and len(nc_filter) <= 2:  # a year group
-        rows = [r for r in rows if r.nc_year == int(nc_filter)]
-    subjects = list(Subject.objects.filter(school=school))
-    facts = pupil_facts({r.pupil_id for r in rows})
-    choices = group_choices(PupilGroup.objects.filter(school=school))
-    by_subject = []
-    partial = False
-    memo = CompareMemo()  # subjects with the same pupils: suppression worked out once
-    for subject in subjects:
-        subject_rows = [r for r in rows if r.subject_id == subject.pk]
-        if not subject_rows:
-            continue
-        # Parts are year groups: see compare_groups and docs/analysis.md.
-        comparisons = compare_groups(
-            subject_rows,
-            facts,
-            choices,
-            min_size=school.min_group_size,
-            suppress=suppress,
-            memo=memo,
-        )
-        partial = partial or any(c.partial for c in comparisons)
-        by_subject.append({"subject": subject, "comparisons": comparisons})
-    return by_subject, partial
 
 
 # ---------------------------------------------------------------------------
