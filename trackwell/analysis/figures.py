@@ -365,33 +365,48 @@ def _metrics(
     if live:
         for enrolled, enrolled_in, _, _ in enrolments:
             classes_of.setdefault(enrolled, []).append(enrolled_in)
+    # What any of a pupil's classes marked (one class's set, or the union of several):
+    # one set per distinct list of classes, not one per pupil.
+    marked_for: dict[tuple[int, ...], set[str]] = {}
 
     result: dict[Key, Metrics] = {}
+    new, no_judgements = object.__new__, _NO_JUDGEMENTS
     for pupil_id, (class_id, nc_year, school_id) in placement.items():
+        classes = tuple(classes_of.get(pupil_id, ()))
         for subject_id in subjects_by_school.get(school_id, ()):
             framework_id = overrides.get((pupil_id, subject_id)) or by_subject_year.get(
                 (subject_id, nc_year)
             )
             if framework_id is None or framework_id not in fw_year:
                 continue
-            prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
-            row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
-            prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
-            if live and row[_ASSESSED]:
-                beyond = _beyond(row, classes_of[pupil_id], marked)
+            framework_year = fw_year[framework_id]
+            prev_id = by_subject_year.get((subject_id, framework_year - 1))
+            row: list[Any] | tuple[Any, ...] = rows.get((pupil_id, framework_id), no_judgements)
+            prev = rows.get((pupil_id, prev_id), no_judgements) if prev_id else no_judgements
+            assessed = row[_ASSESSED]
+            if live and assessed:
+                on = marked_for.get(classes)
+                if on is None:
+                    on = marked_for[classes] = _marked_to(classes, marked)
+                # The objectives rated (ids as text, each once: a pupil has one judgement
+                # an objective) that are not marked taught to any of the pupil's classes.
+                beyond = assessed - len(on.intersection(row[_BEYOND].split(",")))
             else:
                 beyond = row[_BEYOND] or 0
-            result[(pupil_id, subject_id)] = Metrics(
+            # Built into the frozen instance's __dict__: the generated __init__ sets each
+            # of the 17 fields through object.__setattr__, most of this loop's time.
+            m = new(Metrics)
+            m.__dict__.update(
                 pupil_id=pupil_id,
                 subject_id=subject_id,
                 school_id=school_id,
                 class_id=class_id,
                 class_year=nc_year,
                 framework_id=framework_id,
-                framework_year=fw_year[framework_id],
+                framework_year=framework_year,
                 objectives=objective_counts.get(framework_id, 0),
                 taught=class_taught.get((class_id, framework_id), 0) + beyond,
-                assessed=row[_ASSESSED],
+                assessed=assessed,
                 secure=row[_SECURE],
                 greater_depth=row[_GREATER],
                 depth_total=row[_DEPTH] or 0,
@@ -400,15 +415,26 @@ def _metrics(
                 prev_secure=prev[_SECURE],
                 prev_greater_depth=prev[_GREATER],
             )
+            result[(pupil_id, subject_id)] = m
     return result
+
+
+def _marked_to(classes: tuple[int, ...], marked: dict[int, set[str]]) -> set[str]:
+    """The objectives (ids as text) marked taught to any of these classes."""
+    if len(classes) == 1:
+        return marked.get(classes[0], set())
+    found: set[str] = set()
+    for c in classes:
+        found |= marked.get(c, set())
+    return found
 
 
 # A (pupil, framework)'s counts, as a short list (not a dict per row: a trust of 50 schools
 # has some 80,000 of them): assessed, secure, greater depth, depth total, then as of a
 # moment the number rated beyond what was marked taught to the class, or for today's
-# figures the ids of the objectives rated, as text (see `_beyond`).
+# figures the ids of the objectives rated, as text (see `_metrics`).
 _ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
-_NO_JUDGEMENTS: tuple[int, ...] = (0, 0, 0, 0, 0)
+_NO_JUDGEMENTS: tuple[Any, ...] = (0, 0, 0, 0, 0)
 
 
 def _live_rows(
@@ -421,7 +447,7 @@ def _live_rows(
 
     As well as the counts, each row carries the ids of the objectives rated, as
     text ('12,15,31'): which of them are marked taught to the pupil's class is
-    found in memory (`_beyond`), against the classes' marks read once. That
+    found in memory (`_metrics`), against the classes' marks read once. That
     replaced a second GROUP BY joining every mark with the judgements, which cost
     as much as this one. Rows of pupils in no class of these years are skipped.
     """
@@ -505,19 +531,6 @@ def _live_sql(
         {order}
     """
     return sql, params
-
-
-def _beyond(
-    row: list[Any] | tuple[Any, ...], classes: list[int], marked: dict[int, set[str]]
-) -> int:
-    """How many of the pupil's rated objectives (in a row of `_live_rows`) are not marked
-    taught to any of their classes in these years (a pupil in two classes, or moved
-    between them, counts an objective both marked once, as the `as_of` path does)."""
-    rated = set(row[_BEYOND].split(","))
-    on_marked: set[str] = set()
-    for c in classes:
-        on_marked |= marked.get(c, set()) & rated
-    return int(row[_ASSESSED] - len(on_marked))
 
 
 def _judgement_rows(
