@@ -10,32 +10,22 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
-from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
 
-from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.pupils.models import Enrolment
 
-from .feed import CHUNK, SchoolFeed
+from .feed import SchoolFeed
+from .judgement_counts import judgement_rows, live_rows, live_stream
 from .models import PupilFramework
 
 
@@ -167,20 +157,54 @@ class Metrics:
             "assessed": assessed,
             "secure": secure,
             "greater_depth": greater,
-            "pct_taught": round(100 * taught / objectives, 1) if objectives else None,
-            "pct_secure_of_taught": round(100 * secure / taught, 1) if taught else None,
-            "pct_secure_of_year": round(100 * secure / objectives, 1) if objectives else None,
-            "pct_greater_depth": round(100 * greater / taught, 1) if taught else None,
-            "average_depth": round(self.depth_total / assessed, 2) if assessed else None,
+            "pct_taught": _pct_of(taught, objectives) if objectives else None,
+            "pct_secure_of_taught": _pct_of(secure, taught) if taught else None,
+            "pct_secure_of_year": _pct_of(secure, objectives) if objectives else None,
+            "pct_greater_depth": _pct_of(greater, taught) if taught else None,
+            "average_depth": _average_of(self.depth_total, assessed) if assessed else None,
             "prev_objectives": prev_objectives if has_prev else None,
             "prev_secure": self.prev_secure if has_prev else None,
-            "pct_prev_secure": round(100 * self.prev_secure / prev_objectives, 1)
+            "pct_prev_secure": _pct_of(self.prev_secure, prev_objectives)
             if prev_objectives
             else None,
-            "pct_prev_greater_depth": round(100 * self.prev_greater_depth / prev_objectives, 1)
+            "pct_prev_greater_depth": _pct_of(self.prev_greater_depth, prev_objectives)
             if prev_objectives
             else None,
         }
+
+
+# `round(100 * part / whole, 1)` and `round(total / count, 2)`, remembered: the counts are
+# small (a framework's objectives) and repeat from pupil to pupil, and `round` of a float
+# costs several dictionary look-ups. Counts only (ints): a float such as -0.0 equals an
+# int key but is written differently, so it is worked out each time. Bounded: emptied
+# when it grows past `_KEPT` entries.
+_PCTS: dict[tuple[int, int], float] = {}
+_AVERAGES: dict[tuple[int, int], float] = {}
+_KEPT = 100_000
+
+
+def _pct_of(part: float, whole: float) -> float:
+    if type(part) is not int or type(whole) is not int:
+        return round(100 * part / whole, 1)
+    key = (part, whole)
+    found = _PCTS.get(key)
+    if found is None:
+        if len(_PCTS) >= _KEPT:
+            _PCTS.clear()
+        found = _PCTS[key] = round(100 * part / whole, 1)
+    return found
+
+
+def _average_of(total: float, count: float) -> float:
+    if type(total) is not int or type(count) is not int:
+        return round(total / count, 2)
+    key = (total, count)
+    found = _AVERAGES.get(key)
+    if found is None:
+        if len(_AVERAGES) >= _KEPT:
+            _AVERAGES.clear()
+        found = _AVERAGES[key] = round(total / count, 2)
+    return found
 
 
 Key = tuple[int, int]  # (pupil_id, subject_id)
@@ -266,10 +290,11 @@ def compute_metrics(
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
     taught = taught_qs.values_list(*_TAUGHT)
     levels = list(RatingLevel.objects.filter(school_id__in=school_ids).values_list(*_LEVEL))
+    rows: Mapping[tuple[int, int], Sequence[Any]]
     if as_of is None:
-        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+        rows = live_rows(school_ids, levels, pupil_ids, set(placement))
     else:
-        rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+        rows = judgement_rows(years, school_ids, levels, as_of, pupil_ids)
     return _metrics(
         placement, enrolments, frameworks, overrides, objective_counts, taught, rows, as_of is None
     )
@@ -335,7 +360,7 @@ def _metrics_from_feed(
     rows = {
         (pupil_id, framework_id): counts
         for _, pupil_id, framework_id, *counts in feed.rows(
-            "judgements", batch, lambda: _live_stream(feed, levels), itemgetter(0)
+            "judgements", batch, lambda: live_stream(feed, levels), itemgetter(0)
         )
         if pupil_id in placed
     }
@@ -349,7 +374,7 @@ def _metrics(
     overrides: dict[tuple[int, int], int],
     objective_counts: dict[int, int],
     taught: Iterable[tuple[int, int, int, int]],
-    rows: dict[tuple[int, int], list[Any]],
+    rows: Mapping[tuple[int, int], Sequence[Any]],
     live: bool = True,
 ) -> dict[Key, Metrics]:
     """Each placed pupil's `Metrics` in each of their school's subjects (no queries)."""
@@ -381,7 +406,7 @@ def _metrics(
                 continue
             framework_year = fw_year[framework_id]
             prev_id = by_subject_year.get((subject_id, framework_year - 1))
-            row: list[Any] | tuple[Any, ...] = rows.get((pupil_id, framework_id), no_judgements)
+            row = rows.get((pupil_id, framework_id), no_judgements)
             prev = rows.get((pupil_id, prev_id), no_judgements) if prev_id else no_judgements
             assessed = row[_ASSESSED]
             if live and assessed:
@@ -435,163 +460,6 @@ def _marked_to(classes: tuple[int, ...], marked: dict[int, set[str]]) -> set[str
 # figures the ids of the objectives rated, as text (see `_metrics`).
 _ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
 _NO_JUDGEMENTS: tuple[Any, ...] = (0, 0, 0, 0, 0)
-
-
-def _live_rows(
-    school_ids: Iterable[int],
-    levels: list[tuple[int, int, bool, bool]],
-    pupil_ids: Collection[int] | None,
-    placed: set[int],
-) -> dict[tuple[int, int], list[Any]]:
-    """Counts per (pupil, framework) of today's judgements, in one GROUP BY.
-
-    As well as the counts, each row carries the ids of the objectives rated, as
-    text ('12,15,31'): which of them are marked taught to the pupil's class is
-    found in memory (`_metrics`), against the classes' marks read once. That
-    replaced a second GROUP BY joining every mark with the judgements, which cost
-    as much as this one. Rows of pupils in no class of these years are skipped.
-    """
-    if pupil_ids is not None and not pupil_ids:
-        return {}
-    sql, params = _live_sql(list(school_ids), levels, pupil_ids)
-    result: dict[tuple[int, int], list[Any]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for pupil_id, framework_id, *counts in cursor:
-            if pupil_id in placed:
-                result[(pupil_id, framework_id)] = counts
-    return result
-
-
-def _live_stream(feed: SchoolFeed, levels: list[tuple[int, int, bool, bool]]) -> Iterator[Any]:
-    """`_live_rows` for every school of the feed, each row led by its school, in the feed's
-    order of schools: one query, read from the database a chunk at a time."""
-    sql, params = _live_sql(feed.school_ids, levels, None, feed)
-    cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL
-    try:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CHUNK):
-            yield from chunk
-    finally:
-        cursor.close()
-
-
-def _live_sql(
-    schools: list[int],
-    levels: list[tuple[int, int, bool, bool]],
-    pupil_ids: Collection[int] | None,
-    feed: SchoolFeed | None = None,
-) -> tuple[str, list[Any]]:
-    """The GROUP BY of `_live_rows` and its parameters; with a feed, led by the school and
-    ordered in the feed's order of schools."""
-    secure_ids = [pk for pk, _, secure, _ in levels if secure]
-    greater_ids = [pk for pk, _, _, greater in levels if greater]
-    q = connection.ops.quote_name
-
-    def marks(ids: list[int]) -> str:
-        return ", ".join(["%s"] * len(ids))
-
-    params: list[Any] = []
-    lead = "j.school_id, " if feed is not None else ""
-    secure_sql = "0"
-    if secure_ids:
-        secure_sql = f"CASE WHEN j.level_id IN ({marks(secure_ids)}) THEN 1 ELSE 0 END"
-        params += secure_ids
-    greater_sql = "0"
-    if greater_ids:
-        greater_sql = f"CASE WHEN j.level_id IN ({marks(greater_ids)}) THEN 1 ELSE 0 END"
-        params += greater_ids
-    depth_sql = "0"
-    if levels:
-        depth_sql = "CASE j.level_id " + " ".join("WHEN %s THEN %s" for _ in levels) + " ELSE 0 END"
-        params += [x for pk, value, _, _ in levels for x in (pk, value)]
-    ids_sql = (
-        "string_agg(CAST(j.objective_id AS text), ',')"
-        if connection.vendor == "postgresql"
-        else "group_concat(j.objective_id)"
-    )
-    where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
-    params += schools
-    if pupil_ids is not None:
-        wanted = list(pupil_ids)
-        where += f" AND j.pupil_id IN ({marks(wanted)})"
-        params += wanted
-    order = ""
-    if feed is not None:
-        position, position_params = feed.position_sql("j.school_id")
-        order = f"ORDER BY {position}"
-        params += position_params
-    sql = f"""
-        SELECT {lead}j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
-               SUM({depth_sql}), {ids_sql}
-        FROM {q(Judgement._meta.db_table)} j
-        JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
-        WHERE {where}
-        GROUP BY {lead}j.pupil_id, o.framework_id
-        {order}
-    """
-    return sql, params
-
-
-def _judgement_rows(
-    years: list[int],
-    school_ids: Iterable[int],
-    levels: list[tuple[int, int, bool, bool]],
-    as_of: datetime,
-    pupil_ids: Collection[int] | None,
-) -> dict[tuple[int, int], list[Any]]:
-    """Counts per (pupil, framework) as they stood at `as_of`, from the judgement history.
-
-    One GROUP BY, read as a stream of tuples (`iterator`): each judgement's level
-    then is its newest history row by that moment; it is "beyond" what was marked
-    taught when no class of the pupil's in these years had the objective marked by then.
-    """
-    secure_ids = [pk for pk, _, secure, _ in levels if secure]
-    greater_ids = [pk for pk, _, _, greater in levels if greater]
-    qs = Judgement.objects.filter(
-        school_id__in=list(school_ids), objective__archived_at__isnull=True
-    )
-    if pupil_ids is not None:
-        qs = qs.filter(pupil_id__in=list(pupil_ids))
-    taught_to_class = TaughtObjective.objects.filter(
-        objective_id=OuterRef("objective_id"),
-        school_class__year_id__in=years,
-        school_class__enrolments__pupil_id=OuterRef("pupil_id"),
-        marked_at__lte=as_of,
-    )
-    qs = qs.annotate(
-        lvl=Subquery(
-            JudgementHistory.objects.filter(judgement_id=OuterRef("pk"), changed_at__lte=as_of)
-            .order_by("-version")
-            .values("new_level_id")[:1]
-        )
-    )
-    depth = Case(
-        *[When(lvl=pk, then=Value(value)) for pk, value, _, _ in levels],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    rows = (
-        qs.filter(lvl__isnull=False)
-        .values("pupil_id", "objective__framework_id")
-        .annotate(
-            assessed=Count("pk"),
-            secure=Count("pk", filter=Q(lvl__in=secure_ids)),
-            greater=Count("pk", filter=Q(lvl__in=greater_ids)),
-            depth=Sum(depth),
-            beyond=Count("pk", filter=~Q(Exists(taught_to_class))),
-        )
-        .values_list(
-            "pupil_id",
-            "objective__framework_id",
-            "assessed",
-            "secure",
-            "greater",
-            "depth",
-            "beyond",
-        )
-    )
-    return {(r[0], r[1]): list(r[2:]) for r in rows.iterator(chunk_size=5000)}
 
 
 # Other apps add figures a rule may test (test scores, targets, prior attainment) by
