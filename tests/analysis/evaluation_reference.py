@@ -222,3 +222,30 @@ def _old_beyond(
     for c in classes:
         on_marked |= marked.get(c, set()) & rated
     return int(row[_ASSESSED] - len(on_marked))
+
+
+def old_figures(m: Metrics) -> dict[str, float | None]:
+    """`Metrics.figures` as it was, every percentage rounded afresh."""
+    objectives, taught, secure, greater = m.objectives, m.taught, m.secure, m.greater_depth
+    assessed, prev_objectives = m.assessed, m.prev_objectives
+    has_prev = bool(m.prev_framework_id)
+    return {
+        "objectives": objectives,
+        "taught": taught,
+        "assessed": assessed,
+        "secure": secure,
+        "greater_depth": greater,
+        "pct_taught": round(100 * taught / objectives, 1) if objectives else None,
+        "pct_secure_of_taught": round(100 * secure / taught, 1) if taught else None,
+        "pct_secure_of_year": round(100 * secure / objectives, 1) if objectives else None,
+        "pct_greater_depth": round(100 * greater / taught, 1) if taught else None,
+        "average_depth": round(m.depth_total / assessed, 2) if assessed else None,
+        "prev_objectives": prev_objectives if has_prev else None,
+        "prev_secure": m.prev_secure if has_prev else None,
+        "pct_prev_secure": round(100 * m.prev_secure / prev_objectives, 1)
+        if prev_objectives
+        else None,
+        "pct_prev_greater_depth": round(100 * m.prev_greater_depth / prev_objectives, 1)
+        if prev_objectives
+        else None,
+    }

@@ -20,12 +20,18 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.analysis.evaluation_reference import old_decide, old_metrics, old_point_rows
+from tests.analysis.evaluation_reference import (
+    old_decide,
+    old_figures,
+    old_metrics,
+    old_point_rows,
+)
 from tests.analysis.helpers import point
 from tests.analysis.test_banding import POINT_NAMES, PUPIL, band_sets
 from tests.analysis.test_fast_analysis import _vary
 from tests.factories import World
 from trackwell.analysis import evaluation, figures
+from trackwell.analysis.figures import Metrics
 from trackwell.analysis.live_bands import PointBanding
 from trackwell.analysis.models import BandSet
 from trackwell.analysis.rules import BandSetSpec
@@ -44,6 +50,48 @@ def test_the_engine_decides_as_the_old_code(
         assert spec.decide(figs, point_name, start, year) == old_decide(
             spec, figs, point_name, start, year
         )
+
+
+COUNT = st.integers(0, 70)
+# Counts as the database gives them (ints), and as a caller might pass them (floats,
+# -0.0 among them, which equals 0 but is written differently).
+ANY_COUNT = st.one_of(COUNT, COUNT.map(float), st.just(-0.0))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    counts=st.lists(
+        st.tuples(*[COUNT] * 8, st.booleans()) | st.tuples(*[ANY_COUNT] * 8, st.booleans()),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_figures_are_the_old_figures(counts: list[tuple[Any, ...]]) -> None:
+    # Many pupils in a row, repeating counts: the remembered percentages are the same floats.
+    for *n, has_prev in counts:
+        objectives, taught, assessed, secure, greater, depth, prev_objectives, prev_secure = n
+        m = Metrics(
+            pupil_id=1,
+            subject_id=1,
+            school_id=1,
+            class_id=1,
+            class_year=3,
+            framework_id=1,
+            framework_year=3,
+            objectives=objectives,
+            taught=taught,
+            assessed=assessed,
+            secure=secure,
+            greater_depth=greater,
+            depth_total=depth,
+            prev_framework_id=2 if has_prev else None,
+            prev_objectives=prev_objectives,
+            prev_secure=prev_secure,
+            prev_greater_depth=secure,
+        )
+        got, expected = m.figures(), old_figures(m)
+        assert got == expected
+        assert [repr(v) for v in got.values()] == [repr(v) for v in expected.values()]
 
 
 @pytest.mark.django_db
