@@ -16,6 +16,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Count,
     QuerySet,
@@ -25,7 +26,7 @@ from trackwell.curriculum.models import Framework, Objective, RatingLevel, Taugh
 from trackwell.pupils.models import Enrolment
 
 from .feed import SchoolFeed
-from .judgement_counts import judgement_rows, live_rows, live_stream
+from .judgement_counts import judgement_rows, live_mask_rows, live_rows, live_stream
 from .models import PupilFramework
 
 
@@ -242,6 +243,22 @@ def _objective_counts(objectives: QuerySet[Objective]) -> dict[int, int]:
     )
 
 
+def _objective_positions(objectives: QuerySet[Objective]) -> tuple[dict[int, int], dict[int, int]]:
+    """`_objective_counts`, and each objective's bit in the masks of `live_mask_rows`: its
+    place among its framework's objectives not archived, in order of id (one query)."""
+    counts: dict[int, int] = {}
+    positions: dict[int, int] = {}
+    for pk, framework_id in (
+        objectives.filter(archived_at__isnull=True)
+        .order_by("framework_id", "pk")
+        .values_list("pk", "framework_id")
+    ):
+        place = counts.get(framework_id, 0)
+        positions[pk] = place
+        counts[framework_id] = place + 1
+    return counts, positions
+
+
 def compute_metrics(
     year_ids: Collection[int],
     *,
@@ -280,9 +297,14 @@ def compute_metrics(
             "pupil_id", "subject_id", "framework_id"
         )
     }
-    objective_counts = _objective_counts(
-        Objective.objects.filter(framework_id__in=list(frameworks[1]))
-    )
+    objectives = Objective.objects.filter(framework_id__in=list(frameworks[1]))
+    positions: dict[int, int] | None = None
+    if as_of is None and connection.vendor == "postgresql":
+        # The objectives rated read as bit masks (see `live_mask_rows`): each objective's
+        # bit is read with the counts, in the query that counted them.
+        objective_counts, positions = _objective_positions(objectives)
+    else:
+        objective_counts = _objective_counts(objectives)
     taught_qs = TaughtObjective.objects.filter(
         school_class__year_id__in=years, objective__archived_at__isnull=True
     )
@@ -290,13 +312,25 @@ def compute_metrics(
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
     taught = taught_qs.values_list(*_TAUGHT)
     levels = list(RatingLevel.objects.filter(school_id__in=school_ids).values_list(*_LEVEL))
-    rows: Mapping[tuple[int, int], Sequence[Any]]
-    if as_of is None:
-        rows = live_rows(school_ids, levels, pupil_ids, set(placement))
-    else:
+    rows: Mapping[tuple[int, int], Sequence[Any]] | None = None
+    if as_of is not None:
         rows = judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+    else:
+        if positions is not None:
+            rows = live_mask_rows(school_ids, levels, pupil_ids, set(placement), positions)
+        if rows is None:  # SQLite, or an objective without a position: ids as text
+            positions = None
+            rows = live_rows(school_ids, levels, pupil_ids, set(placement))
     return _metrics(
-        placement, enrolments, frameworks, overrides, objective_counts, taught, rows, as_of is None
+        placement,
+        enrolments,
+        frameworks,
+        overrides,
+        objective_counts,
+        taught,
+        rows,
+        as_of is None,
+        positions,
     )
 
 
@@ -376,16 +410,26 @@ def _metrics(
     taught: Iterable[tuple[int, int, int, int]],
     rows: Mapping[tuple[int, int], Sequence[Any]],
     live: bool = True,
+    positions: Mapping[int, int] | None = None,
 ) -> dict[Key, Metrics]:
-    """Each placed pupil's `Metrics` in each of their school's subjects (no queries)."""
+    """Each placed pupil's `Metrics` in each of their school's subjects (no queries).
+
+    With `positions`, the rows' objectives rated are bit masks (`live_mask_rows`), and
+    each class's marks per framework are masks of the same bits."""
     by_subject_year, fw_year, subjects_by_school = frameworks
     # What each class has marked taught: counted per framework, and kept (as the text
     # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
     class_taught: dict[tuple[int, int], int] = {}
     marked: dict[int, set[str]] = {}
+    marked_masks: dict[tuple[int, int], int] = {}  # (class, framework) -> bits, with positions
     for marked_in, objective_id, marked_fw, _ in taught:
         class_taught[(marked_in, marked_fw)] = class_taught.get((marked_in, marked_fw), 0) + 1
-        marked.setdefault(marked_in, set()).add(str(objective_id))
+        if positions is None:
+            marked.setdefault(marked_in, set()).add(str(objective_id))
+        elif (bit := positions.get(objective_id)) is not None:
+            marked_masks[(marked_in, marked_fw)] = marked_masks.get((marked_in, marked_fw), 0) | (
+                1 << bit
+            )
     classes_of: dict[int, list[int]] = {}
     if live:
         for enrolled, enrolled_in, _, _ in enrolments:
@@ -409,7 +453,13 @@ def _metrics(
             row = rows.get((pupil_id, framework_id), no_judgements)
             prev = rows.get((pupil_id, prev_id), no_judgements) if prev_id else no_judgements
             assessed = row[_ASSESSED]
-            if live and assessed:
+            if live and assessed and positions is not None:
+                # The bits rated that no class of the pupil's marked, in the row's framework.
+                on_marked = 0
+                for c in classes:
+                    on_marked |= marked_masks.get((c, framework_id), 0)
+                beyond = assessed - (row[_BEYOND] & on_marked).bit_count()
+            elif live and assessed:
                 on = marked_for.get(classes)
                 if on is None:
                     on = marked_for[classes] = _marked_to(classes, marked)
