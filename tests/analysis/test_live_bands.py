@@ -202,8 +202,14 @@ def test_an_objective_without_a_bit_falls_back_to_the_ids(
     monkeypatch.setattr(figures, "_objective_positions", one_missing)
     if connection.vendor == "postgresql":
         _, positions = one_missing(Objective.objects.filter(school=world.school))
+        frameworks = set(
+            Objective.objects.filter(school=world.school).values_list("framework_id", flat=True)
+        )
         levels = list(RatingLevel.objects.values_list(*figures._LEVEL))
         assert positions and (
-            judgement_counts.live_mask_rows([world.school.pk], levels, None, {1}, positions) is None
+            judgement_counts.live_mask_rows(
+                [world.school.pk], levels, None, {1}, positions, frameworks
+            )
+            is None
         )
     assert figures.compute_metrics([world.year.pk]) == expected

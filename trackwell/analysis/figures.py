@@ -317,7 +317,9 @@ def compute_metrics(
         rows = judgement_rows(years, school_ids, levels, as_of, pupil_ids)
     else:
         if positions is not None:
-            rows = live_mask_rows(school_ids, levels, pupil_ids, set(placement), positions)
+            rows = live_mask_rows(
+                school_ids, levels, pupil_ids, set(placement), positions, frameworks[1]
+            )
         if rows is None:  # SQLite, or an objective without a position: ids as text
             positions = None
             rows = live_rows(school_ids, levels, pupil_ids, set(placement))

@@ -66,6 +66,7 @@ def live_mask_rows(
     pupil_ids: Collection[int] | None,
     placed: set[int],
     positions: Mapping[int, int],
+    framework_ids: Collection[int],
 ) -> dict[tuple[int, int], Sequence[Any]] | None:
     """`live_rows` with the objectives rated as a bit mask (an int) rather than as text:
     `positions` gives each objective not archived its bit, counted from 0 within its
@@ -77,18 +78,24 @@ def live_mask_rows(
     plain 8-byte state and is hashed like the baseline. On SQLite, which sorts for any
     GROUP BY, `live_rows` is as fast and is kept.
 
-    None when some judgement's objective has no position (an objective added, or taken
-    out of the archive, since the positions were read): the caller reads `live_rows`.
+    None when some objective of `framework_ids` (the frameworks whose figures are
+    wanted) has no position (one added, or taken out of the archive, since the
+    positions were read): the caller reads `live_rows`. Judgements on objectives of
+    other frameworks are left out (their figures are not wanted).
     """
     if pupil_ids is not None and not pupil_ids:
         return {}
-    sql, params = live_sql(list(school_ids), levels, pupil_ids, positions=positions)
+    sql, params = live_sql(
+        list(school_ids), levels, pupil_ids, positions=positions, framework_ids=framework_ids
+    )
     result: dict[tuple[int, int], Sequence[Any]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for pupil_id, framework_id, count, secure, greater, depth, found, *masks in cursor:
-            if found != count:
-                return None
+        for pupil_id, framework_id, count, secure, greater, depth, *masks in cursor:
+            if pupil_id is None:
+                if count:
+                    return None
+                continue
             if pupil_id in placed:
                 mask = 0
                 for k, part in enumerate(masks):
@@ -117,6 +124,7 @@ def live_sql(
     pupil_ids: Collection[int] | None,
     feed: SchoolFeed | None = None,
     positions: Mapping[int, int] | None = None,
+    framework_ids: Collection[int] = (),
 ) -> tuple[str, list[Any]]:
     """The GROUP BY of `live_rows` and its parameters; with a feed, led by the school and
     ordered in the feed's order of schools; with `positions`, the masks of
@@ -147,10 +155,11 @@ def live_sql(
         if connection.vendor == "postgresql"
         else "group_concat(j.objective_id)"
     )
-    bits_sql = ""
+    bits_sql = missing_sql = ""
+    missing_params: list[Any] = []
     if positions is not None:
         # Each objective's bit, in chunks of 62 (an 8-byte `bit_or`, so the planner can hash
-        # the groups as it does the baseline's); and how many of the judgements found theirs.
+        # the groups as it does the baseline's).
         ids = list(positions)
         chunks = [positions[pk] // _BITS for pk in ids]
         count = max(chunks, default=0) + 1
@@ -159,12 +168,22 @@ def live_sql(
             if count == 1
             else [f"bit_or(CASE WHEN f.chunk = {k} THEN f.bit END)" for k in range(count)]
         )
-        ids_sql = ", ".join(["COUNT(f.id)", *masks])
+        ids_sql = ", ".join(masks)
         bits_sql = (
-            "LEFT JOIN unnest(%s::bigint[], %s::int[], %s::bigint[]) AS f(id, chunk, bit)"
+            "JOIN unnest(%s::bigint[], %s::int[], %s::bigint[]) AS f(id, chunk, bit)"
             " ON f.id = j.objective_id"
         )
         params += [ids, chunks, [1 << (positions[pk] % _BITS) for pk in ids]]
+        # And, in the same statement (so the same moment), a row led by NULL counting
+        # the objectives not archived of these frameworks that have no bit.
+        missing_sql = f"""
+        UNION ALL
+        SELECT NULL, NULL, COUNT(*), 0, 0, 0{", NULL" * count}
+        FROM {q(Objective._meta.db_table)} o
+        WHERE o.archived_at IS NULL AND o.framework_id = ANY(%s::bigint[])
+          AND NOT (o.id = ANY(%s::bigint[]))
+        """
+        missing_params = [list(framework_ids), ids]
     where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
     params += schools
     if pupil_ids is not None:
@@ -184,9 +203,9 @@ def live_sql(
         {bits_sql}
         WHERE {where}
         GROUP BY {lead}j.pupil_id, o.framework_id
-        {order}
+        {missing_sql}{order}
     """
-    return sql, params
+    return sql, params + missing_params
 
 
 def judgement_rows(
