@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import Any
 
 from django.db.models.fields.json import KT
 
 from trackwell.core.models import AcademicYear, AssessmentPoint
 
-from .banding import Banding, Decision
 from .feed import SchoolFeed, year_starts
 from .figures import FIGURE_PROVIDERS, Key, Metrics, compute_metrics, extra_figures
 from .history import (
@@ -35,24 +33,23 @@ from .history import (
     snapshot_band_stream,
     starting_points,
 )
+from .live_bands import PointBanding, evaluate_one, point_rows
 from .loading import BandSets, LoadedSet, load_band_sets, load_band_sets_for, spec_for
-from .models import (
-    Band,
-    BandConfirmation,
-    BandSet,
-    PupilStartingPoint,
-    Snapshot,
-    SnapshotBand,
-)
-from .rules import Explanation
+from .models import BandConfirmation, PupilStartingPoint, Snapshot, SnapshotBand
+from .results import PointResults, PupilBand, PupilResult
 
 __all__ = [
     "BandSets",
     "Earlier",
     "LoadedSet",
+    "PointBanding",
+    "PointResults",
+    "PupilBand",
+    "PupilResult",
     "_last_year_closure",
     "earlier_positions",
     "end_of_day",
+    "evaluate_one",
     "latest_closures",
     "load_band_sets",
     "load_band_sets_for",
@@ -60,119 +57,6 @@ __all__ = [
     "spec_for",
     "starting_points",
 ]
-
-
-@dataclass
-class PupilBand:
-    """One band set's answer for one pupil and subject."""
-
-    set_id: int
-    set_name: str
-    kind: str
-    suggested: Band
-    confirmed: Band | None = None
-    reason: str = ""
-    stored_because: str = ""
-    stored_next: str = ""
-    # A live band's decision and the pupil's figures: its explanation is built when read.
-    decision: Decision | None = field(default=None, repr=False, compare=False)
-    decided_on: dict[str, float | None] | None = field(default=None, repr=False, compare=False)
-
-    @cached_property
-    def explained(self) -> Explanation | None:
-        """The engine's explanation of a live band (None for a band read from a snapshot)."""
-        if self.decision is None or self.decided_on is None:
-            return None
-        return self.decision.explain(self.decided_on)
-
-    def explanation_text(self) -> str:
-        """`json.dumps(explanation_json())`, the shared wording written once per decision."""
-        assert self.decision is not None and self.decided_on is not None
-        return self.decision.json_text(self.decided_on)
-
-    def explanation_json(self) -> dict[str, Any]:
-        """What a snapshot keeps of a live band's explanation (`Explanation.as_json`)."""
-        assert self.decision is not None and self.decided_on is not None
-        return self.decision.as_json(self.decided_on)
-
-    @property
-    def because(self) -> str:
-        if self.decision is not None and self.decided_on is not None:
-            return self.decision.wording(self.decided_on)[0]
-        return self.stored_because
-
-    @property
-    def next_text(self) -> str:
-        if self.decision is not None and self.decided_on is not None:
-            return self.decision.wording(self.decided_on)[1]
-        return self.stored_next
-
-    @property
-    def shown(self) -> Band:
-        return self.confirmed or self.suggested
-
-    @property
-    def is_confirmed(self) -> bool:
-        return self.confirmed is not None
-
-    @property
-    def differs(self) -> bool:
-        return self.confirmed is not None and self.confirmed.pk != self.suggested.pk
-
-    @property
-    def explanation(self) -> str:
-        """Why, in words: the suggestion's reason, the next band up, and any override."""
-        parts = [f"Suggested {self.suggested.label}: {self.because}."]
-        if self.next_text:
-            parts.append(self.next_text)
-        if self.differs and self.confirmed is not None:
-            parts.append(
-                f"Confirmed by the teacher as {self.confirmed.label}"
-                + (f": {self.reason}" if self.reason else ".")
-            )
-        elif self.confirmed is not None:
-            parts.append("Confirmed by the teacher.")
-        else:
-            parts.append("Not yet confirmed.")
-        return " ".join(parts)
-
-
-@dataclass
-class PupilResult:
-    pupil_id: int
-    subject_id: int
-    class_id: int | None
-    nc_year: int
-    framework_id: int | None
-    framework_year: int | None
-    starting_point: str = ""
-    starting_label: str = ""
-    figures: dict[str, float | None] = field(default_factory=dict)
-    bands: dict[int, PupilBand] = field(default_factory=dict)
-    metrics: Metrics | None = None
-
-    @property
-    def below_year(self) -> bool:
-        return self.framework_year is not None and self.framework_year < self.nc_year
-
-    def band_of_kind(self, kind: str) -> PupilBand | None:
-        return next((b for b in self.bands.values() if b.kind == kind), None)
-
-    @property
-    def attainment(self) -> PupilBand | None:
-        return self.band_of_kind(BandSet.Kind.ATTAINMENT)
-
-    @property
-    def progress(self) -> PupilBand | None:
-        return self.band_of_kind(BandSet.Kind.PROGRESS)
-
-
-@dataclass
-class PointResults:
-    point: AssessmentPoint
-    sets: BandSets
-    rows: dict[Key, PupilResult]
-    live: bool
 
 
 def evaluate_live(
@@ -312,20 +196,21 @@ def evaluate_live_many(
             for c in rule.conditions
         }
         extras = extra_figures(points, metrics, wanted)
-    bandings = {p.pk: PointBanding(p, sets_by_school[p.school_id]) for p in points}
+    by_point: dict[int, dict[Key, Metrics]] = {p.pk: {} for p in points}
     for key, m in metrics.items():
         owner = by_school.get(m.school_id)
-        if owner is None:
-            continue
-        rows[owner.pk][key] = evaluate_one(
-            owner,
-            sets_by_school[owner.school_id],
-            m,
-            starts[owner.pk].get(key, ""),
-            earlier[owner.pk].get(key),
-            confirmations[owner.pk],
-            extras.get(owner.pk, {}).get(key),
-            bandings[owner.pk],
+        if owner is not None:
+            by_point[owner.pk][key] = m
+    for p in points:
+        sets = sets_by_school[p.school_id]
+        rows[p.pk] = point_rows(
+            sets,
+            PointBanding(p, sets),
+            by_point[p.pk],
+            starts[p.pk],
+            earlier[p.pk],
+            confirmations[p.pk],
+            extras.get(p.pk, {}),
         )
     return {
         p.pk: PointResults(p, sets_by_school[p.school_id], rows[p.pk], live=True) for p in points
@@ -371,155 +256,6 @@ def _band_reads(
         if c is not None
     }
     return read_from, attainment_ids
-
-
-class _SetAtPoint:
-    """An active band set as the evaluation of one point reads it, pupil after pupil."""
-
-    __slots__ = ("banding", "bands", "kind", "loaded", "name", "not_banded", "pk")
-
-    def __init__(self, loaded: LoadedSet, point_name: str, labels: dict[str, str]) -> None:
-        self.loaded = loaded
-        self.pk = loaded.pk
-        self.name = loaded.model.name
-        self.kind = loaded.model.kind
-        self.not_banded = loaded.spec.not_banded
-        self.bands = {b.pk: b for b in loaded.bands}
-        self.banding = Banding(loaded.spec, point_name, labels, loaded.by_key)
-
-
-class PointBanding:
-    """A school's active band sets at one point, each with its memo of decisions."""
-
-    __slots__ = ("attainment", "main", "progress")
-
-    def __init__(self, point: AssessmentPoint, sets: BandSets) -> None:
-        name = point.name
-        # A set limited to some assessment points gives no band at the others.
-        self.attainment = [
-            _SetAtPoint(loaded, name, sets.start_labels)
-            for loaded in sets.attainment_sets
-            if loaded.spec.applies_at(name)
-        ]
-        self.progress = [
-            _SetAtPoint(loaded, name, sets.start_labels)
-            for loaded in sets.progress_sets
-            if loaded.spec.applies_at(name)
-        ]
-        self.main = sets.attainment
-
-
-def evaluate_one(
-    point: AssessmentPoint,
-    sets: BandSets,
-    metrics: Metrics,
-    start: str,
-    earlier: Earlier | None,
-    confirmations: dict[tuple[int, int, int], BandConfirmation],
-    extra: dict[str, float | None] | None = None,
-    banding: PointBanding | None = None,
-) -> PupilResult:
-    """Every active set's band for one pupil and subject (no queries).
-
-    `banding` carries decisions over from pupil to pupil of the same point
-    (`evaluate_live_many` makes one per point); without it, a fresh one.
-    """
-    if banding is None:
-        banding = PointBanding(point, sets)
-    pupil_id, subject_id = metrics.pupil_id, metrics.subject_id
-    figures = metrics.figures()
-    if extra:
-        figures.update(extra)
-    year = metrics.class_year
-    result = PupilResult(
-        pupil_id,
-        subject_id,
-        metrics.class_id,
-        year,
-        metrics.framework_id,
-        metrics.framework_year,
-        start,
-        sets.start_labels.get(start, ""),
-        figures,
-        {},
-        metrics,
-    )
-    attainment_order: int | None = None
-    main = banding.main
-    bands = result.bands
-    for at_point in banding.attainment:
-        band = _decide(at_point, figures, start, pupil_id, subject_id, confirmations, year)
-        if band is None:
-            continue  # not banded
-        bands[at_point.pk] = band
-        if at_point.loaded is main:
-            attainment_order = (band.confirmed or band.suggested).order
-    if earlier is not None and attainment_order is not None:
-        progress_figures: dict[str, float | None] = dict(figures)
-        progress_figures["band_change"] = attainment_order - earlier.order
-        now_secure = figures.get("pct_secure_of_year")
-        progress_figures["secure_gain"] = (
-            round(now_secure - earlier.pct_secure_of_year, 1)
-            if earlier.framework_id == metrics.framework_id
-            and now_secure is not None
-            and earlier.pct_secure_of_year is not None
-            else None
-        )
-        result.figures = progress_figures
-        for at_point in banding.progress:
-            progress = _decide(
-                at_point, progress_figures, start, pupil_id, subject_id, confirmations, year
-            )
-            if progress is not None:
-                bands[at_point.pk] = progress
-    return result
-
-
-def _decide(
-    at_point: _SetAtPoint,
-    figures: dict[str, float | None],
-    start: str,
-    pupil_id: int,
-    subject_id: int,
-    confirmations: dict[tuple[int, int, int], BandConfirmation],
-    year: int | None = None,
-) -> PupilBand | None:
-    """The set's band for the pupil at the banding's point, or None where the set gives none.
-
-    `year` is the pupil's NC year (their class's): rules for other years are skipped.
-
-    A set with a "not banded" outcome gives none to a pupil no rule places (a
-    band a teacher confirmed still stands).
-    """
-    decision = at_point.banding.decide(figures, start, year)
-    confirmation = confirmations.get((pupil_id, subject_id, at_point.pk)) if confirmations else None
-    if confirmation is None:
-        if decision.rule is None and at_point.not_banded:
-            return None
-        return PupilBand(
-            at_point.pk,
-            at_point.name,
-            at_point.kind,
-            decision.suggested,
-            None,
-            "",
-            "",
-            "",
-            decision,
-            figures,
-        )
-    return PupilBand(
-        at_point.pk,
-        at_point.name,
-        at_point.kind,
-        decision.suggested,
-        at_point.bands.get(confirmation.band_id),
-        confirmation.reason,
-        "",
-        "",
-        decision,
-        figures,
-    )
 
 
 def read_snapshots(

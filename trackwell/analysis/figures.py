@@ -10,7 +10,7 @@ rating on it; archived objectives are left out everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -18,24 +18,15 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    Exists,
-    IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
 )
 
-from trackwell.assessment.models import Judgement, JudgementHistory
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.pupils.models import Enrolment
 
-from .feed import CHUNK, SchoolFeed
+from .feed import SchoolFeed
+from .judgement_counts import judgement_rows, live_mask_rows, live_rows, live_stream
 from .models import PupilFramework
 
 
@@ -167,20 +158,54 @@ class Metrics:
             "assessed": assessed,
             "secure": secure,
             "greater_depth": greater,
-            "pct_taught": round(100 * taught / objectives, 1) if objectives else None,
-            "pct_secure_of_taught": round(100 * secure / taught, 1) if taught else None,
-            "pct_secure_of_year": round(100 * secure / objectives, 1) if objectives else None,
-            "pct_greater_depth": round(100 * greater / taught, 1) if taught else None,
-            "average_depth": round(self.depth_total / assessed, 2) if assessed else None,
+            "pct_taught": _pct_of(taught, objectives) if objectives else None,
+            "pct_secure_of_taught": _pct_of(secure, taught) if taught else None,
+            "pct_secure_of_year": _pct_of(secure, objectives) if objectives else None,
+            "pct_greater_depth": _pct_of(greater, taught) if taught else None,
+            "average_depth": _average_of(self.depth_total, assessed) if assessed else None,
             "prev_objectives": prev_objectives if has_prev else None,
             "prev_secure": self.prev_secure if has_prev else None,
-            "pct_prev_secure": round(100 * self.prev_secure / prev_objectives, 1)
+            "pct_prev_secure": _pct_of(self.prev_secure, prev_objectives)
             if prev_objectives
             else None,
-            "pct_prev_greater_depth": round(100 * self.prev_greater_depth / prev_objectives, 1)
+            "pct_prev_greater_depth": _pct_of(self.prev_greater_depth, prev_objectives)
             if prev_objectives
             else None,
         }
+
+
+# `round(100 * part / whole, 1)` and `round(total / count, 2)`, remembered: the counts are
+# small (a framework's objectives) and repeat from pupil to pupil, and `round` of a float
+# costs several dictionary look-ups. Counts only (ints): a float such as -0.0 equals an
+# int key but is written differently, so it is worked out each time. Bounded: emptied
+# when it grows past `_KEPT` entries.
+_PCTS: dict[tuple[int, int], float] = {}
+_AVERAGES: dict[tuple[int, int], float] = {}
+_KEPT = 100_000
+
+
+def _pct_of(part: float, whole: float) -> float:
+    if type(part) is not int or type(whole) is not int:
+        return round(100 * part / whole, 1)
+    key = (part, whole)
+    found = _PCTS.get(key)
+    if found is None:
+        if len(_PCTS) >= _KEPT:
+            _PCTS.clear()
+        found = _PCTS[key] = round(100 * part / whole, 1)
+    return found
+
+
+def _average_of(total: float, count: float) -> float:
+    if type(total) is not int or type(count) is not int:
+        return round(total / count, 2)
+    key = (total, count)
+    found = _AVERAGES.get(key)
+    if found is None:
+        if len(_AVERAGES) >= _KEPT:
+            _AVERAGES.clear()
+        found = _AVERAGES[key] = round(total / count, 2)
+    return found
 
 
 Key = tuple[int, int]  # (pupil_id, subject_id)
@@ -216,6 +241,22 @@ def _objective_counts(objectives: QuerySet[Objective]) -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("framework_id", "n")
     )
+
+
+def _objective_positions(objectives: QuerySet[Objective]) -> tuple[dict[int, int], dict[int, int]]:
+    """`_objective_counts`, and each objective's bit in the masks of `live_mask_rows`: its
+    place among its framework's objectives not archived, in order of id (one query)."""
+    counts: dict[int, int] = {}
+    positions: dict[int, int] = {}
+    for pk, framework_id in (
+        objectives.filter(archived_at__isnull=True)
+        .order_by("framework_id", "pk")
+        .values_list("pk", "framework_id")
+    ):
+        place = counts.get(framework_id, 0)
+        positions[pk] = place
+        counts[framework_id] = place + 1
+    return counts, positions
 
 
 def compute_metrics(
@@ -256,9 +297,14 @@ def compute_metrics(
             "pupil_id", "subject_id", "framework_id"
         )
     }
-    objective_counts = _objective_counts(
-        Objective.objects.filter(framework_id__in=list(frameworks[1]))
-    )
+    objectives = Objective.objects.filter(framework_id__in=list(frameworks[1]))
+    positions: dict[int, int] | None = None
+    if as_of is None and connection.vendor == "postgresql":
+        # The objectives rated read as bit masks (see `live_mask_rows`): each objective's
+        # bit is read with the counts, in the query that counted them.
+        objective_counts, positions = _objective_positions(objectives)
+    else:
+        objective_counts = _objective_counts(objectives)
     taught_qs = TaughtObjective.objects.filter(
         school_class__year_id__in=years, objective__archived_at__isnull=True
     )
@@ -266,12 +312,27 @@ def compute_metrics(
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
     taught = taught_qs.values_list(*_TAUGHT)
     levels = list(RatingLevel.objects.filter(school_id__in=school_ids).values_list(*_LEVEL))
-    if as_of is None:
-        rows = _live_rows(school_ids, levels, pupil_ids, set(placement))
+    rows: Mapping[tuple[int, int], Sequence[Any]] | None = None
+    if as_of is not None:
+        rows = judgement_rows(years, school_ids, levels, as_of, pupil_ids)
     else:
-        rows = _judgement_rows(years, school_ids, levels, as_of, pupil_ids)
+        if positions is not None:
+            rows = live_mask_rows(
+                school_ids, levels, pupil_ids, set(placement), positions, frameworks[1]
+            )
+        if rows is None:  # SQLite, or an objective without a position: ids as text
+            positions = None
+            rows = live_rows(school_ids, levels, pupil_ids, set(placement))
     return _metrics(
-        placement, enrolments, frameworks, overrides, objective_counts, taught, rows, as_of is None
+        placement,
+        enrolments,
+        frameworks,
+        overrides,
+        objective_counts,
+        taught,
+        rows,
+        as_of is None,
+        positions,
     )
 
 
@@ -335,7 +396,7 @@ def _metrics_from_feed(
     rows = {
         (pupil_id, framework_id): counts
         for _, pupil_id, framework_id, *counts in feed.rows(
-            "judgements", batch, lambda: _live_stream(feed, levels), itemgetter(0)
+            "judgements", batch, lambda: live_stream(feed, levels), itemgetter(0)
         )
         if pupil_id in placed
     }
@@ -349,49 +410,80 @@ def _metrics(
     overrides: dict[tuple[int, int], int],
     objective_counts: dict[int, int],
     taught: Iterable[tuple[int, int, int, int]],
-    rows: dict[tuple[int, int], list[Any]],
+    rows: Mapping[tuple[int, int], Sequence[Any]],
     live: bool = True,
+    positions: Mapping[int, int] | None = None,
 ) -> dict[Key, Metrics]:
-    """Each placed pupil's `Metrics` in each of their school's subjects (no queries)."""
+    """Each placed pupil's `Metrics` in each of their school's subjects (no queries).
+
+    With `positions`, the rows' objectives rated are bit masks (`live_mask_rows`), and
+    each class's marks per framework are masks of the same bits."""
     by_subject_year, fw_year, subjects_by_school = frameworks
     # What each class has marked taught: counted per framework, and kept (as the text
     # of the objectives' ids) to find which of a pupil's ratings are on marked objectives.
     class_taught: dict[tuple[int, int], int] = {}
     marked: dict[int, set[str]] = {}
+    marked_masks: dict[tuple[int, int], int] = {}  # (class, framework) -> bits, with positions
     for marked_in, objective_id, marked_fw, _ in taught:
         class_taught[(marked_in, marked_fw)] = class_taught.get((marked_in, marked_fw), 0) + 1
-        marked.setdefault(marked_in, set()).add(str(objective_id))
+        if positions is None:
+            marked.setdefault(marked_in, set()).add(str(objective_id))
+        elif (bit := positions.get(objective_id)) is not None:
+            marked_masks[(marked_in, marked_fw)] = marked_masks.get((marked_in, marked_fw), 0) | (
+                1 << bit
+            )
     classes_of: dict[int, list[int]] = {}
     if live:
         for enrolled, enrolled_in, _, _ in enrolments:
             classes_of.setdefault(enrolled, []).append(enrolled_in)
+    # What any of a pupil's classes marked (one class's set, or the union of several):
+    # one set per distinct list of classes, not one per pupil.
+    marked_for: dict[tuple[int, ...], set[str]] = {}
 
     result: dict[Key, Metrics] = {}
+    new, no_judgements = object.__new__, _NO_JUDGEMENTS
     for pupil_id, (class_id, nc_year, school_id) in placement.items():
+        classes = tuple(classes_of.get(pupil_id, ()))
         for subject_id in subjects_by_school.get(school_id, ()):
             framework_id = overrides.get((pupil_id, subject_id)) or by_subject_year.get(
                 (subject_id, nc_year)
             )
             if framework_id is None or framework_id not in fw_year:
                 continue
-            prev_id = by_subject_year.get((subject_id, fw_year[framework_id] - 1))
-            row = rows.get((pupil_id, framework_id), _NO_JUDGEMENTS)
-            prev = rows.get((pupil_id, prev_id), _NO_JUDGEMENTS) if prev_id else _NO_JUDGEMENTS
-            if live and row[_ASSESSED]:
-                beyond = _beyond(row, classes_of[pupil_id], marked)
+            framework_year = fw_year[framework_id]
+            prev_id = by_subject_year.get((subject_id, framework_year - 1))
+            row = rows.get((pupil_id, framework_id), no_judgements)
+            prev = rows.get((pupil_id, prev_id), no_judgements) if prev_id else no_judgements
+            assessed = row[_ASSESSED]
+            if live and assessed and positions is not None:
+                # The bits rated that no class of the pupil's marked, in the row's framework.
+                on_marked = 0
+                for c in classes:
+                    on_marked |= marked_masks.get((c, framework_id), 0)
+                beyond = assessed - (row[_BEYOND] & on_marked).bit_count()
+            elif live and assessed:
+                on = marked_for.get(classes)
+                if on is None:
+                    on = marked_for[classes] = _marked_to(classes, marked)
+                # The objectives rated (ids as text, each once: a pupil has one judgement
+                # an objective) that are not marked taught to any of the pupil's classes.
+                beyond = assessed - len(on.intersection(row[_BEYOND].split(",")))
             else:
                 beyond = row[_BEYOND] or 0
-            result[(pupil_id, subject_id)] = Metrics(
+            # Built into the frozen instance's __dict__: the generated __init__ sets each
+            # of the 17 fields through object.__setattr__, most of this loop's time.
+            m = new(Metrics)
+            m.__dict__.update(
                 pupil_id=pupil_id,
                 subject_id=subject_id,
                 school_id=school_id,
                 class_id=class_id,
                 class_year=nc_year,
                 framework_id=framework_id,
-                framework_year=fw_year[framework_id],
+                framework_year=framework_year,
                 objectives=objective_counts.get(framework_id, 0),
                 taught=class_taught.get((class_id, framework_id), 0) + beyond,
-                assessed=row[_ASSESSED],
+                assessed=assessed,
                 secure=row[_SECURE],
                 greater_depth=row[_GREATER],
                 depth_total=row[_DEPTH] or 0,
@@ -400,185 +492,26 @@ def _metrics(
                 prev_secure=prev[_SECURE],
                 prev_greater_depth=prev[_GREATER],
             )
+            result[(pupil_id, subject_id)] = m
     return result
+
+
+def _marked_to(classes: tuple[int, ...], marked: dict[int, set[str]]) -> set[str]:
+    """The objectives (ids as text) marked taught to any of these classes."""
+    if len(classes) == 1:
+        return marked.get(classes[0], set())
+    found: set[str] = set()
+    for c in classes:
+        found |= marked.get(c, set())
+    return found
 
 
 # A (pupil, framework)'s counts, as a short list (not a dict per row: a trust of 50 schools
 # has some 80,000 of them): assessed, secure, greater depth, depth total, then as of a
 # moment the number rated beyond what was marked taught to the class, or for today's
-# figures the ids of the objectives rated, as text (see `_beyond`).
+# figures the ids of the objectives rated, as text (see `_metrics`).
 _ASSESSED, _SECURE, _GREATER, _DEPTH, _BEYOND = range(5)
-_NO_JUDGEMENTS: tuple[int, ...] = (0, 0, 0, 0, 0)
-
-
-def _live_rows(
-    school_ids: Iterable[int],
-    levels: list[tuple[int, int, bool, bool]],
-    pupil_ids: Collection[int] | None,
-    placed: set[int],
-) -> dict[tuple[int, int], list[Any]]:
-    """Counts per (pupil, framework) of today's judgements, in one GROUP BY.
-
-    As well as the counts, each row carries the ids of the objectives rated, as
-    text ('12,15,31'): which of them are marked taught to the pupil's class is
-    found in memory (`_beyond`), against the classes' marks read once. That
-    replaced a second GROUP BY joining every mark with the judgements, which cost
-    as much as this one. Rows of pupils in no class of these years are skipped.
-    """
-    if pupil_ids is not None and not pupil_ids:
-        return {}
-    sql, params = _live_sql(list(school_ids), levels, pupil_ids)
-    result: dict[tuple[int, int], list[Any]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for pupil_id, framework_id, *counts in cursor:
-            if pupil_id in placed:
-                result[(pupil_id, framework_id)] = counts
-    return result
-
-
-def _live_stream(feed: SchoolFeed, levels: list[tuple[int, int, bool, bool]]) -> Iterator[Any]:
-    """`_live_rows` for every school of the feed, each row led by its school, in the feed's
-    order of schools: one query, read from the database a chunk at a time."""
-    sql, params = _live_sql(feed.school_ids, levels, None, feed)
-    cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL
-    try:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(CHUNK):
-            yield from chunk
-    finally:
-        cursor.close()
-
-
-def _live_sql(
-    schools: list[int],
-    levels: list[tuple[int, int, bool, bool]],
-    pupil_ids: Collection[int] | None,
-    feed: SchoolFeed | None = None,
-) -> tuple[str, list[Any]]:
-    """The GROUP BY of `_live_rows` and its parameters; with a feed, led by the school and
-    ordered in the feed's order of schools."""
-    secure_ids = [pk for pk, _, secure, _ in levels if secure]
-    greater_ids = [pk for pk, _, _, greater in levels if greater]
-    q = connection.ops.quote_name
-
-    def marks(ids: list[int]) -> str:
-        return ", ".join(["%s"] * len(ids))
-
-    params: list[Any] = []
-    lead = "j.school_id, " if feed is not None else ""
-    secure_sql = "0"
-    if secure_ids:
-        secure_sql = f"CASE WHEN j.level_id IN ({marks(secure_ids)}) THEN 1 ELSE 0 END"
-        params += secure_ids
-    greater_sql = "0"
-    if greater_ids:
-        greater_sql = f"CASE WHEN j.level_id IN ({marks(greater_ids)}) THEN 1 ELSE 0 END"
-        params += greater_ids
-    depth_sql = "0"
-    if levels:
-        depth_sql = "CASE j.level_id " + " ".join("WHEN %s THEN %s" for _ in levels) + " ELSE 0 END"
-        params += [x for pk, value, _, _ in levels for x in (pk, value)]
-    ids_sql = (
-        "string_agg(CAST(j.objective_id AS text), ',')"
-        if connection.vendor == "postgresql"
-        else "group_concat(j.objective_id)"
-    )
-    where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
-    params += schools
-    if pupil_ids is not None:
-        wanted = list(pupil_ids)
-        where += f" AND j.pupil_id IN ({marks(wanted)})"
-        params += wanted
-    order = ""
-    if feed is not None:
-        position, position_params = feed.position_sql("j.school_id")
-        order = f"ORDER BY {position}"
-        params += position_params
-    sql = f"""
-        SELECT {lead}j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
-               SUM({depth_sql}), {ids_sql}
-        FROM {q(Judgement._meta.db_table)} j
-        JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
-        WHERE {where}
-        GROUP BY {lead}j.pupil_id, o.framework_id
-        {order}
-    """
-    return sql, params
-
-
-def _beyond(
-    row: list[Any] | tuple[Any, ...], classes: list[int], marked: dict[int, set[str]]
-) -> int:
-    """How many of the pupil's rated objectives (in a row of `_live_rows`) are not marked
-    taught to any of their classes in these years (a pupil in two classes, or moved
-    between them, counts an objective both marked once, as the `as_of` path does)."""
-    rated = set(row[_BEYOND].split(","))
-    on_marked: set[str] = set()
-    for c in classes:
-        on_marked |= marked.get(c, set()) & rated
-    return int(row[_ASSESSED] - len(on_marked))
-
-
-def _judgement_rows(
-    years: list[int],
-    school_ids: Iterable[int],
-    levels: list[tuple[int, int, bool, bool]],
-    as_of: datetime,
-    pupil_ids: Collection[int] | None,
-) -> dict[tuple[int, int], list[Any]]:
-    """Counts per (pupil, framework) as they stood at `as_of`, from the judgement history.
-
-    One GROUP BY, read as a stream of tuples (`iterator`): each judgement's level
-    then is its newest history row by that moment; it is "beyond" what was marked
-    taught when no class of the pupil's in these years had the objective marked by then.
-    """
-    secure_ids = [pk for pk, _, secure, _ in levels if secure]
-    greater_ids = [pk for pk, _, _, greater in levels if greater]
-    qs = Judgement.objects.filter(
-        school_id__in=list(school_ids), objective__archived_at__isnull=True
-    )
-    if pupil_ids is not None:
-        qs = qs.filter(pupil_id__in=list(pupil_ids))
-    taught_to_class = TaughtObjective.objects.filter(
-        objective_id=OuterRef("objective_id"),
-        school_class__year_id__in=years,
-        school_class__enrolments__pupil_id=OuterRef("pupil_id"),
-        marked_at__lte=as_of,
-    )
-    qs = qs.annotate(
-        lvl=Subquery(
-            JudgementHistory.objects.filter(judgement_id=OuterRef("pk"), changed_at__lte=as_of)
-            .order_by("-version")
-            .values("new_level_id")[:1]
-        )
-    )
-    depth = Case(
-        *[When(lvl=pk, then=Value(value)) for pk, value, _, _ in levels],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    rows = (
-        qs.filter(lvl__isnull=False)
-        .values("pupil_id", "objective__framework_id")
-        .annotate(
-            assessed=Count("pk"),
-            secure=Count("pk", filter=Q(lvl__in=secure_ids)),
-            greater=Count("pk", filter=Q(lvl__in=greater_ids)),
-            depth=Sum(depth),
-            beyond=Count("pk", filter=~Q(Exists(taught_to_class))),
-        )
-        .values_list(
-            "pupil_id",
-            "objective__framework_id",
-            "assessed",
-            "secure",
-            "greater",
-            "depth",
-            "beyond",
-        )
-    )
-    return {(r[0], r[1]): list(r[2:]) for r in rows.iterator(chunk_size=5000)}
+_NO_JUDGEMENTS: tuple[Any, ...] = (0, 0, 0, 0, 0)
 
 
 # Other apps add figures a rule may test (test scores, targets, prior attainment) by

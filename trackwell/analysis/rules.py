@@ -116,7 +116,10 @@ class RuleSpec:
         return not (self.starting_point and self.starting_point != starting_point)
 
     def holds(self, figures: Figures) -> bool:
-        return all(c.holds(figures) for c in self.conditions)
+        for c in self.conditions:  # noqa: SIM110 (a loop: cheaper than all() of a generator)
+            if not c.holds(figures):
+                return False
+        return True
 
     def where(self, start_labels: Mapping[str, str]) -> str:
         parts = []
@@ -248,6 +251,9 @@ class BandSetSpec:
     _cache: dict[tuple[str, str, str, int | None], list[RuleSpec]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _plans: dict[tuple[str, str, int | None], tuple[tuple[int, list[RuleSpec]], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def band(self, key: str) -> BandSpec | None:
         return next((b for b in self.bands if b.key == key), None)
@@ -286,13 +292,28 @@ class BandSetSpec:
         It reads only the figures named in `metrics_used`, so pupils with the same
         values of those get the same answer (`banding.Banding` relies on that).
         """
-        ordered = self.ordered
-        for index in range(len(ordered) - 1, 0, -1):
-            rules = self._applicable(ordered[index], point_name, starting_point, year)
-            match = next((r for r in rules if r.holds(figures)), None)
-            if match is not None:
-                return index, match
+        plan = self._plans.get((point_name, starting_point, year))
+        if plan is None:
+            plan = self._plan(point_name, starting_point, year)
+        for index, rules in plan:
+            for rule in rules:
+                if rule.holds(figures):
+                    return index, rule
         return 0, None
+
+    def _plan(
+        self, point_name: str, starting_point: str, year: int | None
+    ) -> tuple[tuple[int, list[RuleSpec]], ...]:
+        """The bands `decide` tries, highest first and the lowest left out, each with its
+        most specific rules here (`_applicable`); bands with none are left out (memoised)."""
+        ordered = self.ordered
+        plan = tuple(
+            (index, rules)
+            for index in range(len(ordered) - 1, 0, -1)
+            if (rules := self._applicable(ordered[index], point_name, starting_point, year))
+        )
+        self._plans[(point_name, starting_point, year)] = plan
+        return plan
 
     def explain_decision(
         self,
