@@ -7,6 +7,8 @@ server behind a reverse proxy on the same machine.
 import multiprocessing
 import os
 
+from trackwell.env import envbool
+
 wsgi_app = "trackwell.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Threaded workers ("gthread"). With sync workers a short request (a cell save,
@@ -43,8 +45,9 @@ max_requests_jitter = max_requests // 10
 # or recycled worker serves at once instead of spending a second or two of CPU
 # importing Django beside the workers serving staff. (So `kill -HUP` starts
 # workers on the code already loaded; restart the service to deploy new code.)
-# Nothing connects to the database at import, so no connection is shared.
-preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() != "false"
+# Nothing connects to the database at import; the master closes any connection
+# after warming up all the same, so no worker can inherit one.
+preload_app = envbool("GUNICORN_PRELOAD", True)
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
@@ -71,7 +74,10 @@ def when_ready(server: object) -> None:
     # With the app preloaded this runs in the master before the first fork, so
     # every worker starts with the views imported and the templates compiled.
     if preload_app:
+        from django.db import connections
+
         _warm()
+        connections.close_all()
 
 
 def post_worker_init(worker: object) -> None:

@@ -17,6 +17,7 @@ GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 RECYCLE_EVERY = 6
+SERVER_LOG: list[Path] = [Path()]  # gunicorn's own log, set by the fixture
 PASSWORD = "serve-test-passphrase"
 MAKE_TEACHER = f"""
 from trackwell.accounts.models import Role, User
@@ -66,25 +67,32 @@ def production_server(tmp_path_factory: pytest.TempPathFactory):
     for args in (["collectstatic", "--noinput", "-v0"], ["migrate", "--noinput", "-v0"]):
         subprocess.run(manage + args, env=env, cwd=ROOT, check=True, timeout=600)
     subprocess.run([*manage, "shell", "-c", MAKE_TEACHER], env=env, cwd=ROOT, check=True)
-    server = subprocess.Popen(
-        [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = SERVER_LOG[0] = tmp_path / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [str(GUNICORN), "-c", "python:trackwell.gunicorn"],
+            env={**env, "GUNICORN_LOG_LEVEL": "info"},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        # The preloaded master listens only once Django has loaded: wait for it, but
+        # not past a server that has already stopped.
+        deadline = time.monotonic() + 90
+        while True:
             try:
                 _get(base + "/accounts/login/")
                 break
             except OSError:
-                time.sleep(0.1)
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+                time.sleep(0.2)
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        server.wait(timeout=40)
 
 
 def test_gunicorn_serves_pages_and_hashed_static_files(production_server: str) -> None:
@@ -129,3 +137,7 @@ def test_recycled_workers_keep_serving_signed_in_staff(production_server: str) -
             home = session.get(production_server + "/", timeout=20, allow_redirects=False)
             assert home.status_code == 200, (home.status_code, home.headers.get("Location"))
             assert b"serveteacher" in home.content or b"Serve Test Primary" in home.content
+    log = SERVER_LOG[0].read_text()
+    # Both workers were replaced more than once, each by a fork of the loaded master.
+    assert log.count("Autorestarting worker") >= 4, log[-3000:]
+    assert log.count("Booting worker") >= 6, log[-3000:]
