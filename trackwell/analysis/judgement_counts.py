@@ -136,6 +136,9 @@ def live_sql(
     def marks(ids: list[int]) -> str:
         return ", ".join(["%s"] * len(ids))
 
+    # The masks' NULL-led row and its parameters are written for one school's rows:
+    # a feed (schools in order) reads the ids as text.
+    assert feed is None or positions is None, "masks are for one school's live figures"
     params: list[Any] = []
     lead = "j.school_id, " if feed is not None else ""
     secure_sql = "0"

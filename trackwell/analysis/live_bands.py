@@ -6,11 +6,10 @@ whole point's pupils to `point_rows`.
 
 A two-form-entry school is some 1,600 pupil-subjects with two sets each, on every
 page that evaluates it, so the loop is written for speed: each set's attributes
-read once per point, and the results and bands built straight into their
-instances' `__dict__` rather than through the dataclasses' generated `__init__`
-(about a microsecond a call, most of the loop). They are the same dataclasses with
-the same fields; `tests/analysis/test_live_bands.py` compares every result with
-the pupil-by-pupil code this replaced (`tests/analysis/evaluation_reference.py`).
+read once per point, and the band rule engine asked through each set's
+remembered plan (`rules.py`). `tests/analysis/test_live_bands.py` compares every
+result with the pupil-by-pupil code this replaced
+(`tests/analysis/evaluation_reference.py`).
 """
 
 from __future__ import annotations
