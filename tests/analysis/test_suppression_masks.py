@@ -28,18 +28,10 @@ _facts = st.tuples(
 )
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    schools=st.lists(
-        st.lists(st.lists(_facts, max_size=15), min_size=1, max_size=4), min_size=1, max_size=5
-    ),
-    minimum=st.integers(2, 7),
-    own=st.lists(st.integers(0, 2), min_size=5, max_size=5),
-    pages=st.sampled_from(["parts", "schools", "own minimums"]),
-)
-def test_masks_and_frozensets_agree(
-    schools: list[list[list[tuple]]], minimum: int, own: list[int], pages: str
-) -> None:
+def _trust(
+    schools: list[list[list[tuple]]],
+) -> tuple[dict[int, PupilFacts], list[tuple[int, tuple[int, int]]]]:
+    """Each generated pupil's facts, and its part: (school, year group)."""
     facts: dict[int, PupilFacts] = {}
     placed: list[tuple[int, tuple[int, int]]] = []
     for s, years in enumerate(schools):
@@ -58,6 +50,22 @@ def test_masks_and_frozensets_agree(
                     frozenset({1} if club else ()),
                 )
                 placed.append((pid, (s, y)))
+    return facts, placed
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schools=st.lists(
+        st.lists(st.lists(_facts, max_size=15), min_size=1, max_size=4), min_size=1, max_size=5
+    ),
+    minimum=st.integers(2, 7),
+    own=st.lists(st.integers(0, 2), min_size=5, max_size=5),
+    pages=st.sampled_from(["parts", "schools", "own minimums"]),
+)
+def test_masks_and_frozensets_agree(
+    schools: list[list[list[tuple]]], minimum: int, own: list[int], pages: str
+) -> None:
+    facts, placed = _trust(schools)
     minimums = {s: minimum + own[s] for s in range(len(schools))}
     kwargs: dict = {}
     if pages != "parts":
@@ -85,24 +93,10 @@ def test_pages_shared_between_subjects_give_each_subject_its_own_answer(
     reference's for that subject alone. Two of the subjects have every part the same
     size but one pupil different in each (one missed maths, another science), the
     case a key made of sizes alone would answer wrongly."""
-    facts: dict[int, PupilFacts] = {}
+    facts, placed = _trust(schools)
     parts: dict[tuple[int, int], list[int]] = {}
-    for s, years in enumerate(schools):
-        for y, pupils in enumerate(years):
-            for sex, month, dis, fsm, sen, eal, lac, club in pupils:
-                pid = len(facts) + 1
-                facts[pid] = PupilFacts(
-                    pid,
-                    sex,
-                    date(2017, month, 1),
-                    dis,
-                    fsm,
-                    sen,
-                    eal,
-                    lac,
-                    frozenset({1} if club else ()),
-                )
-                parts.setdefault((s, y), []).append(pid)
+    for pid, part in placed:
+        parts.setdefault(part, []).append(pid)
     everyone = [(p, part) for part, pids in parts.items() for p in pids]
     subjects = [
         everyone,
