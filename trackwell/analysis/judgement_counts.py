@@ -51,7 +51,9 @@ def live_rows(
     result: dict[tuple[int, int], Sequence[Any]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for row in cursor:
+        # fetchall: psycopg converts the rows in one call, where iterating asks row by row
+        # (a tenth of the query's time for a two-form-entry school's 3,000 rows).
+        for row in cursor.fetchall():
             if row[0] in placed:
                 result[(row[0], row[1])] = row[2:]  # a slice of the row's tuple, not a list
     return result
@@ -91,17 +93,23 @@ def live_mask_rows(
     result: dict[tuple[int, int], Sequence[Any]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for pupil_id, framework_id, count, secure, greater, depth, *masks in cursor:
-            if pupil_id is None:
-                if count:
-                    return None
-                continue
-            if pupil_id in placed:
-                mask = 0
-                for k, part in enumerate(masks):
-                    if part:
-                        mask |= part << (_BITS * k)
-                result[(pupil_id, framework_id)] = (count, secure, greater, depth, mask)
+        rows = cursor.fetchall()
+    if any(row[0] is None and row[2] for row in rows):
+        return None
+    if rows and len(rows[0]) == 7:
+        # One mask column (no framework has more than 62 objectives): the row's own tuple
+        # from the count on is what `_metrics` reads (a group always has a bit set).
+        for row in rows:
+            if row[0] in placed:
+                result[(row[0], row[1])] = row[2:]
+        return result
+    for pupil_id, framework_id, count, secure, greater, depth, *masks in rows:
+        if pupil_id in placed:
+            mask = 0
+            for k, part in enumerate(masks):
+                if part:
+                    mask |= part << (_BITS * k)
+            result[(pupil_id, framework_id)] = (count, secure, greater, depth, mask)
     return result
 
 
@@ -176,7 +184,11 @@ def live_sql(
             "JOIN unnest(%s::bigint[], %s::int[], %s::bigint[]) AS f(id, chunk, bit)"
             " ON f.id = j.objective_id"
         )
-        params += [ids, chunks, [1 << (positions[pk] % _BITS) for pk in ids]]
+        params += [
+            _array_literal(ids),
+            _array_literal(chunks),
+            _array_literal([1 << (positions[pk] % _BITS) for pk in ids]),
+        ]
         # And, in the same statement (so the same moment), a row led by NULL counting
         # the objectives not archived of these frameworks that have no bit.
         missing_sql = f"""
@@ -186,7 +198,7 @@ def live_sql(
         WHERE o.archived_at IS NULL AND o.framework_id = ANY(%s::bigint[])
           AND NOT (o.id = ANY(%s::bigint[]))
         """
-        missing_params = [list(framework_ids), ids]
+        missing_params = [_array_literal(framework_ids), _array_literal(ids)]
     where = f"j.school_id IN ({marks(schools)}) AND j.level_id IS NOT NULL"
     params += schools
     if pupil_ids is not None:
@@ -209,6 +221,16 @@ def live_sql(
         {missing_sql}{order}
     """
     return sql, params + missing_params
+
+
+def _array_literal(values: Iterable[int]) -> str:
+    """Integers as the text of a PostgreSQL array ('{1,2,3}'), cast in the SQL.
+
+    Django binds parameters on the client, and psycopg writes a list parameter element by
+    element, testing each for quoting: for the demo's 937 objectives in three arrays that
+    took 10 ms a query. One string is quoted once.
+    """
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
 
 
 def judgement_rows(
