@@ -124,6 +124,34 @@ def test_pupils_with_the_same_tested_figures_share_one_decision() -> None:
     }
 
 
+def test_values_reaching_the_same_band_by_the_same_rule_share_a_decision_not_its_wording() -> None:
+    spec = BandSetSpec(
+        "Secure",
+        "attainment",
+        (
+            BandSpec("low", "Low", 0),
+            BandSpec(
+                "high",
+                "High",
+                1,
+                rules=(RuleSpec(conditions=(Condition("pct_secure_of_year", ">=", 50),)),),
+            ),
+        ),
+    )
+    banding = Banding(spec, "Autumn", {})
+    at_60: dict[str, float | None] = {"pct_secure_of_year": 60.0}
+    at_75: dict[str, float | None] = {"pct_secure_of_year": 75.0}
+    first = banding.decide(at_60, "", 3)
+    assert banding.decide(at_75, "", 3) is first
+    assert banding.decide({"pct_secure_of_year": 10.0}, "", 3) is not first
+    # Each value keeps its own wording, as the engine words it.
+    for figures in (at_60, at_75, at_60):
+        expected = spec.evaluate(figures, "Autumn", "", {}, 3)
+        assert first.wording(figures) == (expected.because, expected.next_text)
+        assert first.explain(figures).because == expected.because
+    assert first.wording(at_60) != first.wording(at_75)
+
+
 COUNT = st.integers(0, 80)
 
 

@@ -28,7 +28,9 @@ Figures = dict[str, float | None]
 
 
 class Decision:
-    """One band set's answer for every pupil whose tested figures have the same values."""
+    """One band set's answer, by one rule, for every pupil of a (starting point, year) case
+    whose tested figures reach that band by that rule; its wording is kept for each way
+    of writing those figures."""
 
     __slots__ = (
         "_said",
@@ -137,7 +139,7 @@ class Decision:
 class Banding:
     """Decisions of one band set at one point, remembered by what they depend on."""
 
-    __slots__ = ("_cases", "by_key", "labels", "point_name", "spec", "used")
+    __slots__ = ("_cases", "_made", "by_key", "labels", "point_name", "spec", "used")
 
     def __init__(
         self,
@@ -152,6 +154,9 @@ class Banding:
         self.by_key = by_key or {}  # band key -> the set's band row, for `Decision.suggested`
         self.used = spec.metrics_used
         self._cases: dict[tuple[str, int | None], dict[tuple[Any, ...], Decision]] = {}
+        # One Decision for each band and rule reached in a case, shared by every value of
+        # the tested figures that reaches it (its wording is kept by the values written).
+        self._made: dict[tuple[str, int | None, int, int], Decision] = {}
 
     def decide(self, figures: Figures, starting_point: str, year: int | None) -> Decision:
         case = self._cases.get((starting_point, year))
@@ -161,15 +166,19 @@ class Banding:
         found = case.get(values)
         if found is None:
             index, rule = self.spec.decide(figures, self.point_name, starting_point, year)
-            band = self.spec.ordered[index]
-            found = case[values] = Decision(
-                self.spec,
-                index,
-                rule,
-                self.point_name,
-                starting_point,
-                self.labels,
-                year,
-                self.by_key[band.key] if self.by_key else None,
-            )
+            made = (starting_point, year, index, id(rule))
+            found = self._made.get(made)
+            if found is None:
+                band = self.spec.ordered[index]
+                found = self._made[made] = Decision(
+                    self.spec,
+                    index,
+                    rule,
+                    self.point_name,
+                    starting_point,
+                    self.labels,
+                    year,
+                    self.by_key[band.key] if self.by_key else None,
+                )
+            case[values] = found
         return found

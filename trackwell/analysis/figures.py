@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import (
@@ -22,6 +22,7 @@ from django.db.models import (
     QuerySet,
 )
 
+from trackwell.core.db import plain_rows
 from trackwell.curriculum.models import Framework, Objective, RatingLevel, TaughtObjective
 from trackwell.pupils.models import Enrolment
 
@@ -108,9 +109,13 @@ def figure_phrase(metric: str, value: float | None) -> str:
     return f"{label}: {format_figure(metric, value)}"
 
 
-@dataclass(frozen=True)
-class Metrics:
-    """One pupil's figures in one subject."""
+class Metrics(NamedTuple):
+    """One pupil's figures in one subject.
+
+    A named tuple: immutable like the frozen dataclass it was, and built in one step
+    (`_metrics` builds some 1,600 for a two-form-entry school on every page that
+    evaluates it); a dataclass's instance carries a dictionary of its 17 fields too.
+    """
 
     pupil_id: int
     subject_id: int
@@ -151,6 +156,7 @@ class Metrics:
             self.greater_depth,
         )
         assessed, prev_objectives = self.assessed, self.prev_objectives
+        prev_secure, prev_greater = self.prev_secure, self.prev_greater_depth
         has_prev = bool(self.prev_framework_id)
         return {
             "objectives": objectives,
@@ -158,17 +164,15 @@ class Metrics:
             "assessed": assessed,
             "secure": secure,
             "greater_depth": greater,
-            "pct_taught": _pct_of(taught, objectives) if objectives else None,
-            "pct_secure_of_taught": _pct_of(secure, taught) if taught else None,
-            "pct_secure_of_year": _pct_of(secure, objectives) if objectives else None,
-            "pct_greater_depth": _pct_of(greater, taught) if taught else None,
+            "pct_taught": pct_of(taught, objectives) if objectives else None,
+            "pct_secure_of_taught": pct_of(secure, taught) if taught else None,
+            "pct_secure_of_year": pct_of(secure, objectives) if objectives else None,
+            "pct_greater_depth": pct_of(greater, taught) if taught else None,
             "average_depth": _average_of(self.depth_total, assessed) if assessed else None,
             "prev_objectives": prev_objectives if has_prev else None,
-            "prev_secure": self.prev_secure if has_prev else None,
-            "pct_prev_secure": _pct_of(self.prev_secure, prev_objectives)
-            if prev_objectives
-            else None,
-            "pct_prev_greater_depth": _pct_of(self.prev_greater_depth, prev_objectives)
+            "prev_secure": prev_secure if has_prev else None,
+            "pct_prev_secure": pct_of(prev_secure, prev_objectives) if prev_objectives else None,
+            "pct_prev_greater_depth": pct_of(prev_greater, prev_objectives)
             if prev_objectives
             else None,
         }
@@ -184,7 +188,8 @@ _AVERAGES: dict[tuple[int, int], float] = {}
 _KEPT = 100_000
 
 
-def _pct_of(part: float, whole: float) -> float:
+def pct_of(part: float, whole: float) -> float:
+    """`round(100 * part / whole, 1)` for a non-zero `whole`, remembered for int counts."""
     if type(part) is not int or type(whole) is not int:
         return round(100 * part / whole, 1)
     key = (part, whole)
@@ -248,7 +253,7 @@ def _objective_positions(objectives: QuerySet[Objective]) -> tuple[dict[int, int
     place among its framework's objectives not archived, in order of id (one query)."""
     counts: dict[int, int] = {}
     positions: dict[int, int] = {}
-    for pk, framework_id in (
+    for pk, framework_id in plain_rows(
         objectives.filter(archived_at__isnull=True)
         .order_by("framework_id", "pk")
         .values_list("pk", "framework_id")
@@ -285,7 +290,9 @@ def compute_metrics(
     enrol_qs = Enrolment.objects.filter(school_class__year_id__in=years)
     if pupil_ids is not None:
         enrol_qs = enrol_qs.filter(pupil_id__in=list(pupil_ids))
-    enrolments = list(enrol_qs.order_by("pk").values_list(*_ENROLMENT))
+    # Read unconverted in one fetch (ids and years): the ORM's row by row conversion cost
+    # more than these queries (`core.db.plain_rows`).
+    enrolments = plain_rows(enrol_qs.order_by("pk").values_list(*_ENROLMENT))
     placement = _placement(enrolments)
     if not placement:
         return {}
@@ -310,7 +317,7 @@ def compute_metrics(
     )
     if as_of is not None:
         taught_qs = taught_qs.filter(marked_at__lte=as_of)
-    taught = taught_qs.values_list(*_TAUGHT)
+    taught = plain_rows(taught_qs.values_list(*_TAUGHT))
     levels = list(RatingLevel.objects.filter(school_id__in=school_ids).values_list(*_LEVEL))
     rows: Mapping[tuple[int, int], Sequence[Any]] | None = None
     if as_of is not None:
@@ -441,7 +448,7 @@ def _metrics(
     marked_for: dict[tuple[int, ...], set[str]] = {}
 
     result: dict[Key, Metrics] = {}
-    new, no_judgements = object.__new__, _NO_JUDGEMENTS
+    make, no_judgements = tuple.__new__, _NO_JUDGEMENTS
     for pupil_id, (class_id, nc_year, school_id) in placement.items():
         classes = tuple(classes_of.get(pupil_id, ()))
         for subject_id in subjects_by_school.get(school_id, ()):
@@ -470,27 +477,28 @@ def _metrics(
                 beyond = assessed - len(on.intersection(row[_BEYOND].split(",")))
             else:
                 beyond = row[_BEYOND] or 0
-            # Built into the frozen instance's __dict__: the generated __init__ sets each
-            # of the 17 fields through object.__setattr__, most of this loop's time.
-            m = new(Metrics)
-            m.__dict__.update(
-                pupil_id=pupil_id,
-                subject_id=subject_id,
-                school_id=school_id,
-                class_id=class_id,
-                class_year=nc_year,
-                framework_id=framework_id,
-                framework_year=framework_year,
-                objectives=objective_counts.get(framework_id, 0),
-                taught=class_taught.get((class_id, framework_id), 0) + beyond,
-                assessed=assessed,
-                secure=row[_SECURE],
-                greater_depth=row[_GREATER],
-                depth_total=row[_DEPTH] or 0,
-                prev_framework_id=prev_id,
-                prev_objectives=objective_counts.get(prev_id, 0) if prev_id else 0,
-                prev_secure=prev[_SECURE],
-                prev_greater_depth=prev[_GREATER],
+            # The tuple built directly, in field order, without the generated __new__.
+            m = make(
+                Metrics,
+                (
+                    pupil_id,
+                    subject_id,
+                    school_id,
+                    class_id,
+                    nc_year,
+                    framework_id,
+                    framework_year,
+                    objective_counts.get(framework_id, 0),
+                    class_taught.get((class_id, framework_id), 0) + beyond,
+                    assessed,
+                    row[_SECURE],
+                    row[_GREATER],
+                    row[_DEPTH] or 0,
+                    prev_id,
+                    objective_counts.get(prev_id, 0) if prev_id else 0,
+                    prev[_SECURE],
+                    prev[_GREATER],
+                ),
             )
             result[(pupil_id, subject_id)] = m
     return result

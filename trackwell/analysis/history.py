@@ -6,8 +6,8 @@ Split out of evaluation.py; these read what the progress bands compare with.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils import timezone
 from trackwell.core.models import AssessmentPoint
 
 from .feed import CHUNK, SchoolFeed
-from .figures import Key, pct
+from .figures import Key, pct_of
 from .loading import BandSets
 from .models import PointClosure, PupilStartingPoint, Snapshot, SnapshotBand
 
@@ -209,8 +209,13 @@ def _starting_points_many(
     return result
 
 
-@dataclass(frozen=True)
-class Earlier:
+class Earlier(NamedTuple):
+    """A pupil's attainment band (its order) and % secure at an earlier closure.
+
+    A named tuple rather than a dataclass: a two-form-entry school reads some 1,500 of
+    these for every page that evaluates it, and a tuple is built in one step.
+    """
+
     order: int
     framework_id: int | None
     pct_secure_of_year: float | None
@@ -243,9 +248,19 @@ def _earlier_many(
         return result
     if rows is None:
         rows = snapshot_band_rows({c for c, _ in pairs}, {s for _, s in pairs}, pupil_ids)
+    if len(pairs) == 1:  # one school's point: no need to look up each row's pair
+        ((wanted_closure, wanted_set), (k, *more)) = next(iter(pairs.items()))
+        found = result[k] = {
+            (p, s): Earlier(order, fw, pct_of(sec, objs) if objs else None)
+            for closure_id, set_id, p, s, _, order, fw, sec, objs in rows
+            if closure_id == wanted_closure and set_id == wanted_set
+        }
+        for other in more:
+            result[other] = dict(found)
+        return result
     for closure_id, set_id, p, s, _, order, fw, sec, objs in rows:
         for k in pairs.get((closure_id, set_id), ()):
-            result[k][(p, s)] = Earlier(order, fw, pct(sec, objs))
+            result[k][(p, s)] = Earlier(order, fw, pct_of(sec, objs) if objs else None)
     return result
 
 

@@ -8,7 +8,6 @@ cycle; evaluation.py still exports them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from trackwell.core.models import AssessmentPoint
@@ -20,9 +19,13 @@ from .models import Band, BandSet
 from .rules import Explanation
 
 
-@dataclass
+@dataclass(slots=True)
 class PupilBand:
-    """One band set's answer for one pupil and subject."""
+    """One band set's answer for one pupil and subject.
+
+    With slots, like `PupilResult`: a live evaluation builds two or more for every
+    pupil and subject of the school, and a slotted instance is one object, not two.
+    """
 
     set_id: int
     set_name: str
@@ -35,13 +38,19 @@ class PupilBand:
     # A live band's decision and the pupil's figures: its explanation is built when read.
     decision: Decision | None = field(default=None, repr=False, compare=False)
     decided_on: dict[str, float | None] | None = field(default=None, repr=False, compare=False)
+    # The explanation once built (a flag beside it, so a copy or a pickle keeps both).
+    _explained: Explanation | None = field(default=None, init=False, repr=False, compare=False)
+    _explained_built: bool = field(default=False, init=False, repr=False, compare=False)
 
-    @cached_property
+    @property
     def explained(self) -> Explanation | None:
-        """The engine's explanation of a live band (None for a band read from a snapshot)."""
-        if self.decision is None or self.decided_on is None:
-            return None
-        return self.decision.explain(self.decided_on)
+        """The engine's explanation of a live band (None for a band read from a snapshot),
+        built when first read."""
+        if not self._explained_built:
+            if self.decision is not None and self.decided_on is not None:
+                self._explained = self.decision.explain(self.decided_on)
+            self._explained_built = True
+        return self._explained
 
     def explanation_text(self) -> str:
         """`json.dumps(explanation_json())`, the shared wording written once per decision."""
@@ -95,7 +104,7 @@ class PupilBand:
         return " ".join(parts)
 
 
-@dataclass
+@dataclass(slots=True)
 class PupilResult:
     pupil_id: int
     subject_id: int
