@@ -50,6 +50,9 @@ def _setup() -> None:
     import django
 
     django.setup()
+    from bench.run import as_served
+
+    as_served()  # the garbage collector as a server worker has it
 
 
 def _trust_schools() -> list[Any]:
@@ -224,9 +227,11 @@ def run() -> None:
     from django.db import connection
 
     from bench.analysis import _baseline
+    from bench.run import as_served
     from trackwell.assessment.models import Judgement
 
     schools = _trust_schools()
+    as_served(freeze=True)  # what is loaded now left out of collections, as at a worker's fork
     rows: list[tuple[int, str, float, float, int, int]] = []
     for n in _sizes():
         if n > len(schools):

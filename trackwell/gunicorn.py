@@ -7,6 +7,7 @@ server behind a reverse proxy on the same machine.
 import multiprocessing
 import os
 
+from trackwell.core import collector
 from trackwell.env import envbool
 
 wsgi_app = "trackwell.wsgi:application"
@@ -48,6 +49,9 @@ max_requests_jitter = max_requests // 10
 # Nothing connects to the database at import; the master closes any connection
 # after warming up all the same, so no worker can inherit one.
 preload_app = envbool("GUNICORN_PRELOAD", True)
+# Each worker's garbage collector looks at young objects every this many new ones
+# (trackwell/core/collector.py); read here so a bad value stops gunicorn at start.
+gc_threshold = collector.threshold_from_environment()
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
@@ -78,6 +82,8 @@ def when_ready(server: object) -> None:
 
         _warm()
         connections.close_all()
+        # What every worker is forked with is never collected (trackwell/core/collector.py).
+        collector.freeze_loaded()
 
 
 def post_worker_init(worker: object) -> None:
@@ -88,3 +94,6 @@ def post_worker_init(worker: object) -> None:
     # save of eight queries could pay eight times behind a grid being drawn).
     sys.setswitchinterval(float(os.environ.get("PYTHON_SWITCH_INTERVAL", "0.0005")))
     _warm()  # already done in the master when preloaded; then it costs nothing
+    if not preload_app:
+        collector.freeze_loaded()  # the master had nothing loaded to freeze
+    collector.tune(gc_threshold)  # young objects collected every 50,000 rather than every 700
