@@ -534,9 +534,34 @@ def run_database(kind: str, phases: list[int], seconds: float) -> None:
                 f"saves the load was told succeeded: {len(stats.saves)}; lost updates: "
                 f"{missing} missing from history, {wrong} cells not holding the last save"
             )
+            peaks = _worker_peaks(server.pid)
+            if peaks:
+                print(
+                    "gunicorn workers' peak memory so far (VmHWM): "
+                    + ", ".join(f"{kb / 1024:.0f} MB" for kb in peaks)
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _worker_peaks(master: int) -> list[int]:
+    """Each gunicorn worker's peak resident memory in kB (Linux's VmHWM), or none where
+    /proc does not say (another system)."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    peaks = []
+    for pid in children:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue  # a worker just replaced
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]))
+    return sorted(peaks)
 
 
 def _server_shape(database_url: str) -> str:
