@@ -39,12 +39,14 @@ class Case:
 
 
 def _beside(
-    fn: Callable[[], object], baseline: Callable[[], object], repeat: int = 5
+    fn: Callable[[], object], baseline: Callable[[], object], repeat: int = 9
 ) -> tuple[float, float]:
     """Medians of `fn` and of the baseline, run turn about, so both see the same load.
 
     The machine is shared: a baseline timed once at the start and cases timed minutes
-    later gave ratios that moved by half between runs.
+    later gave ratios that moved by half between runs. Nine turns, not five: on a
+    machine whose single runs of the same query moved by a fifth, five gave ratios
+    that moved by 0.5x between runs of the same code.
     """
     ours, theirs = [], []
     for _ in range(repeat):
