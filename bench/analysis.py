@@ -46,7 +46,7 @@ def _beside(
     The machine is shared: a baseline timed once at the start and cases timed minutes
     later gave ratios that moved by half between runs. Nine turns, not five: on a
     machine whose single runs of the same query moved by a fifth, five gave ratios
-    that moved by 0.5x between runs of the same code.
+    that moved by up to 0.5x between runs.
     """
     ours, theirs = [], []
     for _ in range(repeat):

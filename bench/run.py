@@ -43,8 +43,9 @@ def _setup_django() -> None:
 def as_served(*, freeze: bool = False) -> None:
     """The bench process's garbage collector as a server worker's (trackwell/core/collector.py):
     young objects collected every 50,000 new ones, and with `freeze` everything alive now
-    (Django and the data just built) left out of later collections, as gunicorn's master
-    leaves what it loaded. `BENCH_GC=default` keeps Python's own settings, to compare."""
+    left out of later collections, as gunicorn's master leaves what it loaded (here Django,
+    and also the data just built, which a server would not hold). `BENCH_GC=default` keeps
+    Python's own settings, to compare."""
     if os.environ.get("BENCH_GC") == "default":
         return
     from trackwell.core import collector

@@ -4,9 +4,9 @@ A page that evaluates a whole school builds some 20,000 small objects (each pupi
 figures and bands), most of which live until the response is written. At Python's
 default settings a collection runs every 700 new objects and looks again at every
 object still alive since the last one, and now and then a full collection walks
-everything the process holds: Django, the views, the templates. For the school
-analysis (`make bench`) that was a tenth of its time, and a full collection cost
-70 ms whenever it fell inside a request.
+everything the process holds: Django, the views, the templates. In a profile of
+the school analysis (`make bench`) collections were about a tenth of its time, and
+a full collection cost 70 ms whenever it fell inside a request.
 
 So gunicorn's master, once Django is loaded and warmed, moves everything it holds
 out of the collector's sight (`gc.freeze`: what every worker is forked with is never
@@ -16,11 +16,13 @@ every 50,000 new ones instead of every 700 (`PYTHON_GC_THRESHOLD`). Reference
 counting still frees at once whatever is not in a cycle: only cyclic garbage
 waits, and a cycle that survives a young collection waits for the older
 generations' turns (every 10th collection, then every 100th), which come round
-after some 500,000 and 5 million new objects. Nothing Trackwell does keeps large
-buffers in cycles; `make loadtest` prints each worker's peak memory.
+after some 500,000 and 5 million new objects. We know of nothing in Trackwell that
+keeps large buffers in cycles; `make loadtest` prints each worker's peak memory on
+Linux (VmHWM, which counts the pages shared with the master in every worker).
 
-The bench sets its processes the same way (`bench/run.py`, `bench/analysis.py`,
-`bench/trusts.py`), so it measures what the server runs; `BENCH_GC=default` keeps
+Every bench sets the threshold as a worker does (`bench/run.py`), and the analysis
+and trust benches also freeze what they have loaded (`bench/analysis.py`,
+`bench/trusts.py`), so they measure what the server runs; `BENCH_GC=default` keeps
 Python's own settings there, to compare.
 """
 
