@@ -248,15 +248,13 @@ def _earlier_many(
         return result
     if rows is None:
         rows = snapshot_band_rows({c for c, _ in pairs}, {s for _, s in pairs}, pupil_ids)
-    if len(pairs) == 1:  # one school's point: no need to look up each row's pair
-        ((wanted_closure, wanted_set), (k, *more)) = next(iter(pairs.items()))
-        found = result[k] = {
+    if len(wanted) == 1 and len(pairs) == 1:  # one point: no need to look up each row's pair
+        ((wanted_closure, wanted_set), (k,)) = next(iter(pairs.items()))
+        result[k] = {
             (p, s): Earlier(order, fw, pct_of(sec, objs) if objs else None)
             for closure_id, set_id, p, s, _, order, fw, sec, objs in rows
             if closure_id == wanted_closure and set_id == wanted_set
         }
-        for other in more:
-            result[other] = dict(found)
         return result
     for closure_id, set_id, p, s, _, order, fw, sec, objs in rows:
         for k in pairs.get((closure_id, set_id), ()):

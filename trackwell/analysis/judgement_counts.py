@@ -96,13 +96,6 @@ def live_mask_rows(
         rows = cursor.fetchall()
     if any(row[0] is None and row[2] for row in rows):
         return None
-    if rows and len(rows[0]) == 7:
-        # One mask column (no framework has more than 62 objectives): the row's own tuple
-        # from the count on is what `_metrics` reads (a group always has a bit set).
-        for row in rows:
-            if row[0] in placed:
-                result[(row[0], row[1])] = row[2:]
-        return result
     for pupil_id, framework_id, count, secure, greater, depth, *masks in rows:
         if pupil_id in placed:
             mask = 0
