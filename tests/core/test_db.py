@@ -47,3 +47,29 @@ def test_what_the_orm_would_rearrange_or_convert_is_refused(world: World) -> Non
         plain_rows(enrolments.values_list("pupil_id").distinct())
     with pytest.raises(TypeError, match="values_list"):
         plain_rows(enrolments.annotate(n=Count("pk")).values_list("pupil_id", "n"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_statistics_after_a_load_mark_the_new_rows_visible_on_postgresql() -> None:
+    """Outside a transaction, `refresh_statistics` vacuums as well as analysing, so that a
+    covering index (the earlier bands' `snapshot_band_shown`) answers without the table."""
+    from django.db import connection
+
+    from trackwell.core.db import refresh_statistics
+    from trackwell.core.models import School
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no statistics and needs no vacuum")
+    School.objects.bulk_create([School(name=f"School {n}") for n in range(200)])
+
+    def visible() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relallvisible FROM pg_class WHERE relname = %s",
+                [School._meta.db_table],
+            )
+            return int(cursor.fetchone()[0])
+
+    assert visible() == 0
+    refresh_statistics()
+    assert visible() > 0

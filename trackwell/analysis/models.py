@@ -294,6 +294,22 @@ class SnapshotBand(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(fields=["snapshot", "band_set"], name="snapshot_band_unique")
         ]
+        # Covers what a live evaluation reads of earlier bands (`history.snapshot_band_rows`,
+        # which names it on SQLite): the rows are wide (each carries its explanation), and
+        # without it PostgreSQL read every row of the set to keep a tenth of them.
+        indexes = [
+            models.Index(
+                fields=[
+                    "snapshot",
+                    "band_set",
+                    "suggested",
+                    "suggested_order",
+                    "confirmed",
+                    "confirmed_order",
+                ],
+                name="snapshot_band_shown",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.suggested_label} ({self.confirmed_label or 'not confirmed'})"
