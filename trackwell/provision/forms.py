@@ -9,6 +9,7 @@ from django import forms
 
 from trackwell.accounts.models import Role, User
 from trackwell.core.models import School
+from trackwell.core.widgets import QuickSelect, QuickSelectMultiple
 from trackwell.curriculum.models import Objective, Subject
 from trackwell.provision.models import AreaOfNeed, FundingSource, Measure, Status, TimeOfDay
 from trackwell.provision.services import StaffSpec
@@ -53,7 +54,8 @@ class InterventionForm(forms.Form):
         queryset=Objective.objects.none(),
         required=False,
         help_text="The objectives it is meant to close (hold Ctrl or Cmd to choose several).",
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        # Every objective of the school, near a thousand options: written in Python.
+        widget=QuickSelectMultiple(attrs={"size": 6}),
     )
     measures = forms.ModelMultipleChoiceField(
         queryset=Measure.objects.none(),
@@ -88,7 +90,7 @@ class InterventionForm(forms.Form):
         ]
         for n in range(MAX_STAFF_ROWS):
             self.fields[f"staff_{n}"] = forms.ChoiceField(
-                label=f"Adult {n + 1}", choices=choices, required=False
+                label=f"Adult {n + 1}", choices=choices, required=False, widget=QuickSelect
             )
             self.fields[f"external_{n}"] = forms.CharField(
                 label=f"or someone external ({n + 1})", max_length=120, required=False
