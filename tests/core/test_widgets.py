@@ -65,3 +65,45 @@ def test_chosen_values_are_selected() -> None:
     assert '<option value="1" selected>Plain</option>' in html
     assert '<option value="five" selected>Also &#x27;in&#x27; it</option>' in html
     assert '<option value="6">After the group</option>' in html
+
+
+def test_labels_that_are_not_text_are_written_as_django_writes_them(settings: Any) -> None:
+    import datetime
+
+    from django.utils.translation import gettext_lazy
+
+    settings.USE_THOUSAND_SEPARATOR = True
+    choices: list[Any] = [
+        (1, gettext_lazy("Translated later")),
+        (2, datetime.date(2026, 1, 2)),
+        (3, 12345),
+        (datetime.date(2026, 3, 4), [(4, "In a dated group")]),
+    ]
+    for quick, plain in ((QuickSelect, forms.Select), (QuickSelectMultiple, forms.SelectMultiple)):
+        ours = quick(choices=choices).render("x", [2])
+        theirs = plain(choices=choices).render("x", [2])
+        assert parse_html(ours) == parse_html(theirs), (ours, theirs)
+    assert "12,345" in ours
+
+
+def test_a_widget_with_its_own_templates_is_drawn_by_django() -> None:
+    class Own(QuickSelect):
+        option_template_name = "no/such/template.html"
+
+    from django.template import TemplateDoesNotExist
+
+    with pytest.raises(TemplateDoesNotExist):
+        Own(choices=[(1, "One")]).render("x", 1)
+
+
+@pytest.mark.django_db
+def test_model_choices_are_written_as_django_writes_them(world: Any) -> None:
+    from trackwell.curriculum.models import Objective
+
+    objectives = Objective.objects.filter(framework=world.framework).order_by("pk")
+    chosen = [objectives[0].pk]
+    ours = forms.ModelMultipleChoiceField(objectives, widget=QuickSelectMultiple)
+    theirs = forms.ModelMultipleChoiceField(objectives, widget=forms.SelectMultiple)
+    mine = ours.widget.render("objectives", chosen)
+    assert parse_html(mine) == parse_html(theirs.widget.render("objectives", chosen))
+    assert mine.count("<option") == objectives.count() and mine.count(" selected") == 1

@@ -115,7 +115,8 @@ def snapshot_band_stream(
         cursor.close()
 
 
-SHOWN_INDEX = "snapshot_band_shown"  # SnapshotBand's covering index (models.py)
+# SnapshotBand's covering index (models.py), named as the model names it.
+SHOWN_INDEX = next(i.name for i in SnapshotBand._meta.indexes if i.name == "snapshot_band_shown")
 
 
 def _snapshot_band_sql(

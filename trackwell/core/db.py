@@ -22,7 +22,8 @@ def refresh_statistics() -> None:
         with connection.cursor() as cursor:
             # Outside a transaction, VACUUM too, as autovacuum would after the inserts: it
             # marks the new rows visible to all, which lets covering indexes answer alone.
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+            outside = connection.get_autocommit() and not connection.in_atomic_block
+            cursor.execute("VACUUM (ANALYZE)" if outside else "ANALYZE")
 
 
 def plain_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.forms.renderers import BaseRenderer
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -32,7 +33,11 @@ def _attrs(attrs: dict[str, Any]) -> str:
 
 
 class _QuickSelectMixin:
-    """`render` for `Select` and `SelectMultiple`: the same context, written in Python."""
+    """`render` for `Select` and `SelectMultiple`: the same context, written in Python.
+
+    A widget given its own templates, or a callable attribute (which a template would
+    call), is drawn by Django as usual.
+    """
 
     def render(
         self,
@@ -41,15 +46,20 @@ class _QuickSelectMixin:
         attrs: dict[str, Any] | None = None,
         renderer: BaseRenderer | None = None,
     ) -> SafeString:
+        own = (self.template_name, self.option_template_name)  # type: ignore[attr-defined]
+        if own != (forms.Select.template_name, forms.Select.option_template_name):
+            return super().render(name, value, attrs, renderer)  # type: ignore[misc]
         widget = self.get_context(name, value, attrs)["widget"]  # type: ignore[attr-defined]
+        if any(callable(v) for v in widget["attrs"].values()):
+            return super().render(name, value, attrs, renderer)  # type: ignore[misc]
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
         for group_name, options, _ in widget["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{conditional_escape(localize(group_name))}">')
             for option in options:
                 parts.append(
                     f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+                    f"{_attrs(option['attrs'])}>{conditional_escape(localize(option['label']))}</option>"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")
