@@ -150,6 +150,8 @@ class Stats:
     )  # pupil, obj, version, code
     conflicts: int = 0
     untaught_prompts: int = 0
+    # Requests that got no answer (status 0): what the client raised, with when it was sent.
+    failures: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     started: float = field(default_factory=time.monotonic)
@@ -168,8 +170,11 @@ def _timed(stats: Stats, kind: str, fn):
     start = time.perf_counter()
     try:
         response = fn()
-    except requests.RequestException:
+    except requests.RequestException as exc:
         stats.record(kind, time.perf_counter() - start, 0)
+        with stats.lock:
+            sent = time.monotonic() - stats.started - (time.perf_counter() - start)
+            stats.failures.append(f"{kind} sent at {sent:.0f} s: {type(exc).__name__}: {exc}")
         return None
     stats.record(kind, time.perf_counter() - start, response.status_code)
     return response
@@ -435,6 +440,8 @@ def _report(title: str, stats: Stats, seconds: float, baseline: Stats | None) ->
         f"edit conflicts shown: {stats.conflicts}; "
         f"'not yet taught' prompts answered: {stats.untaught_prompts}"
     )
+    for failure in stats.failures:
+        print(f"  no answer: {failure[:300]}")
 
 
 def _baseline(base: str, grids: list[tuple[str, str]], leader: str) -> Stats:
