@@ -296,7 +296,7 @@ class SnapshotBand(AppendOnlyModel):
         ]
         # Covers what a live evaluation reads of earlier bands (`history.snapshot_band_rows`,
         # which names it on SQLite): the rows are wide (each carries its explanation), and
-        # without it PostgreSQL read every row of the set to keep a tenth of them.
+        # without it PostgreSQL read the whole table for the few thousand it wanted.
         indexes = [
             models.Index(
                 fields=[
