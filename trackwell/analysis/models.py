@@ -237,8 +237,14 @@ class Snapshot(AppendOnlyModel):
     """A pupil's figures in one subject at a closed assessment point."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    closure = models.ForeignKey(PointClosure, on_delete=models.CASCADE, related_name="snapshots")
-    point = models.ForeignKey(AssessmentPoint, on_delete=models.CASCADE, related_name="+")
+    # No index of their own: the unique (closure, pupil, subject) and the index on
+    # (point, subject) begin with them, and closing a point writes every index.
+    closure = models.ForeignKey(
+        PointClosure, on_delete=models.CASCADE, related_name="snapshots", db_index=False
+    )
+    point = models.ForeignKey(
+        AssessmentPoint, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     pupil = models.ForeignKey(Pupil, on_delete=models.CASCADE, related_name="+")
     subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+")
     school_class = models.ForeignKey(
@@ -276,7 +282,10 @@ class SnapshotBand(AppendOnlyModel):
     """The suggested and confirmed band of one set in a snapshot, with the explanation."""
 
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="bands")
+    # No index of its own: the unique (snapshot, band_set) begins with it.
+    snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.CASCADE, related_name="bands", db_index=False
+    )
     band_set = models.ForeignKey(BandSet, on_delete=models.PROTECT, related_name="+")
     suggested = models.ForeignKey(Band, on_delete=models.PROTECT, related_name="+")
     suggested_label = models.CharField(max_length=80)
