@@ -1,7 +1,8 @@
 """Every link on every page, for every demo login, leads somewhere: no 404 and no 500.
 
-On the way, no page is a bare error page, no page draws a colour too light to see, and
-no field points a screen reader at a description or label that is not on the page.
+On the way, no page is a bare error page, no page draws a colour too light to see,
+no id is given twice, and no field points a screen reader at a description or label
+that is not on the page.
 """
 
 import re
@@ -12,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 
+from tests.markup import id_problems
 from trackwell.accounts.models import User
 from trackwell.core.colours import MIN_GRAPHIC_CONTRAST, WHITE, contrast
 from trackwell.demo.generator import DemoOptions, generate
@@ -26,15 +28,12 @@ COLOURS = re.compile(
     r"|td\.lv-\d+[^{]*\{ background-color: (#[0-9a-fA-F]{6})"
     r"|\.color-\d+[^{}]*\{[^}]*fill:\s*(#[0-9a-fA-F]{6})",
 )
-# What a screen reader is told to read with an element, and the ids on the page.
-REFERS = re.compile(r'\baria-(describedby|labelledby|controls)="([^"]*)"', re.I)
-IDS = re.compile(r'\bid="([^"]+)"')
 
 
 def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, str], list[str]]:
     """Status of every page reachable by links from `start`, where each was linked from,
     and every problem a page shows: a bare (non-HTML) error, a colour too light to see, or
-    an element whose aria- attribute names an id the page does not have.
+    an id given twice or named by an aria- attribute and not on the page.
     """
     seen: dict[str, int] = {}
     problems: list[str] = []
@@ -54,11 +53,7 @@ def _crawl(client: Client, start: str = "/") -> tuple[dict[str, int], dict[str, 
             colour = next(c for c in match.groups() if c)
             if contrast(colour, WHITE) < MIN_GRAPHIC_CONTRAST:
                 problems.append(f"{url} draws {colour}, too light to see on white")
-        ids = set(IDS.findall(page))
-        for attribute, refs in REFERS.findall(page):
-            for ref in refs.split():
-                if ref not in ids:
-                    problems.append(f"{url} has aria-{attribute}={ref!r}, an id not on the page")
+        problems += [f"{url} {problem}" for problem in id_problems(page)]
         for href in HREF.findall(page):
             target = urljoin(url, href.replace("&amp;", "&"))
             parts = urlsplit(target)

@@ -1,5 +1,6 @@
 """A chart drawn for the same figures is reused; any change in what it shows draws anew."""
 
+from tests.markup import id_problems
 from trackwell.reports import charts
 from trackwell.reports.charts import Series
 
@@ -39,3 +40,11 @@ def test_band_lines_are_reused_for_the_same_pupil_figures_only() -> None:
     one = charts.band_lines(*args, [("Maths", [0, 1])], alt="Ava")
     assert charts.band_lines(*args, [("Maths", [0, 1])], alt="Ava") is one
     assert charts.band_lines(*args, [("Maths", [1, 1])], alt="Ava") != one
+
+
+def test_charts_side_by_side_give_no_id_twice() -> None:
+    # pygal names each chart's legend entries alike, for a script the page does not load.
+    charts._stacked_bars.cache_clear()
+    page = _bars([50.0, 60.0]) + _bars([20.0, 30.0], alt="Another class")
+    assert 'class="legend reactive activate-serie"' in page
+    assert id_problems(page) == []

@@ -203,6 +203,9 @@ class SubjectDescriptorForm(forms.Form):
     exemplification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
     def __init__(self, *args: Any, school_id: int, **kwargs: Any) -> None:
+        # Drawn on the level's page below the level's own form, which has fields of the
+        # same names: its own ids, so no id is on the page twice (the names stay).
+        kwargs.setdefault("auto_id", "id_subject_%s")
         super().__init__(*args, **kwargs)
         self.fields["subject"].queryset = Subject.objects.filter(school_id=school_id)  # type: ignore[attr-defined]
 

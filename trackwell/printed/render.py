@@ -25,8 +25,8 @@ from .ks2 import ks2_lines
 from .models import ReportComment, ReportEntry, ReportRound, ReportSettings
 
 PRINT_CSS = "css/print.css"
-# Each pygal chart names its legend entries alike; in a file of many charts WeasyPrint
-# warns about every repeated anchor. They are not links anyone follows: keep errors only.
+# WeasyPrint warns of what a report's reader never sees (an anchor given twice, CSS it
+# does not draw): keep errors only.
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 
 

@@ -28,6 +28,9 @@ LINE_COLOURS = ("#0072b2", "#a86a00", "#1d2433", "#009e73", "#cc79a7", "#767676"
 # Dash patterns for lines, in the same order as LINE_COLOURS.
 DASHES = ("0", "8,4", "2,3", "12,4,2,4", "4,4", "1,6")
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+# pygal gives every chart's legend entries the same ids, for its script (left out above):
+# two charts on a page would give each id twice.
+_LEGEND_IDS = re.compile(r' id="activate-serie-\d+"')
 
 
 def _style(colours: Sequence[str]) -> Style:
@@ -52,7 +55,7 @@ def _style(colours: Sequence[str]) -> Style:
 
 
 def _finish(svg: str, alt: str) -> SafeString:
-    svg = _SCRIPT.sub("", svg)
+    svg = _LEGEND_IDS.sub("", _SCRIPT.sub("", svg))
     svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(alt)}" focusable="false" ', 1)
     return mark_safe(svg)
 

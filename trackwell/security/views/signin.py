@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 
@@ -55,3 +56,17 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         if isinstance(user, User):
             log_user_event(self.request, user, "auth.password_changed", how="emailed link")
         return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The page's own wording names the length the validators ask for.
+        context["min_length"] = min_password_length()
+        return context
+
+
+def min_password_length() -> int | None:
+    """The shortest password the configured validators accept (None if none sets one)."""
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            return validator.min_length
+    return None
