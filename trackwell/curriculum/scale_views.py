@@ -20,7 +20,14 @@ from trackwell.curriculum.forms import (
     SubjectDescriptorForm,
 )
 from trackwell.curriculum.models import PALETTE, RatingLevel, RatingScale, Subject
-from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, step_of, user_of
+from trackwell.curriculum.view_helpers import (
+    GET_POST,
+    form_again,
+    framework_url,
+    refuse,
+    step_of,
+    user_of,
+)
 
 
 def _subject_wording(level: RatingLevel, subjects: list[Subject]) -> list[dict[str, str]]:
@@ -99,8 +106,7 @@ def scale_edit(request: HttpRequest, scale_id: int) -> HttpResponse:
     form = ScaleForm(request.POST, scale=scale)
     back = scale_url(scale.pk)
     if not form.is_valid():
-        messages.warning(request, "Check the scale's name and levels.")
-        return HttpResponseRedirect(back)
+        return form_again(request, form, title=f"Edit {scale.name}", back=back)
     data = dict(form.cleaned_data)
     expected = data.pop("version")
     try:
@@ -133,8 +139,7 @@ def level_new(request: HttpRequest, scale_id: int) -> HttpResponse:
     form = LevelForm(request.POST)
     back = scale_url(scale.pk)
     if not form.is_valid():
-        messages.warning(request, "Give the level a code and a label.")
-        return HttpResponseRedirect(back)
+        return form_again(request, form, title=f"New level in {scale.name}", back=back)
     try:
         scales.add_level(user=user, scale=scale, **form.cleaned_data)
     except ValidationError as exc:
@@ -190,8 +195,7 @@ def level_descriptor(request: HttpRequest, level_id: int) -> HttpResponse:
     back = reverse("curriculum-level-edit", args=[level.pk])
     form = SubjectDescriptorForm(request.POST, school_id=level.school_id)
     if not form.is_valid():
-        messages.warning(request, "Choose a subject.")
-        return HttpResponseRedirect(back)
+        return form_again(request, form, title=f"What {level.code} means in one subject", back=back)
     try:
         scales.set_subject_descriptor(user=user, level=level, **form.cleaned_data)
     except ValidationError as exc:

@@ -24,7 +24,14 @@ from trackwell.curriculum.forms import (
     StrandForm,
 )
 from trackwell.curriculum.sync import StalePlan
-from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, step_of, user_of
+from trackwell.curriculum.view_helpers import (
+    GET_POST,
+    form_again,
+    framework_url,
+    refuse,
+    step_of,
+    user_of,
+)
 
 # ---------------------------------------------------------------------------
 # Strands
@@ -38,8 +45,7 @@ def strand_new(request: HttpRequest, framework_id: int) -> HttpResponse:
     form = StrandForm(request.POST)
     back = framework_url(framework)
     if not form.is_valid():
-        messages.warning(request, "Give the strand a name.")
-        return HttpResponseRedirect(back)
+        return form_again(request, form, title=f"New strand in {framework.name}", back=back)
     try:
         structure_edits.create_strand(
             user=user,
@@ -109,8 +115,8 @@ def objective_new(request: HttpRequest, strand_id: int) -> HttpResponse:
     form = ObjectiveForm(request.POST, framework_id=strand.framework_id)
     back = framework_url(strand.framework_id) + f"#strand-{strand.pk}"
     if not form.is_valid():
-        messages.warning(request, "Give the objective a code and a statement.")
-        return HttpResponseRedirect(back)
+        form.fields.pop("strand")  # moving to another strand is for an objective that exists
+        return form_again(request, form, title=f"New objective in {strand.name}", back=back)
     data = form.cleaned_data
     try:
         structure_edits.create_objective(

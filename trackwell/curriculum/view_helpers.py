@@ -1,8 +1,10 @@
 """What the curriculum's views share: the signed-in user, framework links, refusals."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 
 from trackwell.accounts.models import User
@@ -26,6 +28,17 @@ def refuse(request: HttpRequest, exc: ValidationError, back: str) -> HttpRespons
     for message in exc.messages:
         messages.warning(request, message)
     return HttpResponseRedirect(back)
+
+
+def form_again(request: HttpRequest, form: forms.Form, *, title: str, back: str) -> HttpResponse:
+    """A form sent with a mistake, drawn again on its own page with each field's error
+    beside it and what was typed kept (400, Bad Request), sent back to the same address."""
+    return render(
+        request,
+        "curriculum/form.html",
+        {"form": form, "title": title, "back": back},
+        status=400,
+    )
 
 
 def step_of(request: HttpRequest) -> int:

@@ -53,7 +53,14 @@ from trackwell.curriculum.structure_views import (  # noqa: F401
     with_version,
 )
 from trackwell.curriculum.trust import pending_update
-from trackwell.curriculum.view_helpers import GET_POST, framework_url, refuse, step_of, user_of
+from trackwell.curriculum.view_helpers import (
+    GET_POST,
+    form_again,
+    framework_url,
+    refuse,
+    step_of,
+    user_of,
+)
 
 __all__ = ["GET_POST", "framework_url", "refuse", "step_of", "user_of"]
 
@@ -87,8 +94,7 @@ def subject_new(request: HttpRequest) -> HttpResponse:
     form = SubjectForm(request.POST)
     back = reverse("curriculum-index")
     if not form.is_valid():
-        messages.warning(request, "Give the subject a name.")
-        return HttpResponseRedirect(back)
+        return form_again(request, form, title="New subject", back=back)
     try:
         services.create_subject(user=user, school=school, name=form.cleaned_data["name"])
     except ValidationError as exc:
