@@ -11,14 +11,18 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from tests.factories import World
 from tests.markup import id_problems
-from trackwell.curriculum.models import RatingLevel
+from trackwell.curriculum import scales
+from trackwell.curriculum.models import Objective, RatingLevel
 
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+DRAWN_ERROR = re.compile(r'<span class="error"[^>]*\bid="[^"]+_error"')
+INVALID_CHOICE = "Select a valid choice"
 
 
 def _forms(world: World) -> list[tuple[str, str]]:
@@ -54,8 +58,9 @@ def test_every_field_error_and_help_text_a_field_names_is_on_the_page(world: Wor
         # Drawn again with its errors (some pages answer 400, Bad Request, as they do).
         assert response.status_code in (200, 400), (url, response.status_code)
         page = response.content.decode()
-        # Sent back with its errors, each error where its field names it.
-        assert '_error"' in page, url
+        # Sent back with its errors drawn (an element with an error's id, not only a
+        # field's aria-describedby naming one), each where its field names it.
+        assert DRAWN_ERROR.search(page), url
         problems += [f"{url} {problem}" for problem in id_problems(page)]
     assert problems == []
 
@@ -89,3 +94,69 @@ def test_setting_a_password_names_the_length_the_validators_ask_for(world: World
         for v in settings.AUTH_PASSWORD_VALIDATORS
     ]
     assert "At least 15 characters" in client.get(set_url).content.decode()
+
+
+def _drawn(response, field_id: str, message: str) -> None:
+    """The page shows `message` in the error its field `field_id` names, and nothing else
+    on the page points at what is not there."""
+    page = response.content.decode()
+    drawn = re.search(rf'<span class="error"[^>]*\bid="{field_id}_error">([^<]*)</span>', page)
+    assert drawn, (field_id, page[:2000])
+    assert message in drawn.group(1)
+    assert id_problems(page) == []
+
+
+@pytest.mark.django_db
+def test_a_choice_that_is_no_longer_there_is_named_beside_its_field(world: World) -> None:
+    """Not only empty fields: choices gone between drawing a form and sending it (an
+    objective archived, a level deleted), on forms whose errors were once not drawn."""
+    client = Client()
+    client.force_login(world.users["admin"])
+    first, second = world.objectives[0], world.objectives[1]
+    gone = Objective.objects.create(
+        school=world.school,
+        framework=world.framework,
+        strand=first.strand,
+        code="GONE",
+        statement="Archived meanwhile",
+        order=99,
+    )
+    Objective.objects.filter(pk=gone.pk).update(archived_at=timezone.now())
+    merge = reverse("curriculum-framework-merge", args=[world.framework.pk])
+    sent = client.post(
+        merge, {"objectives": [first.pk, second.pk], "rule": "nonsense", "into": gone.pk}
+    )
+    _drawn(sent, "id_rule", INVALID_CHOICE)
+    _drawn(sent, "id_into", INVALID_CHOICE)
+
+    # Moving the framework to another scale, mapping a level to one that is not in it.
+    leader = world.users["admin"]
+    tick = scales.create_scale(user=leader, school=world.school, name="Tick", template="tick")
+    rescale = reverse("curriculum-framework-scale", args=[world.framework.pk])
+    old_levels = list(RatingLevel.objects.filter(scale=world.scale))
+    mapping = {f"map_{level.pk}": old_levels[0].pk for level in old_levels}
+    sent = client.post(rescale, {"scale": tick.pk, "preview": "1", **mapping})
+    _drawn(sent, f"id_map_{old_levels[0].pk}", INVALID_CHOICE)
+
+    # An intervention naming an objective archived since the form was drawn.
+    senco = Client()
+    senco.force_login(world.users["senco"])
+    new = reverse("provision:intervention-new")
+    hidden = dict(HIDDEN.findall(senco.get(new).content.decode()))
+    sent = senco.post(new, {**hidden, "name": "Fractions group", "objectives": [gone.pk]})
+    assert sent.status_code in (200, 400)
+    _drawn(sent, "id_objectives", INVALID_CHOICE)
+
+
+@pytest.mark.django_db
+def test_signing_in_with_a_field_left_empty_says_which(world: World) -> None:
+    client = Client()
+    sent = client.post(reverse("login"), {"username": world.users["teacher"].username})
+    _drawn(sent, "id_password", "This field is required.")
+    # A field left empty is not a wrong password.
+    assert "didn't match" not in sent.content.decode()
+    sent = client.post(
+        reverse("login"), {"username": world.users["teacher"].username, "password": "wrong"}
+    )
+    assert "didn't match" in sent.content.decode()
+    assert id_problems(sent.content.decode()) == []
