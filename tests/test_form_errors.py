@@ -160,3 +160,36 @@ def test_signing_in_with_a_field_left_empty_says_which(world: World) -> None:
     )
     assert "didn't match" in sent.content.decode()
     assert id_problems(sent.content.decode()) == []
+
+
+SUMMARY = re.compile(r'<div class="error-summary".*?</div>', re.S)
+
+
+@pytest.mark.django_db
+def test_a_long_form_sent_back_says_at_the_top_what_is_wrong_and_links_each_field(
+    world: World,
+) -> None:
+    """Staff, pupil and intervention forms run past a screen: the fields' errors are
+    listed where the page opens, each a link to a field that is on the page."""
+    cases = [
+        ("admin", reverse("people-staff-add")),
+        ("admin", reverse("people-pupil-add")),
+        ("senco", reverse("provision:intervention-new")),
+    ]
+    for persona, url in cases:
+        client = Client()
+        client.force_login(world.users[persona])
+        hidden = dict(HIDDEN.findall(client.get(url).content.decode()))
+        page = client.post(url, hidden).content.decode()
+        summary = SUMMARY.search(page)
+        assert summary, url
+        assert "nothing was saved" in summary.group(0)
+        links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>: ([^<]+)</li>', summary.group(0))
+        assert links, url
+        ids = set(re.findall(r'(?<![\w-])id="([^"]+)"', page))
+        for target, label, message in links:
+            assert target in ids, (url, target)
+            assert label.strip(), (url, target)  # the field named, not only linked
+            # The same message is beside the field itself.
+            assert f'id="{target}_error">{message}</span>' in page, (url, target)
+        assert id_problems(page) == []
