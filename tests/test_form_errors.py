@@ -193,3 +193,33 @@ def test_a_long_form_sent_back_says_at_the_top_what_is_wrong_and_links_each_fiel
             # The same message is beside the field itself.
             assert f'id="{target}_error">{message}</span>' in page, (url, target)
         assert id_problems(page) == []
+
+
+@pytest.mark.django_db
+def test_the_summary_links_a_list_of_boxes_to_its_first_box(world: World) -> None:
+    """A list of boxes is drawn in a wrapper that takes no focus: the link goes to a box."""
+    client = Client()
+    client.force_login(world.users["admin"])
+    url = reverse("people-staff-add")
+    hidden = dict(HIDDEN.findall(client.get(url).content.decode()))
+    sent = client.post(
+        url,
+        {
+            **hidden,
+            "first_name": "Ada",
+            "last_name": "Byron",
+            "email": "ada@example.org",
+            "role": "teacher",
+            "classes": ["99999999"],
+        },
+    )
+    page = sent.content.decode()
+    summary = SUMMARY.search(page)
+    assert summary
+    links = dict(re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(0)))
+    assert list(links.values()) == ["Classes"]
+    (target,) = links
+    assert re.search(rf'<input type="checkbox" name="classes"[^>]*\bid="{target}"', page), target
+    assert (
+        page.count('role="alert"') == 1
+    )  # the summary is announced; the field's error is read with it

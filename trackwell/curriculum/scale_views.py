@@ -126,7 +126,8 @@ def scale_edit(request: HttpRequest, scale_id: int) -> HttpResponse:
             status=409,
         )
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title=f"Edit {scale.name}", back=back)
     messages.success(request, f"Saved {scale.name}.")
     return HttpResponseRedirect(back)
 
@@ -138,12 +139,14 @@ def level_new(request: HttpRequest, scale_id: int) -> HttpResponse:
     scale = access.get_scale_for_user(user, scale_id, edit=True)
     form = LevelForm(request.POST)
     back = scale_url(scale.pk)
+    title = f"New level in {scale.name}"
     if not form.is_valid():
-        return form_again(request, form, title=f"New level in {scale.name}", back=back)
+        return form_again(request, form, title=title, back=back)
     try:
         scales.add_level(user=user, scale=scale, **form.cleaned_data)
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title=title, back=back)
     return HttpResponseRedirect(back)
 
 
@@ -194,12 +197,14 @@ def level_descriptor(request: HttpRequest, level_id: int) -> HttpResponse:
     level = access.get_level_for_user(user, level_id, edit=True)
     back = reverse("curriculum-level-edit", args=[level.pk])
     form = SubjectDescriptorForm(request.POST, school_id=level.school_id)
+    title = f"What {level.code} means in one subject"
     if not form.is_valid():
-        return form_again(request, form, title=f"What {level.code} means in one subject", back=back)
+        return form_again(request, form, title=title, back=back)
     try:
         scales.set_subject_descriptor(user=user, level=level, **form.cleaned_data)
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title=title, back=back)
     messages.success(request, f"Saved what {level.code} means in {form.cleaned_data['subject']}.")
     return HttpResponseRedirect(back)
 

@@ -23,7 +23,9 @@ from trackwell.curriculum.models import (
 from trackwell.curriculum.services import _bump, _check_code, _objective_state, clean_tags
 
 
-def create_strand(*, user: User, framework: Framework, name: str, code: str = "") -> Strand:
+def create_strand(
+    *, user: User, framework: Framework, name: str, code: str = "", statement: str = ""
+) -> Strand:
     """Add a strand at the end of the framework."""
     name = " ".join(name.split())
     if not name:
@@ -35,6 +37,7 @@ def create_strand(*, user: User, framework: Framework, name: str, code: str = ""
             framework=framework,
             name=name[:150],
             code=code.strip()[:60],
+            statement=statement.strip(),
             order=0 if last is None else last + 1,
         )
         log_action(

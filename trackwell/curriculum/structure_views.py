@@ -44,17 +44,20 @@ def strand_new(request: HttpRequest, framework_id: int) -> HttpResponse:
     framework = access.get_framework_for_user(user, framework_id, edit=True)
     form = StrandForm(request.POST)
     back = framework_url(framework)
+    title = f"New strand in {framework.name}"
     if not form.is_valid():
-        return form_again(request, form, title=f"New strand in {framework.name}", back=back)
+        return form_again(request, form, title=title, back=back)
     try:
         structure_edits.create_strand(
             user=user,
             framework=framework,
             name=form.cleaned_data["name"],
             code=form.cleaned_data["code"],
+            statement=form.cleaned_data["statement"],
         )
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title=title, back=back)
     return HttpResponseRedirect(back)
 
 
@@ -113,10 +116,12 @@ def objective_new(request: HttpRequest, strand_id: int) -> HttpResponse:
     user = user_of(request)
     strand = access.get_strand_for_user(user, strand_id, edit=True)
     form = ObjectiveForm(request.POST, framework_id=strand.framework_id)
+    # Moving to another strand is for an objective that exists: a new one joins this strand.
+    form.fields.pop("strand")
     back = framework_url(strand.framework_id) + f"#strand-{strand.pk}"
+    title = f"New objective in {strand.name}"
     if not form.is_valid():
-        form.fields.pop("strand")  # moving to another strand is for an objective that exists
-        return form_again(request, form, title=f"New objective in {strand.name}", back=back)
+        return form_again(request, form, title=title, back=back)
     data = form.cleaned_data
     try:
         structure_edits.create_objective(
@@ -128,7 +133,8 @@ def objective_new(request: HttpRequest, strand_id: int) -> HttpResponse:
             tags=services.clean_tags(data["tags"]),
         )
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title=title, back=back)
     return HttpResponseRedirect(back)
 
 

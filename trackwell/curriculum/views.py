@@ -98,7 +98,8 @@ def subject_new(request: HttpRequest) -> HttpResponse:
     try:
         services.create_subject(user=user, school=school, name=form.cleaned_data["name"])
     except ValidationError as exc:
-        return refuse(request, exc, back)
+        form.add_error(None, exc)
+        return form_again(request, form, title="New subject", back=back)
     messages.success(request, f"Added {form.cleaned_data['name']}.")
     return HttpResponseRedirect(back)
 
