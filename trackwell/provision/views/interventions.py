@@ -51,7 +51,10 @@ def _render_detail(
     *,
     conflict: EditConflict | None = None,
     status: int = 200,
+    refused: tuple[str, ValidationError] | None = None,
 ) -> HttpResponse:
+    """The intervention's page; with `refused` (which of its forms, and why), drawn again
+    with that form's refusal beside it and what was typed in it kept (400)."""
     (row,) = load_map(Intervention.objects.filter(pk=intervention.pk))
     (impact,) = impact_of([row], min_group=intervention.school.min_group_size)
     can_edit = access.can_edit_intervention(user, intervention)
@@ -95,8 +98,16 @@ def _render_detail(
             "candidates": candidates,
             "conflict": conflict,
             "show_flag": access.manages_provision(user),
+            "refused_form": refused[0] if refused else "",
+            "refused_text": error_text(refused[1]) if refused else "",
+            "sent": request.POST if refused else {},
+            "refused_typed": [
+                request.POST[k].strip()
+                for k in TYPED
+                if refused and request.POST.get(k, "").strip()
+            ],
         },
-        status=status,
+        status=400 if refused else status,
     )
 
 
@@ -228,6 +239,8 @@ def edit(request: HttpRequest, intervention_id: int) -> HttpResponse:
 
 
 ACTIONS = {"start", "extend", "stop", "evaluate", "exit-from-grid"}
+# What the intervention page's forms ask to be written, kept when one is refused.
+TYPED = ("evaluation", "reason", "target", "success_criteria")
 
 
 @require_POST
@@ -283,8 +296,7 @@ def action(request: HttpRequest, intervention_id: int, name: str) -> HttpRespons
         intervention.refresh_from_db()
         return _render_detail(request, user, intervention, conflict=conflict, status=409)
     except ValidationError as exc:
-        messages.warning(request, error_text(exc))
-        return HttpResponseRedirect(_detail_url(intervention))
+        return _render_detail(request, user, intervention, refused=(name, exc))
     messages.success(request, done)
     return HttpResponseRedirect(_detail_url(intervention))
 
@@ -312,9 +324,8 @@ def add_pupil(request: HttpRequest, intervention_id: int) -> HttpResponse:
             success_criteria=request.POST.get("success_criteria", "")[:2000],
         )
     except ValidationError as exc:
-        messages.warning(request, error_text(exc))
-    else:
-        messages.success(request, f"Added {pupil.full_name}. Record their entry values below.")
+        return _render_detail(request, user, intervention, refused=("add-pupil", exc))
+    messages.success(request, f"Added {pupil.full_name}. Record their entry values below.")
     return HttpResponseRedirect(_detail_url(intervention))
 
 
