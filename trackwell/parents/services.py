@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -68,6 +69,13 @@ def add_contact(
         raise ValidationError("Give the parent or carer's first and last names.")
     if len(email) > 254:
         raise ValidationError("An email address is at most 254 characters.")
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationError(
+                f"{email} is not an email address: check it, or leave it empty."
+            ) from None
     with transaction.atomic():
         contact = None
         if email:

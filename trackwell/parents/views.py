@@ -232,6 +232,7 @@ def pupil_contacts(request: HttpRequest, pupil_id: int) -> HttpResponse:
     """A pupil's parents and carers: add one, invite them, revoke their access."""
     user = _user(request)
     pupil = access.get_pupil_for_family_admin(user, pupil_id)
+    refused: list[str] = []
     if request.method == "POST":
         try:
             services.add_contact(
@@ -244,16 +245,27 @@ def pupil_contacts(request: HttpRequest, pupil_id: int) -> HttpResponse:
                 relationship=request.POST.get("relationship", ""),
             )
         except ValidationError as exc:
-            messages.warning(request, " ".join(exc.messages))
+            # Drawn again below with what was typed, rather than lost behind a redirect.
+            refused = exc.messages
         else:
             messages.success(request, "Contact added.")
-        return HttpResponseRedirect(reverse("parents:pupil-contacts", args=[pupil.pk]))
+            return HttpResponseRedirect(reverse("parents:pupil-contacts", args=[pupil.pk]))
     links = list(
         ChildLink.objects.filter(pupil=pupil)
         .select_related("contact", "contact__user")
         .order_by("revoked_at", "contact__last_name", "pk")
     )
-    return render(request, "parents/pupil_contacts.html", {"pupil": pupil, "links": links})
+    return render(
+        request,
+        "parents/pupil_contacts.html",
+        {
+            "pupil": pupil,
+            "links": links,
+            "refused": refused,
+            "sent": request.POST if refused else {},
+        },
+        status=400 if refused else 200,
+    )
 
 
 @require_POST
