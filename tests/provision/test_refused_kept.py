@@ -68,3 +68,68 @@ def test_adding_a_pupil_already_in_the_group_keeps_the_target(
     assert re.search(r'id="add-target"[^>]*value="Count in tens to 100"', page)
     assert re.search(r'id="add-criteria"[^>]*value="Unaided"', page)
     assert Participant.objects.filter(intervention=group).count() == before
+
+
+def test_a_gap_group_refused_keeps_its_ticks_and_numbers(provision: Provision, client_for) -> None:
+    from tests.analysis.helpers import teach
+
+    world = provision.world
+    objective = world.objectives[4]
+    teach(world, [objective])
+    url = reverse("provision:from-gap", args=[world.class_a.pk, world.maths.slug])
+    client = client_for(world.users["senco"])
+    assert f'value="{objective.pk}"' in client.get(url).content.decode()
+    pupil = world.pupils_a[0]
+    before = _interventions(world).count()
+    sent = client.post(
+        url,
+        {
+            "objectives": [objective.pk],
+            "pupils": [pupil.pk],
+            "name": "Place value catch-up",
+            "sessions_per_week": 0,
+            "weeks": 8,
+        },
+    )
+    page = _refused(sent, "Sessions per week must be between 0.5 and 25.")
+    assert re.search(rf'name="objectives" value="{objective.pk}" checked', page)
+    assert re.search(rf'name="pupils" value="{pupil.pk}" checked', page)
+    assert re.search(r'id="g-name"[^>]*value="Place value catch-up"', page)
+    assert re.search(r'id="g-weeks"[^>]*value="8"', page)
+    assert _interventions(world).count() == before
+
+
+def _interventions(world):
+    from trackwell.provision.models import Intervention
+
+    return Intervention.objects.filter(school=world.school)
+
+
+def test_a_strategy_refused_keeps_what_was_typed(provision: Provision, client_for) -> None:
+    from trackwell.provision.models import ClassroomStrategy
+
+    world = provision.world
+    url = reverse("provision:strategy-add", args=[world.class_a.pk])
+    pupil = world.pupils_a[1]
+    before = ClassroomStrategy.objects.count()
+    sent = client_for(world.users["teacher"]).post(
+        url,
+        {
+            "title": "   ",
+            "description": "Sits near the board with a word mat",
+            "area": "sensory",
+            "pupil": pupil.pk,
+        },
+    )
+    assert sent.status_code == 400
+    page = sent.content.decode()
+    summary = re.search(
+        r'<div class="error-summary" role="alert" id="st-refused">(.*?)</div>', page, re.S
+    )
+    assert summary and "Name the strategy, for example &#x27;Word bank&#x27;." in summary.group(1)
+    assert re.search(r'id="st-desc"[^>]*value="Sits near the board with a word mat"', page)
+    assert '<option value="sensory" selected>' in page
+    assert f'<option value="{pupil.pk}" selected>' in page
+    assert '<details class="no-print" open>' in page
+    assert id_problems(page) == []
+    assert ClassroomStrategy.objects.count() == before

@@ -20,6 +20,7 @@ from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.provision import sessions as session_services
 from trackwell.provision.models import AreaOfNeed, ClassroomStrategy, Intervention, Session, Status
 from trackwell.provision.views.common import error_text, int_or_404, parse_date, user_of
+from trackwell.provision.views.maps import render_class_map
 from trackwell.pupils.models import Pupil
 
 
@@ -188,9 +189,8 @@ def add_strategy(request: HttpRequest, class_id: int) -> HttpResponse:
             pupil=pupil,
         )
     except ValidationError as exc:
-        messages.warning(request, error_text(exc))
-    else:
-        messages.success(request, "Added the strategy.")
+        return render_class_map(request, user, school_class, strategy_refused=error_text(exc))
+    messages.success(request, "Added the strategy.")
     return HttpResponseRedirect(reverse("provision:class-map", args=[school_class.pk]))
 
 

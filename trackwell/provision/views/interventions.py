@@ -542,8 +542,22 @@ def from_gap(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResp
                 minutes_per_session=int_or_404(request.POST.get("minutes_per_session") or 20),
             )
         except ValidationError as exc:
-            messages.warning(request, error_text(exc))
-            return HttpResponseRedirect(request.path)
+            # Drawn again with the ticks and numbers sent, rather than lost behind a redirect.
+            return render(
+                request,
+                "provision/from_gap.html",
+                {
+                    "school_class": school_class,
+                    "subject": subject,
+                    "framework": framework,
+                    "gaps": gaps,
+                    "refused": error_text(exc),
+                    "sent": request.POST,
+                    "sent_objectives": set(objective_ids),
+                    "sent_pupils": set(parse_ids(request.POST.getlist("pupils")) or ()),
+                },
+                status=400,
+            )
         messages.success(
             request,
             f"Started '{intervention.name}' with {len(pupil_ids)} pupil"

@@ -28,7 +28,7 @@ from trackwell.provision.models import (
 )
 from trackwell.provision.queries import MapFilters, load_map, money, terms
 from trackwell.provision.views.common import current_year, int_or_none, user_of
-from trackwell.pupils.models import nc_year_label
+from trackwell.pupils.models import SchoolClass, nc_year_label
 
 
 def _filters(request: HttpRequest) -> MapFilters:
@@ -55,6 +55,7 @@ def _render_map(
     scope: Q | None,
     filename: str,
     extra: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     school = access.school_of(user)
     year = current_year(school.pk)
@@ -90,7 +91,7 @@ def _render_map(
         "strategies": [],
         **(extra or {}),
     }
-    return render(request, "provision/map.html", context)
+    return render(request, "provision/map.html", context, status=status)
 
 
 @require_safe
@@ -149,6 +150,18 @@ def class_map(request: HttpRequest, class_id: int) -> HttpResponse:
     """A class's provision map: classroom strategies at the top, then its pupils' interventions."""
     user = user_of(request)
     school_class = access.get_class_for_user(user, class_id)
+    return render_class_map(request, user, school_class)
+
+
+def render_class_map(
+    request: HttpRequest,
+    user: User,
+    school_class: SchoolClass,
+    *,
+    strategy_refused: str = "",
+) -> HttpResponse:
+    """The class's provision map; with `strategy_refused`, drawn again after a strategy was
+    refused, saying why beside its form with what was typed kept (400)."""
     access.provision_school(user)
     scope = Q(pupil__enrolments__school_class=school_class)
     interventions = access.visible_interventions(user).filter(
@@ -188,7 +201,10 @@ def class_map(request: HttpRequest, class_id: int) -> HttpResponse:
                 if s.pk in with_framework
             ],
             "areas_for_strategy": AreaOfNeed.choices,
+            "strategy_refused": strategy_refused,
+            "strategy_sent": request.POST if strategy_refused else {},
         },
+        status=400 if strategy_refused else 200,
     )
 
 
