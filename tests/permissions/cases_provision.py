@@ -15,6 +15,10 @@ CLASS_PLAN = expect(404, admin=200, leader=200, senco=200, teacher=200, other_te
 CLASS_PLAN_POST = expect(
     404, admin=302, leader=302, senco=302, teacher=302, other_teacher=403, ta=403
 )
+# Refused for what was sent (not for who sent it): the page drawn again, 400.
+CLASS_PLAN_400 = expect(
+    404, admin=400, leader=400, senco=400, teacher=400, other_teacher=403, ta=403
+)
 # Group A: class A's pupils, planned by the SENCO, delivered by class A's assistant.
 GROUP_VIEW = only(200, "admin", "leader", "senco", "teacher", "ta")
 GROUP_EDIT = expect(404, admin=200, leader=200, senco=200, teacher=403, ta=403)
@@ -79,10 +83,10 @@ CASES = {
         kwargs=_class,
         data=lambda w: {"title": "Pre-teaching vocabulary"},
     ),
-    # POST with no objective chosen: the page says so and sends the user back.
+    # POST with no objective chosen: the page is drawn again saying so (400).
     "provision:from-gap": Entry(
         get=CLASS_PLAN,
-        post=CLASS_PLAN_POST,
+        post=CLASS_PLAN_400,
         kwargs=lambda w: {**_class(w), "subject_slug": "maths"},
     ),
     "provision:trust": Entry(get=only(200, "trust_leader"), post=NOT_ALLOWED),

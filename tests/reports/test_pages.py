@@ -1,6 +1,7 @@
 """The report pages through the real views: what each shows and what each changes."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
@@ -283,3 +284,26 @@ def test_an_earlier_point_too_small_to_show_says_so(world: World, client_for) ->
     (table,) = leader.context["tables"]
     assert table["lines"][0]["history"][0]["cells"]
     assert not table["lines"][0]["history"][0]["hidden"]
+
+
+def test_a_gap_group_refused_keeps_the_pupils_ticked_and_the_words_typed(
+    world: World, client_for
+) -> None:
+    with_bands(world)
+    teach(world, objectives(world.framework)[:1])
+    client = client_for(world.users["teacher"])
+    url = reverse("report-class-gap-group", args=[world.class_a.pk, "maths"])
+    ids = [p.pk for p in world.pupils_a[:2]]
+    assert client.post(url, {"name": "Place value", "pupils": ids}).status_code == 302
+    # The same name again: refused, and the page is drawn again with what was sent.
+    sent = client.post(
+        url, {"name": "Place value", "description": "Tens and ones", "pupils": ids[:1]}
+    )
+    assert sent.status_code == 400
+    page = sent.content.decode()
+    summary = re.search(r'<div class="error-summary" role="alert">(.*?)</div>', page, re.S)
+    assert summary and "Place value" in summary.group(1)
+    assert f'name="pupils" value="{ids[0]}" checked' in page
+    assert f'name="pupils" value="{ids[1]}" checked' not in page
+    assert 'value="Tens and ones"' in page
+    assert PupilGroup.objects.filter(school=world.school, name="Place value").count() == 1

@@ -7,6 +7,7 @@ and render. Writes go through `analysis.services`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -357,6 +358,16 @@ def class_gaps(request: HttpRequest, class_id: int, subject_slug: str) -> HttpRe
     user = _user(request)
     school_class = access.get_class_for_user(user, class_id)
     subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
+    return _class_gaps_page(request, user, school_class, subject)
+
+
+def _class_gaps_page(
+    request: HttpRequest,
+    user: User,
+    school_class: SchoolClass,
+    subject: Subject,
+    refused: str = "",
+) -> HttpResponse:
     framework = _framework_for(subject, school_class.nc_year)
     pupils = list(
         Pupil.objects.filter(enrolments__school_class=school_class).order_by(
@@ -377,8 +388,21 @@ def class_gaps(request: HttpRequest, class_id: int, subject_slug: str) -> HttpRe
             "elsewhere": [p for p in pupils if p.pk in elsewhere],
             "can_group": access.can_edit_class(user, school_class),
             "group_url": reverse("report-class-gap-group", args=[school_class.pk, subject.slug]),
+            **_group_sent(request, refused),
         },
+        status=400 if refused else 200,
     )
+
+
+def _group_sent(request: HttpRequest, refused: str) -> dict[str, Any]:
+    """A group refused: why, and what was ticked and typed, for the page drawn again."""
+    if not refused:
+        return {}
+    return {
+        "group_refused": refused,
+        "group_sent": request.POST,
+        "group_pupils": set(parse_ids(request.POST.getlist("pupils")) or ()),
+    }
 
 
 @require_POST
@@ -390,10 +414,23 @@ def class_gap_group(request: HttpRequest, class_id: int, subject_slug: str) -> H
     subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
     back = reverse("report-class-gaps", args=[school_class.pk, subject.slug])
     allowed = set(school_class.enrolments.values_list("pupil_id", flat=True))
-    return _save_group(request, user, allowed, back)
+    return _save_group(
+        request,
+        user,
+        allowed,
+        back,
+        lambda why: _class_gaps_page(request, user, school_class, subject, why),
+    )
 
 
-def _save_group(request: HttpRequest, user: User, allowed: set[int], back: str) -> HttpResponse:
+def _save_group(
+    request: HttpRequest,
+    user: User,
+    allowed: set[int],
+    back: str,
+    again: Callable[[str], HttpResponse],
+) -> HttpResponse:
+    """Save the pupils ticked as a group; refused, `again(why)` draws the page again."""
     ids = parse_ids(request.POST.getlist("pupils"))
     if ids is None:
         return HttpResponse("pupils: not a list of pupils", status=400, content_type="text/plain")
@@ -413,8 +450,7 @@ def _save_group(request: HttpRequest, user: User, allowed: set[int], back: str) 
             description=request.POST.get("description", ""),
         )
     except ValidationError as exc:
-        messages.warning(request, " ".join(exc.messages))
-        return HttpResponseRedirect(back)
+        return again(" ".join(exc.messages))
     messages.success(
         request,
         f"Saved the group '{group.name}' with {len(chosen)} pupil{pluralize(len(chosen))}.",
@@ -446,6 +482,12 @@ def year_gaps(request: HttpRequest, nc_year: int, subject_slug: str) -> HttpResp
         raise Http404("No such page")
     school = access.school_of(user)
     subject = get_object_or_404(Subject, school=school, slug=subject_slug)
+    return _year_gaps_page(request, user, nc_year, subject)
+
+
+def _year_gaps_page(
+    request: HttpRequest, user: User, nc_year: int, subject: Subject, refused: str = ""
+) -> HttpResponse:
     framework = _framework_for(subject, nc_year)
     pupils, class_ids = _year_group_pupils(user, nc_year)
     elsewhere = _on_other_framework([p.pk for p in pupils], subject, framework)
@@ -461,7 +503,9 @@ def year_gaps(request: HttpRequest, nc_year: int, subject_slug: str) -> HttpResp
             "elsewhere": [p for p in pupils if p.pk in elsewhere],
             "can_group": access.can_manage_assessment(user),
             "group_url": reverse("report-year-gap-group", args=[nc_year, subject.slug]),
+            **_group_sent(request, refused),
         },
+        status=400 if refused else 200,
     )
 
 
@@ -477,7 +521,13 @@ def year_gap_group(request: HttpRequest, nc_year: int, subject_slug: str) -> Htt
     subject = get_object_or_404(Subject, school=school, slug=subject_slug)
     pupils, _ = _year_group_pupils(user, nc_year)
     back = reverse("report-year-gaps", args=[nc_year, subject.slug])
-    return _save_group(request, user, {p.pk for p in pupils}, back)
+    return _save_group(
+        request,
+        user,
+        {p.pk for p in pupils},
+        back,
+        lambda why: _year_gaps_page(request, user, nc_year, subject, why),
+    )
 
 
 # ---------------------------------------------------------------------------
