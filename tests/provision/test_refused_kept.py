@@ -133,3 +133,48 @@ def test_a_strategy_refused_keeps_what_was_typed(provision: Provision, client_fo
     assert '<details class="no-print" open>' in page
     assert id_problems(page) == []
     assert ClassroomStrategy.objects.count() == before
+
+
+def test_a_refusal_keeps_the_version_seen_so_a_change_meanwhile_is_still_a_conflict(
+    provision: Provision, client_for
+) -> None:
+    group = provision.group_a
+    url = reverse("provision:intervention-action", args=[group.pk, "extend"])
+    seen = group.version
+    # A leader extends it meanwhile.
+    leader = client_for(provision.world.users["leader"])
+    assert leader.post(url, {"version": seen, "weeks": 2, "reason": "Snow"}).status_code == 302
+    senco = client_for(provision.world.users["senco"])
+    page = _refused(
+        senco.post(url, {"version": seen, "weeks": 60, "reason": "Absence"}),
+        "Extend by between 1 and 52 weeks.",
+    )
+    # The extend form drawn again carries the version the SENCO saw, not the new one.
+    form = re.search(r'action="[^"]*/extend/"[^>]*>.*?</form>', page, re.S)
+    assert form and f'name="version" value="{seen}"' in form.group(0)
+    sent = senco.post(url, {"version": seen, "weeks": 3, "reason": "Absence"})
+    assert sent.status_code == 409
+
+
+def test_only_the_senco_or_a_leader_evaluates(provision: Provision, client_for) -> None:
+    group = provision.group_a
+    url = reverse("provision:intervention-action", args=[group.pk, "evaluate"])
+    sent = client_for(provision.world.users["teacher"]).post(
+        url, {"version": group.version, "evaluation": EVALUATION}
+    )
+    assert sent.status_code == 403
+
+
+def test_the_class_map_drawn_again_links_to_itself_and_downloads_nothing(
+    provision: Provision, client_for
+) -> None:
+    world = provision.world
+    url = reverse("provision:strategy-add", args=[world.class_a.pk])
+    own = reverse("provision:class-map", args=[world.class_a.pk])
+    client = client_for(world.users["teacher"])
+    sent = client.post(url + "?export=csv", {"title": " "})
+    assert sent.status_code == 400 and sent["Content-Type"].startswith("text/html")
+    page = sent.content.decode()
+    assert f'href="{own}?export=xlsx"' in page and f'href="{own}?export=csv"' in page
+    assert re.search(rf'<form method="get" action="{own}"', page)
+    assert client.get(own + "?export=csv").status_code == 200

@@ -62,7 +62,8 @@ def _render_map(
     filters = _filters(request)
     chosen = filters.apply(interventions, year)
     rows = load_map(chosen, scope)
-    fmt = request.GET.get("export", "")
+    # A map drawn again after a refused POST (a class's strategy) downloads nothing.
+    fmt = request.GET.get("export", "") if request.method in ("GET", "HEAD") else ""
     if fmt:
         if fmt not in FORMATS:
             raise Http404("No such export")
@@ -89,6 +90,9 @@ def _render_map(
         "actual": money(sum((r.actual_cost for r in rows), Decimal(0))),
         "can_plan": access.manages_provision(user),
         "strategies": [],
+        # The map's own address: links and filters lead there, also when the page is
+        # drawn again at the address a refused form was sent to.
+        "page_url": request.path,
         **(extra or {}),
     }
     return render(request, "provision/map.html", context, status=status)
@@ -202,6 +206,7 @@ def render_class_map(
             ],
             "areas_for_strategy": AreaOfNeed.choices,
             "strategy_refused": strategy_refused,
+            "page_url": reverse("provision:class-map", args=[school_class.pk]),
             "strategy_sent": request.POST if strategy_refused else {},
         },
         status=400 if strategy_refused else 200,
