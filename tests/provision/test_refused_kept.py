@@ -151,18 +151,34 @@ def test_a_refusal_keeps_the_version_seen_so_a_change_meanwhile_is_still_a_confl
     )
     # The extend form drawn again carries the version the SENCO saw, not the new one.
     form = re.search(r'action="[^"]*/extend/"[^>]*>.*?</form>', page, re.S)
-    assert form and f'name="version" value="{seen}"' in form.group(0)
-    sent = senco.post(url, {"version": seen, "weeks": 3, "reason": "Absence"})
+    assert form
+    carried = re.search(r'name="version" value="([^"]*)"', form.group(0))
+    assert carried and carried.group(1) == str(seen)
+    # Sent again from that form, corrected: still a conflict with the leader's change.
+    sent = senco.post(url, {"version": carried.group(1), "weeks": 3, "reason": "Absence"})
     assert sent.status_code == 409
 
 
 def test_only_the_senco_or_a_leader_evaluates(provision: Provision, client_for) -> None:
+    from trackwell.provision.models import Intervention
+
     group = provision.group_a
+    world = provision.world
+    # A teacher who planned it may change it, but the evaluation is the SENCO's or a leader's.
+    Intervention.objects.filter(pk=group.pk).update(created_by=world.users["teacher"])
+    stop = reverse("provision:intervention-action", args=[group.pk, "stop"])
+    teacher = client_for(world.users["teacher"])
+    assert teacher.post(stop, {"version": group.version}).status_code == 302
+    group.refresh_from_db()
     url = reverse("provision:intervention-action", args=[group.pk, "evaluate"])
-    sent = client_for(provision.world.users["teacher"]).post(
-        url, {"version": group.version, "evaluation": EVALUATION}
-    )
+    sent = teacher.post(url, {"version": group.version, "evaluation": EVALUATION})
     assert sent.status_code == 403
+    group.refresh_from_db()
+    assert group.evaluation == ""
+    leader = client_for(world.users["leader"])
+    assert leader.post(url, {"version": group.version, "evaluation": EVALUATION}).status_code == 302
+    group.refresh_from_db()
+    assert group.evaluation.startswith("Five of six pupils")
 
 
 def test_the_class_map_drawn_again_links_to_itself_and_downloads_nothing(

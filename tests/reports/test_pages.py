@@ -307,3 +307,34 @@ def test_a_gap_group_refused_keeps_the_pupils_ticked_and_the_words_typed(
     assert f'name="pupils" value="{ids[1]}" checked' not in page
     assert 'value="Tens and ones"' in page
     assert PupilGroup.objects.filter(school=world.school, name="Place value").count() == 1
+
+
+def test_a_refused_group_opens_every_gap_holding_a_ticked_pupil(world: World, client_for) -> None:
+    """A pupil's box is in every gap they share: ticked boxes folded away would be sent
+    unseen, so the page drawn again opens each gap with a tick in it (first three open
+    otherwise). The same for the year group's page."""
+    with_bands(world)
+    teach(world, objectives(world.framework)[:5])
+    ids = [world.pupils_a[0].pk]
+    cases = [
+        (
+            "teacher",
+            reverse("report-class-gaps", args=[world.class_a.pk, "maths"]),
+            reverse("report-class-gap-group", args=[world.class_a.pk, "maths"]),
+        ),
+        (
+            "leader",
+            reverse("report-year-gaps", args=[3, "maths"]),
+            reverse("report-year-gap-group", args=[3, "maths"]),
+        ),
+    ]
+    for persona, page_url, url in cases:
+        client = client_for(world.users[persona])
+        first = client.get(page_url).content.decode()
+        gaps = first.count('<details class="gap"')
+        assert gaps == 5 and first.count('<details class="gap" open>') == 3
+        sent = client.post(url, {"name": "  ", "pupils": ids})
+        assert sent.status_code == 400, persona
+        page = sent.content.decode()
+        assert page.count('<details class="gap" open>') == gaps, persona
+        assert page.count(f'name="pupils" value="{ids[0]}" checked') == gaps, persona

@@ -133,3 +133,13 @@ def shared_gaps(
             gaps.append(SharedGap(o, missing, len(pupils)))
     gaps.sort(key=lambda g: (-g.count, _order(g.objective)))
     return gaps
+
+
+def ticked_gaps(gaps: list[SharedGap], objectives: set[int], pupils: set[int]) -> set[int]:
+    """The gaps to draw open on a page sent back: each with a tick in it. A pupil's box is
+    in every gap they share, so a box ticked in a closed gap would be sent unseen."""
+    return {
+        g.objective.pk
+        for g in gaps
+        if g.objective.pk in objectives or any(p.pk in pupils for p in g.not_secure)
+    }

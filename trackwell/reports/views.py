@@ -28,7 +28,7 @@ from trackwell.analysis.evaluation import (
     point_results,
     previous_closure,
 )
-from trackwell.analysis.gaps import pupil_gaps, shared_gaps
+from trackwell.analysis.gaps import pupil_gaps, shared_gaps, ticked_gaps
 from trackwell.analysis.models import BandSet, PupilFramework, StartingPoint
 from trackwell.core.concurrency import heavy
 from trackwell.core.ids import parse_id, parse_ids
@@ -389,6 +389,7 @@ def _class_gaps_page(
             "can_group": access.can_edit_class(user, school_class),
             "group_url": reverse("report-class-gap-group", args=[school_class.pk, subject.slug]),
             **_group_sent(request, refused),
+            "open_gaps": ticked_gaps(gaps, set(), _ticked(request, refused)),
         },
         status=400 if refused else 200,
     )
@@ -403,6 +404,10 @@ def _group_sent(request: HttpRequest, refused: str) -> dict[str, Any]:
         "group_sent": request.POST,
         "group_pupils": set(parse_ids(request.POST.getlist("pupils")) or ()),
     }
+
+
+def _ticked(request: HttpRequest, refused: str) -> set[int]:
+    return set(parse_ids(request.POST.getlist("pupils")) or ()) if refused else set()
 
 
 @require_POST
@@ -504,6 +509,7 @@ def _year_gaps_page(
             "can_group": access.can_manage_assessment(user),
             "group_url": reverse("report-year-gap-group", args=[nc_year, subject.slug]),
             **_group_sent(request, refused),
+            "open_gaps": ticked_gaps(gaps, set(), _ticked(request, refused)),
         },
         status=400 if refused else 200,
     )

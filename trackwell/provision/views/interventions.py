@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
-from trackwell.analysis.gaps import shared_gaps
+from trackwell.analysis.gaps import shared_gaps, ticked_gaps
 from trackwell.analysis.models import PupilFramework
 from trackwell.core.ids import parse_ids
 from trackwell.core.versioning import EditConflict, parse_version
@@ -543,6 +543,7 @@ def from_gap(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResp
             )
         except ValidationError as exc:
             # Drawn again with the ticks and numbers sent, rather than lost behind a redirect.
+            ticked = set(parse_ids(request.POST.getlist("pupils")) or ())
             return render(
                 request,
                 "provision/from_gap.html",
@@ -554,7 +555,8 @@ def from_gap(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResp
                     "refused": error_text(exc),
                     "sent": request.POST,
                     "sent_objectives": set(objective_ids),
-                    "sent_pupils": set(parse_ids(request.POST.getlist("pupils")) or ()),
+                    "sent_pupils": ticked,
+                    "open_gaps": ticked_gaps(gaps, set(objective_ids), ticked),
                 },
                 status=400,
             )
