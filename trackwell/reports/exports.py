@@ -24,7 +24,7 @@ from trackwell.core.models import AssessmentPoint
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Pupil, nc_year_label
 
-from . import views
+from . import gap_views, views
 
 NOT_SHOWN = "not shown: fewer than {n} pupils"
 
@@ -318,9 +318,9 @@ def class_gaps_export(
     fmt = _format(fmt)
     school_class = access.get_class_for_user(views._user(request), class_id)
     subject = get_object_or_404(Subject, school_id=school_class.school_id, slug=subject_slug)
-    framework = views._framework_for(subject, school_class.nc_year)
+    framework = gap_views.framework_for(subject, school_class.nc_year)
     pupils = _class_pupils(school_class.pk)
-    elsewhere = views._on_other_framework([p.pk for p in pupils], subject, framework)
+    elsewhere = gap_views.on_other_framework([p.pk for p in pupils], subject, framework)
     gaps = shared_gaps([p for p in pupils if p.pk not in elsewhere], framework, [school_class.pk])
     title = f"{school_class.name} {subject.name} gaps"
     return export_response(gaps_table(title, gaps), fmt, title)
@@ -338,9 +338,9 @@ def year_gaps_export(
         raise Http404("No such page")
     school = access.school_of(user)
     subject = get_object_or_404(Subject, school=school, slug=subject_slug)
-    framework = views._framework_for(subject, nc_year)
-    pupils, class_ids = views._year_group_pupils(user, nc_year)
-    elsewhere = views._on_other_framework([p.pk for p in pupils], subject, framework)
+    framework = gap_views.framework_for(subject, nc_year)
+    pupils, class_ids = gap_views.year_group_pupils(user, nc_year)
+    elsewhere = gap_views.on_other_framework([p.pk for p in pupils], subject, framework)
     gaps = shared_gaps([p for p in pupils if p.pk not in elsewhere], framework, class_ids)
     title = f"{nc_year_label(nc_year)} {subject.name} gaps"
     return export_response(gaps_table(title, gaps), fmt, title)

@@ -8,6 +8,7 @@ from . import (
     band_set_views,
     confirm_views,
     exports,
+    gap_views,
     point_views,
     trust_views,
     views,
@@ -25,23 +26,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("trust/groups/", trust_views.groups, name="report-trust-groups"),
     path(
         "school/gaps/<int:nc_year>/<slug:subject_slug>/",
-        views.year_gaps,
+        gap_views.year_gaps,
         name="report-year-gaps",
     ),
     path(
         "school/gaps/<int:nc_year>/<slug:subject_slug>/group/",
-        views.year_gap_group,
+        gap_views.year_gap_group,
         name="report-year-gap-group",
     ),
     path("classes/<int:class_id>/overview/", views.class_overview, name="report-class"),
     path(
         "classes/<int:class_id>/gaps/<slug:subject_slug>/",
-        views.class_gaps,
+        gap_views.class_gaps,
         name="report-class-gaps",
     ),
     path(
         "classes/<int:class_id>/gaps/<slug:subject_slug>/group/",
-        views.class_gap_group,
+        gap_views.class_gap_group,
         name="report-class-gap-group",
     ),
     path(
