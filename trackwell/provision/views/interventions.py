@@ -54,7 +54,7 @@ def _render_detail(
     refused: tuple[str, ValidationError] | None = None,
 ) -> HttpResponse:
     """The intervention's page; with `refused` (which of its forms, and why), drawn again
-    with that form's refusal beside it and what was typed in it kept (400)."""
+    (400) with why at the top and what was typed kept in that form, and in the notice."""
     (row,) = load_map(Intervention.objects.filter(pk=intervention.pk))
     (impact,) = impact_of([row], min_group=intervention.school.min_group_size)
     can_edit = access.can_edit_intervention(user, intervention)
