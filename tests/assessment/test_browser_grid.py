@@ -267,6 +267,12 @@ def test_a_rating_for_an_untaught_objective_asks_once(laptop_browser, live_serve
     shot(page, "grid-untaught-prompt")
     page.keyboard.press("Enter")  # "Mark taught and save" has the focus
     page.wait_for_selector("#untaught-dialog:not([open])", state="attached")
+    # The dialog's close event (which marks the column taught and moves on) is dispatched a
+    # task after the dialog closes: wait for what the teacher sees, the column drawn as
+    # taught, before the next key, or that key rates the same cell while it is still untaught.
+    page.wait_for_function(
+        "!document.querySelector('#grid thead th.obj').classList.contains('untaught')"
+    )
     page.keyboard.press("3")  # the next pupil, same objective: no second question
     _all_saved(page)
     assert page.locator("#untaught-dialog[open]").count() == 0
