@@ -232,7 +232,7 @@ def pupil_contacts(request: HttpRequest, pupil_id: int) -> HttpResponse:
     """A pupil's parents and carers: add one, invite them, revoke their access."""
     user = _user(request)
     pupil = access.get_pupil_for_family_admin(user, pupil_id)
-    refused: list[str] = []
+    refused = ""
     if request.method == "POST":
         try:
             services.add_contact(
@@ -246,7 +246,7 @@ def pupil_contacts(request: HttpRequest, pupil_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             # Drawn again below with what was typed, rather than lost behind a redirect.
-            refused = exc.messages
+            refused = " ".join(exc.messages)
         else:
             messages.success(request, "Contact added.")
             return HttpResponseRedirect(reverse("parents:pupil-contacts", args=[pupil.pk]))

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from trackwell.accounts import access
 from trackwell.accounts.models import User
 from trackwell.analysis import services
-from trackwell.analysis.gaps import shared_gaps, ticked_gaps
+from trackwell.analysis.gaps import SharedGap, shared_gaps, ticked_gaps
 from trackwell.analysis.models import PupilFramework
 from trackwell.core.ids import parse_ids
 from trackwell.curriculum.models import Framework, Subject
@@ -79,26 +79,23 @@ def _class_gaps_page(
             "elsewhere": [p for p in pupils if p.pk in elsewhere],
             "can_group": access.can_edit_class(user, school_class),
             "group_url": reverse("report-class-gap-group", args=[school_class.pk, subject.slug]),
-            **_group_sent(request, refused),
-            "open_gaps": ticked_gaps(gaps, set(), _ticked(request, refused)),
+            **_group_sent(request, refused, gaps),
         },
         status=400 if refused else 200,
     )
 
 
-def _group_sent(request: HttpRequest, refused: str) -> dict[str, Any]:
+def _group_sent(request: HttpRequest, refused: str, gaps: list[SharedGap]) -> dict[str, Any]:
     """A group refused: why, and what was ticked and typed, for the page drawn again."""
     if not refused:
         return {}
+    ticked = set(parse_ids(request.POST.getlist("pupils")) or ())
     return {
         "group_refused": refused,
         "group_sent": request.POST,
-        "group_pupils": set(parse_ids(request.POST.getlist("pupils")) or ()),
+        "group_pupils": ticked,
+        "open_gaps": ticked_gaps(gaps, set(), ticked),
     }
-
-
-def _ticked(request: HttpRequest, refused: str) -> set[int]:
-    return set(parse_ids(request.POST.getlist("pupils")) or ()) if refused else set()
 
 
 @require_POST
@@ -199,8 +196,7 @@ def _year_gaps_page(
             "elsewhere": [p for p in pupils if p.pk in elsewhere],
             "can_group": access.can_manage_assessment(user),
             "group_url": reverse("report-year-gap-group", args=[nc_year, subject.slug]),
-            **_group_sent(request, refused),
-            "open_gaps": ticked_gaps(gaps, set(), _ticked(request, refused)),
+            **_group_sent(request, refused, gaps),
         },
         status=400 if refused else 200,
     )
