@@ -13,6 +13,7 @@ from tests.factories import World, make_pupils, make_world
 from tests.meetings.conftest import MeetingWorld, build
 from trackwell.meetings import services
 from trackwell.meetings.models import Attendee, Meeting
+from trackwell.provision import from_gaps
 from trackwell.provision import services as provision
 from trackwell.provision.services import StaffSpec
 from trackwell.pupils.models import SchoolClass, StaffAssignment
@@ -99,7 +100,7 @@ def test_the_senco_sees_pupils_on_sen_support_without_provision(
     client = client_for(w.users["senco"])
     page = client.get(reverse("home"))
     assert [p.pk for p in page.context["senco"].sen_without_provision] == [mw.low.pk]
-    intervention = provision.create_from_pupil_gaps(
+    intervention = from_gaps.create_from_pupil_gaps(
         user=w.users["senco"],
         pupil=mw.low,
         objective_ids=[objectives(w.framework)[1].pk],

@@ -336,10 +336,10 @@ def test_interventions_ending_are_on_the_agenda_with_their_outcomes(
 ) -> None:
     from datetime import timedelta
 
-    from trackwell.provision import services as provision
+    from trackwell.provision import from_gaps
 
     w = mw.w
-    intervention = provision.create_from_pupil_gaps(
+    intervention = from_gaps.create_from_pupil_gaps(
         user=w.users["senco"],
         pupil=mw.low,
         objective_ids=[w.objectives[0].pk],
@@ -360,10 +360,10 @@ def test_interventions_ending_are_on_the_agenda_with_their_outcomes(
 def test_only_the_pupils_own_interventions_can_be_changed(mw: MeetingWorld, client_for) -> None:
     from datetime import timedelta
 
-    from trackwell.provision import services as provision
+    from trackwell.provision import from_gaps
 
     w = mw.w
-    someone_else = provision.create_from_pupil_gaps(
+    someone_else = from_gaps.create_from_pupil_gaps(
         user=w.users["senco"],
         pupil=mw.strong,
         objective_ids=[w.objectives[0].pk],

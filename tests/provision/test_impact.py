@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.analysis.helpers import judge
 from tests.factories import World
-from trackwell.provision import builtin, services, sessions
+from trackwell.provision import builtin, from_gaps, services, sessions
 from trackwell.provision.impact import by_area, impact_of
 from trackwell.provision.models import Intervention
 from trackwell.provision.queries import load_map
@@ -24,7 +24,7 @@ def _grid_group(world: World) -> Intervention:
     objs = world.objectives[:3]
     for p in world.pupils_a + world.pupils_b:
         judge(world, p, objs[0], "1", at=_at(date(2026, 9, 1)))
-    intervention = services.create_from_gap_group(
+    intervention = from_gaps.create_from_gap_group(
         user=world.users["teacher"],
         school_class=world.class_a,
         objective_ids=[o.pk for o in objs],
@@ -167,7 +167,7 @@ def test_map_queries_constant_as_interventions_grow(
     _grid_group(world)
     small = count()
     for n in range(4):
-        services.create_from_gap_group(
+        from_gaps.create_from_gap_group(
             user=None,
             school_class=world.class_a,
             objective_ids=[world.objectives[3 + n % 3].pk],

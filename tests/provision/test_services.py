@@ -11,7 +11,7 @@ from tests.analysis.helpers import judge
 from tests.factories import World
 from trackwell.accounts.models import AuditEntry
 from trackwell.core.versioning import EditConflict
-from trackwell.provision import builtin, services
+from trackwell.provision import builtin, from_gaps, services
 from trackwell.provision.models import (
     FundingShare,
     Intervention,
@@ -224,7 +224,7 @@ def test_shared_gap_group_reads_entry_and_exit_from_grid(world: World) -> None:
     for p in pupils:
         judge(world, p, objs[0], "1", at=long_ago)
     judge(world, pupils[0], objs[1], "2", at=long_ago)
-    intervention = services.create_from_gap_group(
+    intervention = from_gaps.create_from_gap_group(
         user=world.users["teacher"],
         school_class=world.class_a,
         objective_ids=[o.pk for o in objs],
@@ -259,7 +259,7 @@ def test_shared_gap_group_reads_entry_and_exit_from_grid(world: World) -> None:
 
 def test_gap_group_refuses_pupils_of_another_class(world: World) -> None:
     with pytest.raises(ValidationError, match="not in the class"):
-        services.create_from_gap_group(
+        from_gaps.create_from_gap_group(
             user=None,
             school_class=world.class_a,
             objective_ids=[world.objectives[0].pk],
@@ -340,7 +340,7 @@ def test_intervention_from_a_pupils_own_gaps(world: World) -> None:
     pupil = world.pupils_a[0]
     judge(world, pupil, world.objectives[0], "2")
     judge(world, pupil, world.objectives[1], "1")
-    made = services.create_from_pupil_gaps(
+    made = from_gaps.create_from_pupil_gaps(
         user=world.users["senco"], pupil=pupil, subject=world.maths, start_date=date(2026, 11, 2)
     )
     chosen = set(made.objectives.values_list("pk", flat=True))

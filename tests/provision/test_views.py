@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.analysis.helpers import judge, teach
 from tests.provision.conftest import Provision
-from trackwell.provision import builtin, services
+from trackwell.provision import builtin, from_gaps, services
 from trackwell.provision.models import Intervention, Outcome, ParticipantMeasure, Status
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_budget_form(provision: Provision, client_for) -> None:
 
 def test_teacher_adds_only_their_own_pupils(provision: Provision, client_for) -> None:
     world = provision.world
-    made = services.create_from_gap_group(
+    made = from_gaps.create_from_gap_group(
         user=world.users["teacher"],
         school_class=world.class_a,
         objective_ids=[world.objectives[0].pk],
@@ -250,7 +250,7 @@ def test_teacher_adds_only_their_own_pupils(provision: Provision, client_for) ->
 
 def test_only_managers_mark_evaluated(provision: Provision, client_for) -> None:
     world = provision.world
-    made = services.create_from_gap_group(
+    made = from_gaps.create_from_gap_group(
         user=world.users["teacher"],
         school_class=world.class_a,
         objective_ids=[world.objectives[0].pk],
@@ -281,7 +281,7 @@ def test_map_page_queries_constant_as_interventions_grow(provision: Provision, c
 
     before = count()
     for n in range(5):
-        services.create_from_gap_group(
+        from_gaps.create_from_gap_group(
             user=None,
             school_class=world.class_a,
             objective_ids=[world.objectives[n % 4].pk],

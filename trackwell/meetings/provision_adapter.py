@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from trackwell.core.models import School
 from trackwell.provision import services as provision
+from trackwell.provision.from_gaps import create_from_pupil_gaps
 from trackwell.provision.models import (
     AreaOfNeed,
     ClassroomStrategy,
@@ -70,7 +71,7 @@ class ProvisionAdapter:
     ) -> Change:
         if objective_ids:
             plan: dict[str, Any] = {"description": focus} if focus else {}
-            intervention = provision.create_from_pupil_gaps(
+            intervention = create_from_pupil_gaps(
                 user=user,
                 pupil=pupil,
                 objective_ids=list(objective_ids),

@@ -20,7 +20,7 @@ from trackwell.analysis.models import PupilFramework
 from trackwell.core.ids import parse_ids
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import Framework, Subject
-from trackwell.provision import services
+from trackwell.provision import from_gaps, services
 from trackwell.provision.forms import InterventionForm
 from trackwell.provision.grid import read_grid
 from trackwell.provision.impact import impact_of
@@ -528,7 +528,7 @@ def from_gap(request: HttpRequest, class_id: int, subject_slug: str) -> HttpResp
                 {p.pk for g in gaps if g.objective.pk in objective_ids for p in g.not_secure}
             )
         try:
-            intervention = services.create_from_gap_group(
+            intervention = from_gaps.create_from_gap_group(
                 user=user,
                 school_class=school_class,
                 objective_ids=objective_ids,
