@@ -12,8 +12,8 @@ from trackwell.accounts.models import AuditEntry
 from trackwell.assessment.models import Judgement
 from trackwell.curriculum import restructure, scales, structure_edits
 from trackwell.curriculum.forms import SplitForm
+from trackwell.curriculum.framework_spec import StalePlan
 from trackwell.curriculum.models import Objective, ObjectiveLink, RatingLevel
-from trackwell.curriculum.sync import StalePlan
 
 pytestmark = pytest.mark.django_db
 

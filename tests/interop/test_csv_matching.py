@@ -13,15 +13,10 @@ from tests.curriculum.helpers import rate
 from tests.factories import World
 from trackwell.assessment.models import Judgement
 from trackwell.curriculum import sync
+from trackwell.curriculum.framework_spec import FrameworkSpec, ObjectiveSpec, StrandSpec
 from trackwell.curriculum.models import Objective, Strand
 from trackwell.curriculum.phases import YearPhase
-from trackwell.curriculum.sync import (
-    FrameworkSpec,
-    ObjectiveSpec,
-    StrandSpec,
-    apply_spec,
-    plan_framework,
-)
+from trackwell.curriculum.sync import apply_spec, plan_framework
 from trackwell.interop.csv_frameworks import export_csv, parse_csv
 
 pytestmark = pytest.mark.django_db

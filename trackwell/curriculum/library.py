@@ -14,18 +14,13 @@ from trackwell.curriculum.defaults import (
     create_depth_scale,
     read_library,
 )
+from trackwell.curriculum.framework_spec import FrameworkSpec, ObjectiveSpec, StrandSpec
 from trackwell.curriculum.models import (
     Framework,
     RatingScale,
 )
 from trackwell.curriculum.phases import YearPhase
-from trackwell.curriculum.sync import (
-    FrameworkSpec,
-    ObjectiveSpec,
-    StrandSpec,
-    apply_spec,
-    plan_framework,
-)
+from trackwell.curriculum.sync import apply_spec, plan_framework
 from trackwell.pupils.models import nc_year_label
 
 # ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from trackwell.accounts.models import User, log_action
 from trackwell.assessment.models import Judgement, JudgementHistory
+from trackwell.curriculum.framework_spec import StalePlan
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -31,7 +32,6 @@ from trackwell.curriculum.models import (
     TaughtObjective,
 )
 from trackwell.curriculum.services import _check_code, clean_tags
-from trackwell.curriculum.sync import StalePlan
 from trackwell.pupils.models import Pupil
 
 # Values for JudgementHistory.source (a short free-text field) written by these operations.

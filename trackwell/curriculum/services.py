@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
 from trackwell.core.versioning import locked_for_edit
+from trackwell.curriculum.framework_spec import CODE_MAX
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -24,9 +25,6 @@ from trackwell.curriculum.models import (
     TaughtObjective,
 )
 from trackwell.curriculum.phases import YearPhase
-from trackwell.curriculum.sync import (
-    CODE_MAX,
-)
 from trackwell.pupils.models import SchoolClass
 
 

@@ -23,7 +23,7 @@ from trackwell.curriculum.forms import (
     SplitForm,
     StrandForm,
 )
-from trackwell.curriculum.sync import StalePlan
+from trackwell.curriculum.framework_spec import StalePlan
 from trackwell.curriculum.view_helpers import (
     GET_POST,
     form_again,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from trackwell.accounts.models import User, log_action
 from trackwell.core.models import School
+from trackwell.curriculum.framework_spec import FrameworkSpec, ObjectiveSpec, StrandSpec
 from trackwell.curriculum.models import (
     Framework,
     Objective,
@@ -19,13 +20,7 @@ from trackwell.curriculum.models import (
     Strand,
 )
 from trackwell.curriculum.phases import YearPhase
-from trackwell.curriculum.sync import (
-    FrameworkSpec,
-    ObjectiveSpec,
-    StrandSpec,
-    apply_spec,
-    find_framework,
-)
+from trackwell.curriculum.sync import apply_spec, find_framework
 
 OBJECTIVE_KEYS = ("code", "statement", "is_key", "tags", "strand")
 STRAND_KEYS = ("name", "code", "statement")

@@ -24,9 +24,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from trackwell.curriculum.models import Framework, Objective, Strand
-from trackwell.curriculum.phases import YearPhase
-from trackwell.curriculum.sync import (
+from trackwell.curriculum.framework_spec import (
     CODE_MAX,
     NAME_MAX,
     FrameworkSpec,
@@ -34,6 +32,8 @@ from trackwell.curriculum.sync import (
     StrandSpec,
     check_spec,
 )
+from trackwell.curriculum.models import Framework, Objective, Strand
+from trackwell.curriculum.phases import YearPhase
 from trackwell.interop.csv_frameworks import ParseResult
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)

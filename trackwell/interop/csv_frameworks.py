@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trackwell.core.exports import Table, restore_text, write_csv
+from trackwell.curriculum.framework_spec import FrameworkSpec, ObjectiveSpec, StrandSpec, check_spec
 from trackwell.curriculum.models import Framework, Objective
 from trackwell.curriculum.phases import YearPhase, parse_year_phase
-from trackwell.curriculum.sync import FrameworkSpec, ObjectiveSpec, StrandSpec, check_spec
 
 COLUMNS = [
     "subject",

@@ -12,14 +12,10 @@ from django.db import IntegrityError
 from trackwell.accounts.models import User
 from trackwell.core.models import School
 from trackwell.curriculum.defaults import create_depth_scale
+from trackwell.curriculum.framework_spec import FrameworkPlan, FrameworkSpec
 from trackwell.curriculum.models import Framework, RatingScale
 from trackwell.curriculum.phases import parse_year_phase
-from trackwell.curriculum.sync import (
-    FrameworkPlan,
-    FrameworkSpec,
-    apply_spec,
-    plan_framework,
-)
+from trackwell.curriculum.sync import apply_spec, plan_framework
 from trackwell.interop import pipeline
 from trackwell.interop.case import parse_case
 from trackwell.interop.csv_frameworks import ParseResult, parse_csv

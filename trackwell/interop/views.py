@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from trackwell.accounts import access
 from trackwell.accounts.models import User
-from trackwell.curriculum.sync import StalePlan
+from trackwell.curriculum.framework_spec import StalePlan
 from trackwell.interop import services
 from trackwell.interop.forms import ImportForm
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 
 from trackwell.core.models import School
-from trackwell.curriculum.sync import StalePlan as _StalePlan
+from trackwell.curriculum.framework_spec import StalePlan as _StalePlan
 from trackwell.interop.models import PendingImport
 from trackwell.interop.pipeline.plans import Parsed, Plan
 from trackwell.interop.pipeline.reading import Problem, check_size, read_table
