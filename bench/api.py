@@ -146,18 +146,18 @@ def _results_bulk(client, admin) -> None:
     from trackwell.api.services import create_key
     from trackwell.curriculum.models import Subject
     from trackwell.pupils.models import Pupil
-    from trackwell.scores import services
+    from trackwell.scores import definitions, services
     from trackwell.scores.models import ScoreKind, TestResult
 
     school = admin.school
     reading, _ = Subject.objects.get_or_create(
         school=school, slug="bench-reading", defaults={"name": "Bench reading"}
     )
-    table = services.install_builtin_table(None, school, "ks2-2024-reading")
-    test = services.create_test(
+    table = definitions.install_builtin_table(None, school, "ks2-2024-reading")
+    test = definitions.create_test(
         admin,
         school,
-        services.TestInput(
+        definitions.TestInput(
             name="Bench reading test",
             publisher="Bench",
             subject=reading,

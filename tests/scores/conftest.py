@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import World
 from trackwell.curriculum.models import Subject
-from trackwell.scores import services
+from trackwell.scores import definitions
 from trackwell.scores.models import ScoreKind, Test
 
 
@@ -26,12 +26,12 @@ def make_reading_test(
     reading, _ = Subject.objects.get_or_create(
         school=world.school, slug="reading", defaults={"name": "Reading"}
     )
-    table = services.install_builtin_table(None, world.school, "ks2-2024-reading")
-    thresholds = services.create_threshold_set(world.users["leader"], world.school, "ks2-scaled")
-    return services.create_test(
+    table = definitions.install_builtin_table(None, world.school, "ks2-2024-reading")
+    thresholds = definitions.create_threshold_set(world.users["leader"], world.school, "ks2-scaled")
+    return definitions.create_test(
         world.users["leader"],
         world.school,
-        services.TestInput(
+        definitions.TestInput(
             name=name,
             publisher="STA",
             subject=reading,

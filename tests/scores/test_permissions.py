@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import World, make_trust_leader
-from trackwell.scores import services
+from trackwell.scores import definitions
 from trackwell.scores.models import PointsSetting, Test
 
 pytestmark = pytest.mark.django_db
@@ -327,4 +327,4 @@ def test_a_leader_s_new_test_is_really_made(world: World, client_for, reading_te
     url, data = _test_new(world, reading_test)
     client_for(world.users["leader"]).post(url, data)
     assert Test.objects.filter(name="Spring reading").exists()
-    assert services.table_rows(reading_test.table)  # type: ignore[arg-type]
+    assert definitions.table_rows(reading_test.table)  # type: ignore[arg-type]

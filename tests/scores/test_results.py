@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.factories import World, make_pupils
 from trackwell.accounts.models import AuditEntry
-from trackwell.scores import services
+from trackwell.scores import definitions, services
 from trackwell.scores.models import ScoreKind, Test, TestResult, TestResultHistory
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_marks_without_a_score_say_so(world: World, client_for, reading_test: Te
 
 def _standardised_test(world: World) -> Test:
     text = "raw_mark,score\n0-9,70\n10-19,85\n20-29,100\n30-39,115\n40,130\n"
-    table = services.upload_table(
+    table = definitions.upload_table(
         world.users["leader"],
         world.school,
         name="Termly maths",
@@ -123,11 +123,13 @@ def _standardised_test(world: World) -> Test:
         text=text,
         source="Our publisher",
     )
-    thresholds = services.create_threshold_set(world.users["leader"], world.school, "standardised")
-    return services.create_test(
+    thresholds = definitions.create_threshold_set(
+        world.users["leader"], world.school, "standardised"
+    )
+    return definitions.create_test(
         world.users["leader"],
         world.school,
-        services.TestInput(
+        definitions.TestInput(
             "Autumn maths",
             "Publisher",
             world.maths,
@@ -204,10 +206,10 @@ def test_apply_results_is_all_or_nothing(world: World, reading_test: Test) -> No
 
 def test_report_shows_bands_and_band_moves(world: World, client_for) -> None:
     autumn = _standardised_test(world)
-    spring = services.create_test(
+    spring = definitions.create_test(
         world.users["leader"],
         world.school,
-        services.TestInput(
+        definitions.TestInput(
             "Spring maths",
             "Publisher",
             world.maths,

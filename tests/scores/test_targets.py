@@ -11,7 +11,7 @@ from trackwell.analysis.defaults import create_default_bands
 from trackwell.analysis.models import Band, BandSet
 from trackwell.assessment.models import Judgement
 from trackwell.core.models import AssessmentPoint
-from trackwell.scores import services, targets
+from trackwell.scores import definitions, services, targets
 from trackwell.scores.models import Target, Test
 
 pytestmark = pytest.mark.django_db
@@ -303,7 +303,7 @@ def test_saving_score_targets_never_clears_band_targets(world: World, client_for
 
 
 def test_a_builtin_table_does_not_clash_with_the_school_s_own_name(world: World) -> None:
-    services.upload_table(
+    definitions.upload_table(
         world.users["leader"],
         world.school,
         name="KS2 reading 2024",
@@ -312,5 +312,5 @@ def test_a_builtin_table_does_not_clash_with_the_school_s_own_name(world: World)
         text="raw_mark,score\n0-50,100\n",
         source="",
     )
-    table = services.install_builtin_table(None, world.school, "ks2-2024-reading")
+    table = definitions.install_builtin_table(None, world.school, "ks2-2024-reading")
     assert table.name == "KS2 reading 2024 (built in)" and table.builtin_key

@@ -14,7 +14,7 @@ from trackwell.accounts.models import Role, User
 from trackwell.core.models import AcademicYear, AssessmentPoint, School
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import Enrolment
-from trackwell.scores import conversion, prior, services
+from trackwell.scores import conversion, definitions, prior, services
 from trackwell.scores.models import (
     ConversionRow,
     ConversionTable,
@@ -64,8 +64,8 @@ def add_scores(
     rng = random.Random(seed)
     leader = User.objects.filter(school=school, role=Role.LEADER).first()
     subjects = {s.slug: s for s in Subject.objects.filter(school=school)}
-    standard = services.create_threshold_set(leader, school, "standardised")  # type: ignore[arg-type]
-    ks2_bands = services.create_threshold_set(leader, school, "ks2-scaled")  # type: ignore[arg-type]
+    standard = definitions.create_threshold_set(leader, school, "standardised")  # type: ignore[arg-type]
+    ks2_bands = definitions.create_threshold_set(leader, school, "ks2-scaled")  # type: ignore[arg-type]
     tables = {slug: _termly_table(school, slug) for slug in ("reading", "maths")}
     years = list(AcademicYear.objects.filter(school=school).order_by("start_date"))
     tests: list[tuple[Test, list[int], str, float, float, int]] = []
@@ -112,7 +112,7 @@ def add_scores(
                     taken_on=min(today, points[0].date) - timedelta(days=7),
                     max_raw_mark=builtin.max_raw_mark,
                     score_kind=ScoreKind.SCALED,
-                    table=services.install_builtin_table(leader, school, key),
+                    table=definitions.install_builtin_table(leader, school, key),
                     thresholds=ks2_bands,
                 )
                 tests.append(
@@ -143,7 +143,7 @@ def _results(
     born = dict(Pupil.objects.filter(school=school).values_list("pk", "date_of_birth"))
     results = []
     for test, pupil_ids, slug, centre, spread, top in tests:
-        rows = services.table_rows(test.table)  # type: ignore[arg-type]
+        rows = definitions.table_rows(test.table)  # type: ignore[arg-type]
         for pid in pupil_ids:
             if rng.random() < 0.04:
                 continue  # absent on the day

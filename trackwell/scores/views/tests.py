@@ -17,7 +17,7 @@ from trackwell.core.models import AssessmentPoint
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.curriculum.models import Subject
 from trackwell.pupils.models import NC_YEAR_CHOICES
-from trackwell.scores import conversion, queries, services
+from trackwell.scores import conversion, definitions, queries
 from trackwell.scores.models import ConversionTable, ScoreBand, ScoreKind, Test, ThresholdSet
 
 from .common import int_or_none, messages_of, user_of
@@ -67,7 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "scores/index.html", _index_context(request))
 
 
-def _test_input(request: HttpRequest, school_id: int) -> services.TestInput:
+def _test_input(request: HttpRequest, school_id: int) -> definitions.TestInput:
     post = request.POST
     errors = []
     subject = Subject.objects.filter(
@@ -109,7 +109,7 @@ def _test_input(request: HttpRequest, school_id: int) -> services.TestInput:
         raise ValidationError(errors)
     assert subject is not None and taken_on is not None and max_raw is not None
     assert nc_year is not None
-    return services.TestInput(
+    return definitions.TestInput(
         name=post.get("name", "")[:120],
         publisher=post.get("publisher", "")[:120],
         subject=subject,
@@ -130,7 +130,7 @@ def test_new(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     school = access.scores_school(user, edit=True)
     try:
-        test = services.create_test(user, school, _test_input(request, school.pk))
+        test = definitions.create_test(user, school, _test_input(request, school.pk))
     except ValidationError as exc:
         context = _index_context(request, test_errors=messages_of(exc), posted=request.POST)
         return render(request, "scores/index.html", context, status=400)
@@ -145,7 +145,7 @@ def table_builtin(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     school = access.scores_school(user, edit=True)
     try:
-        table = services.install_builtin_table(user, school, request.POST.get("key", ""))
+        table = definitions.install_builtin_table(user, school, request.POST.get("key", ""))
     except ValidationError as exc:
         return render(
             request,
@@ -181,7 +181,7 @@ def table_upload(request: HttpRequest) -> HttpResponse:
     if not errors:
         assert max_raw is not None
         try:
-            table = services.upload_table(
+            table = definitions.upload_table(
                 user,
                 school,
                 name=request.POST.get("name", "")[:120],
@@ -204,7 +204,7 @@ def table_upload(request: HttpRequest) -> HttpResponse:
 def table(request: HttpRequest, table_id: int) -> HttpResponse:
     """One conversion table, every row, and the marks it cannot convert."""
     found = access.get_conversion_table_for_user(user_of(request), table_id)
-    rows = services.table_rows(found)
+    rows = definitions.table_rows(found)
     return render(
         request,
         "scores/table.html",
@@ -225,14 +225,14 @@ def thresholds_new(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     school = access.scores_school(user, edit=True)
     try:
-        made = services.create_threshold_set(user, school, request.POST.get("preset", ""))
+        made = definitions.create_threshold_set(user, school, request.POST.get("preset", ""))
     except ValidationError as exc:
         context = _index_context(request, threshold_errors=messages_of(exc))
         return render(request, "scores/index.html", context, status=400)
     return HttpResponseRedirect(reverse("scores:thresholds", args=[made.pk]))
 
 
-def _posted_bands(request: HttpRequest) -> tuple[list[services.BandInput], list[str]]:
+def _posted_bands(request: HttpRequest) -> tuple[list[definitions.BandInput], list[str]]:
     labels = request.POST.getlist("label")
     mins = request.POST.getlist("min_score")
     meets = set(request.POST.getlist("meets"))
@@ -244,7 +244,7 @@ def _posted_bands(request: HttpRequest) -> tuple[list[services.BandInput], list[
         if value is None or value > 999:
             errors.append(f"Band {n}: the lowest score must be a whole number from 0 to 999.")
             continue
-        bands.append(services.BandInput(label[:80], value, str(n) in meets))
+        bands.append(definitions.BandInput(label[:80], value, str(n) in meets))
     return bands, errors
 
 
@@ -265,7 +265,7 @@ def thresholds(request: HttpRequest, set_id: int) -> HttpResponse:
         bands, errors = _posted_bands(request)
         if not errors:
             try:
-                services.update_thresholds(
+                definitions.update_thresholds(
                     user,
                     found,
                     name=request.POST.get("name", ""),
