@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.analysis.helpers import judge, objectives, teach
 from tests.factories import World, make_pupils, make_world
 from tests.meetings.conftest import MeetingWorld, build
-from trackwell.meetings import services
+from trackwell.meetings import decisions
 from trackwell.meetings.models import Attendee, Meeting
 from trackwell.provision import from_gaps
 from trackwell.provision import services as provision
@@ -32,7 +32,7 @@ def test_the_teacher_sees_grids_to_fill_bands_to_confirm_actions_and_meetings(
 ) -> None:
     _soon(mw)
     w = mw.w
-    services.add_action(
+    decisions.add_action(
         user=w.users["leader"],
         meeting=mw.meeting,
         owner=w.users["teacher"],
@@ -183,7 +183,7 @@ def test_home_queries_do_not_grow_with_the_school(db, client_for, role: str) -> 
             Attendee.objects.get_or_create(
                 school=mw.w.school, meeting=m, user=mw.w.users["teacher"]
             )
-            services.add_action(
+            decisions.add_action(
                 user=mw.w.users["leader"],
                 meeting=m,
                 owner=mw.w.users[role] if role != "governor" else mw.w.users["teacher"],

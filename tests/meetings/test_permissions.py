@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.factories import World
 from tests.meetings.conftest import MeetingWorld, build
-from trackwell.meetings import services
+from trackwell.meetings import decisions, services
 from trackwell.meetings.models import Action, Decision
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ MEETING_POST = _codes({"admin", "leader", "teacher", "senco"}, good=302)
 
 def _extras(mw: MeetingWorld) -> tuple[Decision, Action]:
     w = mw.w
-    decision = services.record_decision(
+    decision = decisions.record_decision(
         user=w.users["teacher"],
         meeting=mw.meeting,
         kind=Decision.Kind.PARENTS,

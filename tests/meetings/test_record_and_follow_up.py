@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from tests.meetings.conftest import MeetingWorld
 from trackwell.accounts.models import AuditEntry
 from trackwell.core.versioning import EditConflict
-from trackwell.meetings import services
+from trackwell.meetings import decisions, services
 from trackwell.meetings.models import Action, Decision, Meeting
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def _held(mw: MeetingWorld) -> Meeting:
 
 def _two_actions(mw: MeetingWorld) -> tuple[Action, Action]:
     w = mw.w
-    services.record_decision(
+    decisions.record_decision(
         user=w.users["teacher"],
         meeting=mw.meeting,
         kind=Decision.Kind.PARENTS,
@@ -46,7 +46,7 @@ def _two_actions(mw: MeetingWorld) -> tuple[Action, Action]:
         action_owner=w.users["teacher"],
         action_due=date(2027, 1, 29),
     )
-    services.add_action(
+    decisions.add_action(
         user=w.users["senco"],
         meeting=mw.meeting,
         owner=w.users["senco"],
@@ -59,7 +59,7 @@ def _two_actions(mw: MeetingWorld) -> tuple[Action, Action]:
 
 def _close(mw: MeetingWorld, action: Action, status: str = Action.Status.DONE) -> Action:
     action.refresh_from_db()
-    return services.update_action(
+    return decisions.update_action(
         user=mw.w.users["teacher"],
         action=action,
         expected_version=action.version,
@@ -179,7 +179,7 @@ def test_a_meeting_without_actions_stays_held_and_a_new_open_action_reopens_it(
     _close(mw, second)
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.FOLLOWED_UP
-    services.add_action(
+    decisions.add_action(
         user=mw.w.users["leader"],
         meeting=meeting,
         owner=mw.w.users["teacher"],

@@ -6,7 +6,7 @@ from typing import Any
 from tests.factories import World
 from tests.permissions.matrix import NOT_ALLOWED, Entry, expect, only
 from trackwell.core.models import AssessmentPoint
-from trackwell.meetings import services
+from trackwell.meetings import decisions, services
 from trackwell.meetings.models import Action, Attendee, Decision, Meeting
 
 STAFF = only(200, "admin", "leader", "teacher", "other_teacher", "ta", "senco")
@@ -41,7 +41,7 @@ def _meeting(w: World) -> Meeting:
             (w.users["senco"], Attendee.Part.SENCO),
         ],
     )
-    services.record_decision(
+    decisions.record_decision(
         user=w.users["teacher"],
         meeting=meeting,
         kind=Decision.Kind.PARENTS,

@@ -17,7 +17,7 @@ from trackwell.analysis.models import BandSet, PointClosure, SnapshotBand
 from trackwell.assessment.models import Judgement
 from trackwell.core.models import AssessmentPoint, School
 from trackwell.curriculum.models import Objective
-from trackwell.meetings import services
+from trackwell.meetings import decisions, services
 from trackwell.meetings.models import Action, Attendee, Decision, Meeting
 from trackwell.provision import services as provision
 from trackwell.provision.models import Intervention
@@ -172,7 +172,7 @@ def _hold_one(
     gaps = _gaps(first, school_class)
     start = None
     if gaps:
-        start = services.record_decision(
+        start = decisions.record_decision(
             user=owner,
             meeting=meeting,
             kind=Decision.Kind.START,
@@ -183,7 +183,7 @@ def _hold_one(
             action_owner=owner,
             action_due=due,
         )
-    services.record_decision(
+    decisions.record_decision(
         user=owner,
         meeting=meeting,
         kind=Decision.Kind.PARENTS,
@@ -192,7 +192,7 @@ def _hold_one(
         action_owner=owner,
         action_due=due,
     )
-    services.record_decision(
+    decisions.record_decision(
         user=owner,
         meeting=meeting,
         kind=Decision.Kind.SENCO,
@@ -201,7 +201,7 @@ def _hold_one(
         action_owner=senco,
         action_due=due,
     )
-    services.record_decision(
+    decisions.record_decision(
         user=owner,
         meeting=meeting,
         kind=Decision.Kind.CLASSROOM,
@@ -220,7 +220,7 @@ def _hold_one(
     for action in Action.objects.filter(meeting=meeting).order_by("pk"):
         if action.decision and action.decision.kind == Decision.Kind.PARENTS and n % 2 == 0:
             continue
-        services.update_action(
+        decisions.update_action(
             user=action.owner,
             action=action,
             expected_version=action.version,

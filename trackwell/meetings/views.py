@@ -24,7 +24,7 @@ from trackwell.core.models import AssessmentPoint
 from trackwell.core.versioning import EditConflict, parse_version
 from trackwell.pupils.models import Pupil
 
-from . import queries, services
+from . import decisions, queries, services
 from .forms import parse_date, parse_id, parse_int, text
 from .models import Action, Attendee, Decision, Meeting
 
@@ -363,7 +363,7 @@ def decide(request: HttpRequest, meeting_id: int) -> HttpResponse:
         owner = _owner(user, request.POST.get("owner"))
         due = parse_date(request.POST.get("due"), "Action due") if owner is not None else None
         objective_ids = [i for raw in request.POST.getlist("objective") if (i := parse_id(raw))]
-        services.record_decision(
+        decisions.record_decision(
             user=user,
             meeting=meeting,
             kind=text(request.POST.get("kind"), 20),
@@ -394,7 +394,7 @@ def withdraw(request: HttpRequest, meeting_id: int, decision_id: int) -> HttpRes
     if decision is None:
         raise Http404("No such decision")
     try:
-        services.withdraw_decision(
+        decisions.withdraw_decision(
             user=user,
             decision=decision,
             expected_version=parse_version(request.POST.get("version")),
@@ -419,7 +419,7 @@ def add_action(request: HttpRequest, meeting_id: int) -> HttpResponse:
         owner = _owner(user, request.POST.get("owner"))
         if owner is None:
             raise ValidationError("Choose who owns the action.")
-        services.add_action(
+        decisions.add_action(
             user=user,
             meeting=meeting,
             owner=owner,
@@ -450,7 +450,7 @@ def update_action(request: HttpRequest, action_id: int) -> HttpResponse:
     try:
         owner = _owner(user, request.POST.get("owner")) or action.owner
         raw_due = request.POST.get("due")
-        services.update_action(
+        decisions.update_action(
             user=user,
             action=action,
             expected_version=parse_version(request.POST.get("version")),
