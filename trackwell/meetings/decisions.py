@@ -21,7 +21,9 @@ from trackwell.pupils.models import Pupil
 
 from .models import Action, Decision, Meeting
 from .provision_link import get_link
-from .services import ACTION_LABELS, sync_follow_up
+from .services import sync_follow_up
+
+ACTION_LABELS = {"status": "Status", "outcome": "What became of it", "due": "Due", "owner": "Owner"}
 
 
 def _default_action(kind: str, pupil: Pupil | None) -> str:

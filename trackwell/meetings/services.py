@@ -1,10 +1,10 @@
-"""Writes for review meetings: scheduling, preparing and the notes on each pupil.
+"""Writes for review meetings: scheduling, the meeting, the notes on each pupil, and
+whether a meeting still has actions to follow up (`sync_follow_up`).
 
-Decisions and actions, and following them up, are in `decisions.py`.
-
-Every write runs in a transaction and leaves an audit entry; edits of shared
-state (the meeting, pupil notes, decisions, actions) are version-checked, so
-two people recording the same meeting never overwrite each other silently.
+Decisions and their actions are recorded in `decisions.py`. Every write runs in a
+transaction and leaves an audit entry; edits of shared state (the meeting, pupil
+notes) are version-checked, so two people recording the same meeting never
+overwrite each other silently.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from .models import Action, Attendee, Meeting, MeetingPupil, PupilNote
 
 MEETING_LABELS = {"date": "Date", "status": "Status", "notes": "General notes"}
 NOTE_LABELS = {"worked": "What worked", "not_worked": "What did not work"}
-ACTION_LABELS = {"status": "Status", "outcome": "What became of it", "due": "Due", "owner": "Owner"}
 DEFAULT_ACTION_WEEKS = 6
 
 
