@@ -223,7 +223,8 @@ def run(*, school_only: bool = False) -> None:
             "school overview page, 2FE",
             *_beside(page, baseline),
             _queries(page),
-            "whole page: live bands, three closed points' distributions, four charts",
+            "whole page at the year's first point: live bands (last year's closed points "
+            "give starting points and progress), four charts",
             peak=_peak(page),
         )
     )
@@ -275,6 +276,26 @@ def run(*, school_only: bool = False) -> None:
             peak=_peak(_close_next(school.pk, leader)),
         )
     )
+
+    # Later in the year: the point closed above and the next one are this year's closed
+    # points, so the overview also reads their bands back (`snapshot_distributions`).
+    _analyze()  # the closes' rows counted and marked visible, as autovacuum does soon after
+    later = current_point(year)
+    closed_now = AssessmentPoint.objects.filter(
+        year=year, state=AssessmentPoint.State.CLOSED
+    ).count()
+    if later is not None and later.state == AssessmentPoint.State.OPEN and closed_now:
+        page()
+        cases.append(
+            Case(
+                "school overview page, later in the year, 2FE",
+                *_beside(page, baseline),
+                _queries(page),
+                f"the whole page at {later.name}, with {closed_now} of this year's points "
+                "closed: their distributions read back from the closures too",
+                peak=_peak(page),
+            )
+        )
 
     if school_only:
         _print(cases, f"2FE school loaded in {load:.1f} s ({judgements:,} judgements)")
