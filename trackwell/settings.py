@@ -6,7 +6,6 @@ redirects to HTTPS and marks its cookies secure. Development settings
 (`trackwell.settings_dev`, or DEBUG=true) are what `make run` and the tests use.
 """
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -134,20 +133,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(VAR_DIR / envstr("TEST_SQLITE_NAME", "test-trackwell.sqlite3"))
     }
-
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Memory a sort or hash of one query may take before spilling to disk. At
-    # PostgreSQL's 4 MB a trust's GROUP BY of every judgement (some 15,000 pupil and
-    # framework groups for ten schools) was sorted on disk rather than hashed; at 16 MB
-    # it is hashed, and reading ten schools took 2.5x the plain GROUP BY, not 3.0x.
-    # "server" leaves the server's own setting (for a pooler that refuses start-up options).
-    _work_mem = envstr("DB_WORK_MEM", "16MB")
-    if _work_mem != "server":
-        if not re.fullmatch(r"[1-9][0-9]*(kB|MB|GB)", _work_mem):
-            raise ImproperlyConfigured(
-                f"DB_WORK_MEM={_work_mem!r} is not an amount such as 16MB (or 'server')"
-            )
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c work_mem={_work_mem}"
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [

@@ -90,38 +90,3 @@ def test_database_follows_database_url() -> None:
         "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite3"
     )
     assert settings.DATABASES["default"]["ENGINE"].endswith(expected)
-
-
-def _work_mem_option(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DB_WORK_MEM", "DATABASE_URL"}}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import trackwell.settings as s; "
-            "print(s.DATABASES['default'].get('OPTIONS', {}).get('options'))",
-        ],
-        cwd=ROOT,
-        env={**clean, "DATABASE_URL": "postgres://u@127.0.0.1:5432/x", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
-def test_postgresql_connections_ask_for_more_work_memory() -> None:
-    assert _work_mem_option().stdout.strip() == "-c work_mem=16MB"
-    assert _work_mem_option(DB_WORK_MEM="64MB").stdout.strip() == "-c work_mem=64MB"
-    assert _work_mem_option(DB_WORK_MEM="server").stdout.strip() == "None"
-    refused = _work_mem_option(DB_WORK_MEM="16MB -c statement_timeout=1")
-    assert refused.returncode != 0
-    assert "is not an amount such as 16MB" in refused.stderr
-
-
-@pytest.mark.django_db
-def test_the_postgresql_run_has_the_work_memory_asked_for() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("only PostgreSQL has work_mem")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        assert cursor.fetchone()[0] == os.environ.get("DB_WORK_MEM", "16MB")
