@@ -385,14 +385,7 @@ def _metrics_from_feed(
     objectives = Objective.objects.filter(framework__school_id__in=schools)
     if subject_ids is not None:
         objectives = objectives.filter(framework__subject_id__in=list(subject_ids))
-    positions: dict[int, int] | None = None
-    if connection.vendor == "postgresql":
-        # The objectives rated read as bit masks, as for one school (`live_mask_rows`).
-        objective_counts, positions = feed.once(
-            "objective positions", lambda: _objective_positions(objectives)
-        )
-    else:
-        objective_counts = feed.once("objective counts", lambda: _objective_counts(objectives))
+    objective_counts = feed.once("objective counts", lambda: _objective_counts(objectives))
     taught = feed.ordered_rows(
         "taught",
         batch,
@@ -407,29 +400,14 @@ def _metrics_from_feed(
         lambda: list(RatingLevel.objects.filter(school_id__in=schools).values_list(*_LEVEL)),
     )
     placed = set(placement)
-    # Whether the stream gave masks or ids as text, said when it is opened (the first batch).
-    form = feed.once("judgement form", lambda: {"masks": False})
     rows = {
         (pupil_id, framework_id): counts
         for _, pupil_id, framework_id, *counts in feed.rows(
-            "judgements",
-            batch,
-            lambda: live_stream(feed, levels, positions, frameworks[1], form),
-            itemgetter(0),
+            "judgements", batch, lambda: live_stream(feed, levels), itemgetter(0)
         )
         if pupil_id in placed
     }
-    return _metrics(
-        placement,
-        enrolments,
-        frameworks,
-        overrides,
-        objective_counts,
-        taught,
-        rows,
-        True,
-        positions if form["masks"] else None,
-    )
+    return _metrics(placement, enrolments, frameworks, overrides, objective_counts, taught, rows)
 
 
 def _metrics(

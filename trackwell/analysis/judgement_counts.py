@@ -106,50 +106,9 @@ def live_mask_rows(
     return result
 
 
-def live_stream(
-    feed: SchoolFeed,
-    levels: list[tuple[int, int, bool, bool]],
-    positions: Mapping[int, int] | None = None,
-    framework_ids: Collection[int] = (),
-    form: dict[str, bool] | None = None,
-) -> Iterator[Any]:
+def live_stream(feed: SchoolFeed, levels: list[tuple[int, int, bool, bool]]) -> Iterator[Any]:
     """`live_rows` for every school of the feed, each row led by its school, in the feed's
-    order of schools: one query, read from the database a chunk at a time.
-
-    With `positions` (PostgreSQL), the objectives rated come as one bit mask a row, as in
-    `live_mask_rows`, unless some objective of `framework_ids` has no bit: then the ids
-    as text, for the whole stream. `form["masks"]` says which, once the first row is read.
-    """
-    said = form if form is not None else {}
-    if positions is not None:
-        sql, params = live_sql(
-            feed.school_ids, levels, None, feed, positions=positions, framework_ids=framework_ids
-        )
-        cursor = connection.chunked_cursor()
-        try:
-            cursor.execute(sql, params)
-            # The row counting objectives with no bit is placed first (-1).
-            first = cursor.fetchone()
-            assert first is not None and first[0] == -1
-            if not first[4]:
-                said["masks"] = True
-                while chunk := cursor.fetchmany(CHUNK):
-                    for (
-                        _,
-                        school_id,
-                        pupil_id,
-                        framework_id,
-                        *counts,
-                    ) in chunk:
-                        mask = 0
-                        for k, part in enumerate(counts[4:]):
-                            if part:
-                                mask |= part << (_BITS * k)
-                        yield (school_id, pupil_id, framework_id, *counts[:4], mask)
-                return
-        finally:
-            cursor.close()
-    said["masks"] = False
+    order of schools: one query, read from the database a chunk at a time."""
     sql, params = live_sql(feed.school_ids, levels, None, feed)
     cursor = connection.chunked_cursor()  # a server-side cursor on PostgreSQL
     try:
@@ -178,15 +137,11 @@ def live_sql(
     def marks(ids: list[int]) -> str:
         return ", ".join(["%s"] * len(ids))
 
+    # The masks' NULL-led row and its parameters are written for one school's rows:
+    # a feed (schools in order) reads the ids as text.
+    assert feed is None or positions is None, "masks are for one school's live figures"
     params: list[Any] = []
     lead = "j.school_id, " if feed is not None else ""
-    # A feed with masks: its order (the feed's order of schools) is an output column,
-    # so that the row counting objectives with no bit, placed at -1, comes first.
-    place_sql = ""
-    if feed is not None and positions is not None:
-        position, position_params = feed.position_sql("j.school_id")
-        place_sql = f"{position}, "
-        params += position_params
     secure_sql = "0"
     if secure_ids:
         secure_sql = f"CASE WHEN j.level_id IN ({marks(secure_ids)}) THEN 1 ELSE 0 END"
@@ -229,10 +184,9 @@ def live_sql(
         ]
         # And, in the same statement (so the same moment), a row led by NULL counting
         # the objectives not archived of these frameworks that have no bit.
-        lead_nulls = "-1, NULL, " if place_sql else ""
         missing_sql = f"""
         UNION ALL
-        SELECT {lead_nulls}NULL, NULL, COUNT(*), 0, 0, 0{", NULL" * count}
+        SELECT NULL, NULL, COUNT(*), 0, 0, 0{", NULL" * count}
         FROM {q(Objective._meta.db_table)} o
         WHERE o.archived_at IS NULL AND o.framework_id = ANY(%s::bigint[])
           AND NOT (o.id = ANY(%s::bigint[]))
@@ -245,15 +199,12 @@ def live_sql(
         where += f" AND j.pupil_id IN ({marks(wanted)})"
         params += wanted
     order = ""
-    if place_sql:
-        order = "ORDER BY 1"
-    elif feed is not None:
+    if feed is not None:
         position, position_params = feed.position_sql("j.school_id")
         order = f"ORDER BY {position}"
         params += position_params
     sql = f"""
-        SELECT {place_sql}{lead}j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}),
-               SUM({greater_sql}),
+        SELECT {lead}j.pupil_id, o.framework_id, COUNT(*), SUM({secure_sql}), SUM({greater_sql}),
                SUM({depth_sql}), {ids_sql}
         FROM {q(Judgement._meta.db_table)} j
         JOIN {q(Objective._meta.db_table)} o ON o.id = j.objective_id AND o.archived_at IS NULL
