@@ -29,6 +29,47 @@ _PARAM = re.compile(r"""request\.(?:GET|POST)(?:\.get|\.getlist)?[(\[]\s*["']([\
 COMMON = {"pupil", "objective", "framework", "version"}
 
 
+class _DrawnOnce:
+    """A WeasyPrint document whose PDF is written once, however often it is asked for."""
+
+    def __init__(self, document: Any) -> None:
+        self.document = document
+        self.pdf: bytes | None = None
+
+    def write_pdf(self, *args: Any, **kwargs: Any) -> bytes:
+        if self.pdf is None:
+            self.pdf = self.document.write_pdf(*args, **kwargs)
+        return self.pdf
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.document, name)
+
+
+@pytest.fixture(autouse=True)
+def _same_html_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A printed page whose HTML is one already drawn in this test gives that one's PDF.
+
+    Most hostile values in a field a printed view does not read leave its HTML as it
+    was, and WeasyPrint draws the same HTML the same way; drawing it again for each was
+    most of the suite's time on the PDF views. Any value that changes the HTML is drawn.
+    """
+    from django.template.loader import render_to_string
+
+    from trackwell.printed import render
+
+    original = render._html_document
+    drawn: dict[tuple[Any, ...], _DrawnOnce] = {}
+
+    def once(template: str, context: dict[str, Any], **kwargs: Any) -> Any:
+        html = render_to_string(template, context)
+        key = (template, html, kwargs.get("print_css", True), "printer" in kwargs)
+        if key not in drawn:
+            drawn[key] = _DrawnOnce(original(template, context, **kwargs))
+        return drawn[key]
+
+    monkeypatch.setattr(render, "_html_document", once)
+
+
 def _role_for(entry: Entry, method: str) -> str | None:
     expected = entry.get if method == "get" else entry.post
     for role in ROLES:
