@@ -26,7 +26,7 @@ def _live_stats() -> tuple[dict[str, int], dict[str, str]]:
 
 
 def test_backup_wipe_restore_gives_back_every_row(tmp_path: Path) -> None:
-    generate(DemoOptions(schools=1, forms=1))
+    generate(DemoOptions(schools=1, forms=1, pupils_per_class=5))
     assert Judgement.objects.count() > 1000
     counts_before, prints_before = _live_stats()
     history_before = JudgementHistory.objects.count()
