@@ -107,7 +107,9 @@ CASES = {
     ),
     "report-points": Entry(get=MANAGE, post=NOT_ALLOWED),
     "report-point-close": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_point),
-    "report-point-reopen": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_point),
+    "report-point-reopen": Entry(  # no reason: drawn again with the error
+        get=NOT_ALLOWED, post=only(400, "admin", "leader"), kwargs=_point
+    ),
     "report-point-differences": Entry(get=LEADERS_AND_SENCO, post=NOT_ALLOWED, kwargs=_point),
     "report-band-sets": Entry(get=MANAGE, post=NOT_ALLOWED),
     "report-band-defaults": Entry(get=NOT_ALLOWED, post=MANAGE_POST),

@@ -150,8 +150,14 @@ def test_closing_and_reopening_through_the_points_page(world: World, client_for)
     page = client.get(reverse("report-class", args=[world.class_a.pk])).content.decode()
     assert "bands are as kept when it closed" in page
     reopen = reverse("report-point-reopen", args=[autumn.pk])
-    # Reopening needs a reason.
-    assert client.post(reopen).status_code == 302
+    # Reopening needs a reason: the list is drawn again, the error beside this point's box.
+    refused = client.post(reopen, {"reason": "   "})
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    error_id = f"reopen-{autumn.pk}-error"
+    assert f'id="{error_id}" role="alert">Say why {autumn.name}' in page
+    assert f'aria-invalid="true" aria-describedby="{error_id}"' in page
+    assert page.count('aria-invalid="true"') == 1
     autumn.refresh_from_db()
     assert autumn.state == "closed"
     assert client.post(reopen, {"reason": "Late moderation"}).status_code == 302

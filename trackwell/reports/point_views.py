@@ -3,6 +3,8 @@ confirmed bands differ from the suggestions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -73,18 +75,19 @@ def _point_for(user: User, point_id: int) -> AssessmentPoint:
 @login_required
 def points(request: HttpRequest) -> HttpResponse:
     user = _manager(request)
+    return render(request, "reports/points.html", _points_context(user))
+
+
+def _points_context(user: User, **extra: Any) -> dict[str, Any]:
     school = access.school_of(user)
-    return render(
-        request,
-        "reports/points.html",
-        {
-            "points": AssessmentPoint.objects.filter(school=school)
-            .select_related("year")
-            .order_by("-year__start_date", "date"),
-            "has_bands": BandSet.objects.filter(school=school).exists(),
-            "today": timezone.localdate(),
-        },
-    )
+    return {
+        "points": AssessmentPoint.objects.filter(school=school)
+        .select_related("year")
+        .order_by("-year__start_date", "date"),
+        "has_bands": BandSet.objects.filter(school=school).exists(),
+        "today": timezone.localdate(),
+        **extra,
+    }
 
 
 @require_POST
@@ -115,11 +118,10 @@ def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
     point = _point_for(user, point_id)
     reason = request.POST.get("reason", "").strip()[:200]
     if not reason:
-        messages.warning(
-            request,
-            f"Say why {point.name} {point.year.name} is being reopened: the reason is kept.",
-        )
-        return HttpResponseRedirect(reverse("report-points"))
+        # The list drawn again with the error beside this point's reason box.
+        error = f"Say why {point.name} {point.year.name} is being reopened: the reason is kept."
+        context = _points_context(user, reopen_error=(point.pk, error))
+        return render(request, "reports/points.html", context, status=400)
     try:
         services.reopen_point(user=user, point=point, reason=reason)
     except ValidationError as exc:
