@@ -1,8 +1,14 @@
 """Every link on every page, for every demo login, leads somewhere: no 404 and no 500.
 
-From any one page the crawl follows at most `SAME_KIND` links of each kind (one view with
-the same query keys), so a framework's page opens three of its objectives' edit pages
-rather than all of them; every other link is still resolved, and a link to no view fails.
+From any one page the crawl follows, of each kind of link (one view with the same text
+in its path, such as an export's format or a subject, and the same query keys), the
+first two and the last: a framework's page opens three of its objectives' edit pages
+rather than all of them, and a list of year groups its first two and its last. The
+other links of that kind on that page are only matched to a view (a link that matches
+no view is asked for, and its 404 fails). A link followed from no page at all is not
+requested, so the checks below see neither it nor a page reached only through it: an
+object missing or out of reach behind such a link, or a 500 only its data gives, would
+go unseen. A redirect to another page of the site is followed.
 On the way, no page is a bare error page, no page draws a colour too light to see,
 no id is given twice, and no field points a screen reader at a description or label
 that is not on the page.
@@ -10,8 +16,8 @@ that is not on the page.
 
 import re
 import time
-from collections import Counter, deque
-from urllib.parse import parse_qs, urljoin, urlsplit
+from collections import deque
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
 
 import pytest
 from django.test import Client
@@ -25,7 +31,8 @@ from trackwell.demo.generator import DemoOptions, generate
 HREF = re.compile(r'<a\b[^>]*(?<![\w-])href="([^"#]*)', re.I)
 # Pages that change something on GET do not exist; these only end the session or download.
 SKIP = ("/accounts/logout/", "/static/")
-# Links of one kind followed from one page: the rest are the same view on other rows.
+# Links of one kind followed from one page (the first two and the last): the rest are the
+# same view on other rows.
 SAME_KIND = 3
 # Colours drawn on the page: inline backgrounds (bands, swatches, level chips), the grid's
 # level colours and the charts' series.
@@ -42,8 +49,8 @@ def _crawl(
     """Status of every page reachable by links from `start`, where each was linked from,
     every problem a page shows (a bare, non-HTML, error, a colour too light to see, or an
     id given twice or named by an aria- attribute and not on the page), and the links
-    resolved but not followed (more than `SAME_KIND` of their kind on every page linking
-    to them).
+    matched to a view but not followed (more than `SAME_KIND` of their kind on every page
+    linking to them).
     """
     seen: dict[str, int] = {}
     problems: list[str] = []
@@ -57,6 +64,12 @@ def _crawl(
         html = "text/html" in response.get("Content-Type", "")
         if response.status_code >= 400 and not html:
             problems.append(f"{url} answers a bare {response.status_code} page")
+        if response.status_code in (301, 302, 303, 307, 308):
+            target = _local(url, response["Location"])
+            if target is not None and target not in found_on:
+                found_on[target] = url
+                queue.append(target)
+            continue
         if response.status_code != 200 or not html:
             continue
         page = response.content.decode()
@@ -65,29 +78,43 @@ def _crawl(
             if contrast(colour, WHITE) < MIN_GRAPHIC_CONTRAST:
                 problems.append(f"{url} draws {colour}, too light to see on white")
         problems += [f"{url} {problem}" for problem in id_problems(page)]
-        followed: Counter[tuple[str, ...]] = Counter()
+        # This page's new links, by kind, in the order the page gives them.
+        kinds: dict[tuple[object, ...], list[str]] = {}
         for href in HREF.findall(page):
-            target = urljoin(url, href.replace("&amp;", "&"))
-            parts = urlsplit(target)
-            if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
+            path = _local(url, href.replace("&amp;", "&"))
+            if path is None or path in found_on:
                 continue
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if path.startswith(SKIP) or path in found_on:
-                continue
+            parts = urlsplit(path)
             try:
-                view = resolve(parts.path).view_name
-            except Resolver404:
-                seen[path] = 404
+                view = resolve(unquote(parts.path))
+            except Resolver404:  # asked for, as a link of its own kind (a 404 fails)
                 found_on[path] = url
+                queue.append(path)
                 continue
-            kind = (view, *sorted(parse_qs(parts.query, keep_blank_values=True)))
-            followed[kind] += 1
-            if followed[kind] > SAME_KIND:
-                unfollowed.add(path)
-                continue
-            found_on[path] = url
-            queue.append(path)
+            kind = (
+                view.view_name,
+                *sorted((k, v) for k, v in view.kwargs.items() if not isinstance(v, int)),
+                *sorted(parse_qs(parts.query, keep_blank_values=True)),
+            )
+            same = kinds.setdefault(kind, [])
+            if path not in same:
+                same.append(path)
+        for same in kinds.values():
+            chosen = same if len(same) <= SAME_KIND else [*same[: SAME_KIND - 1], same[-1]]
+            unfollowed.update(p for p in same if p not in chosen)
+            for path in chosen:
+                found_on[path] = url
+                queue.append(path)
     return seen, found_on, problems, unfollowed - set(found_on)
+
+
+def _local(base: str, href: str) -> str | None:
+    """The path and query of a link to this site (None for another site or a skipped one)."""
+    parts = urlsplit(urljoin(base, href))
+    if parts.netloc not in ("", "testserver") or parts.scheme not in ("", "http"):
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return None if path.startswith(SKIP) else path
 
 
 @pytest.mark.django_db
