@@ -30,16 +30,17 @@ COMMON = {"pupil", "objective", "framework", "version"}
 
 
 class _DrawnOnce:
-    """A WeasyPrint document whose PDF is written once, however often it is asked for."""
+    """A WeasyPrint document whose PDF is written once for each way it is asked for."""
 
     def __init__(self, document: Any) -> None:
         self.document = document
-        self.pdf: bytes | None = None
+        self.pdfs: dict[str, bytes] = {}
 
     def write_pdf(self, *args: Any, **kwargs: Any) -> bytes:
-        if self.pdf is None:
-            self.pdf = self.document.write_pdf(*args, **kwargs)
-        return self.pdf
+        asked = repr((args, sorted(kwargs.items())))
+        if asked not in self.pdfs:
+            self.pdfs[asked] = self.document.write_pdf(*args, **kwargs)
+        return self.pdfs[asked]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.document, name)
