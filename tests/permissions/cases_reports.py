@@ -35,6 +35,12 @@ def _point(w: World) -> dict[str, Any]:
     return {"point_id": point(w).pk}
 
 
+def _closed_point(w: World) -> dict[str, Any]:
+    autumn = point(w)
+    AssessmentPoint.objects.filter(pk=autumn.pk).update(state=AssessmentPoint.State.CLOSED)
+    return {"point_id": autumn.pk}
+
+
 def _band_set(w: World) -> dict[str, Any]:
     with_bands(w)
     return {"set_id": BandSet.objects.filter(school=w.school).order_by("pk").first().pk}  # type: ignore[union-attr]
@@ -108,7 +114,7 @@ CASES = {
     "report-points": Entry(get=MANAGE, post=NOT_ALLOWED),
     "report-point-close": Entry(get=NOT_ALLOWED, post=MANAGE_POST, kwargs=_point),
     "report-point-reopen": Entry(  # no reason: drawn again with the error
-        get=NOT_ALLOWED, post=only(400, "admin", "leader"), kwargs=_point
+        get=NOT_ALLOWED, post=only(400, "admin", "leader"), kwargs=_closed_point
     ),
     "report-point-differences": Entry(get=LEADERS_AND_SENCO, post=NOT_ALLOWED, kwargs=_point),
     "report-band-sets": Entry(get=MANAGE, post=NOT_ALLOWED),

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.analysis.helpers import judge, objectives, point, teach, with_bands
+from tests.analysis.helpers import add_points, judge, objectives, point, teach, with_bands
 from tests.factories import World, make_pupils
+from trackwell.accounts.models import AuditEntry
 from trackwell.analysis.models import BandConfirmation, BandSet, PupilFramework
 from trackwell.analysis.services import close_point
 from trackwell.core.models import AssessmentPoint
@@ -150,19 +151,28 @@ def test_closing_and_reopening_through_the_points_page(world: World, client_for)
     page = client.get(reverse("report-class", args=[world.class_a.pk])).content.decode()
     assert "bands are as kept when it closed" in page
     reopen = reverse("report-point-reopen", args=[autumn.pk])
-    # Reopening needs a reason: the list is drawn again, the error beside this point's box.
+    # Reopening needs a reason: the list is drawn again, the error beside this point's box
+    # only (another closed point's box is left as it was).
+    add_points(world)
+    spring = AssessmentPoint.objects.get(year=world.year, name="Spring")
+    AssessmentPoint.objects.filter(pk=spring.pk).update(state=AssessmentPoint.State.CLOSED)
     refused = client.post(reopen, {"reason": "   "})
     assert refused.status_code == 400
     page = refused.content.decode()
     error_id = f"reopen-{autumn.pk}-error"
     assert f'id="{error_id}" role="alert">Say why {autumn.name}' in page
     assert f'aria-invalid="true" aria-describedby="{error_id}"' in page
-    assert page.count('aria-invalid="true"') == 1
+    assert page.count('aria-invalid="true"') == 1 and page.count('role="alert"') == 1
+    assert f'action="{reverse("report-point-reopen", args=[spring.pk])}"' in page
     autumn.refresh_from_db()
     assert autumn.state == "closed"
+    assert not AuditEntry.objects.filter(action="assessment_point.reopen").exists()
     assert client.post(reopen, {"reason": "Late moderation"}).status_code == 302
     autumn.refresh_from_db()
     assert autumn.state == "open"
+    # Already open (another leader, an old tab): said so, nothing drawn without its box.
+    again = client.post(reopen, {"reason": ""}, follow=True)
+    assert f"{autumn.name} {autumn.year.name} is already open." in again.content.decode()
 
 
 def test_shared_gap_becomes_a_group(world: World, client_for) -> None:

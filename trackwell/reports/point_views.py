@@ -117,6 +117,10 @@ def reopen_point(request: HttpRequest, point_id: int) -> HttpResponse:
     user = _manager(request)
     point = _point_for(user, point_id)
     reason = request.POST.get("reason", "").strip()[:200]
+    if point.state != AssessmentPoint.State.CLOSED:
+        # Opened meanwhile (another leader, an old tab): there is no reason box to show.
+        messages.warning(request, f"{point.name} {point.year.name} is already open.")
+        return HttpResponseRedirect(reverse("report-points"))
     if not reason:
         # The list drawn again with the error beside this point's reason box.
         error = f"Say why {point.name} {point.year.name} is being reopened: the reason is kept."
