@@ -2,13 +2,13 @@
 
 From any one page the crawl follows, of each kind of link (one view with the same text
 in its path, such as an export's format or a subject, and the same query keys), the
-first two and the last: a framework's page opens three of its objectives' edit pages
-rather than all of them, and a list of year groups its first two and its last. The
-other links of that kind on that page are only matched to a view (a link that matches
-no view is asked for, and its 404 fails). A link followed from no page at all is not
-requested, so the checks below see neither it nor a page reached only through it: an
-object missing or out of reach behind such a link, or a 500 only its data gives, would
-go unseen. A redirect to another page of the site is followed.
+first `SAME_KIND - 1` and the last: a framework's page opens three of its objectives'
+edit pages rather than all of them, and a list of year groups its first two and its
+last. The other links of that kind on that page are only matched to a view (a link
+that matches no view is asked for, and its 404 fails). A link followed from no page
+at all is not requested, so the checks below see neither it nor a page reached only
+through it: an object missing or out of reach behind such a link, or a 500 only its
+data gives, would go unseen. A redirect to another page of the site is followed.
 On the way, no page is a bare error page, no page draws a colour too light to see,
 no id is given twice, and no field points a screen reader at a description or label
 that is not on the page.
@@ -46,11 +46,11 @@ COLOURS = re.compile(
 def _crawl(
     client: Client, start: str = "/"
 ) -> tuple[dict[str, int], dict[str, str], list[str], set[str]]:
-    """Status of every page reachable by links from `start`, where each was linked from,
-    every problem a page shows (a bare, non-HTML, error, a colour too light to see, or an
-    id given twice or named by an aria- attribute and not on the page), and the links
-    matched to a view but not followed (more than `SAME_KIND` of their kind on every page
-    linking to them).
+    """Status of every page reachable by links and redirects from `start`, where each was
+    linked from, every problem a page shows (a bare, non-HTML, error, a colour too light
+    to see, or an id given twice or named by an aria- attribute and not on the page), and
+    the links matched to a view but not followed (more than `SAME_KIND` of their kind on
+    every page linking to them).
     """
     seen: dict[str, int] = {}
     problems: list[str] = []
@@ -79,7 +79,7 @@ def _crawl(
                 problems.append(f"{url} draws {colour}, too light to see on white")
         problems += [f"{url} {problem}" for problem in id_problems(page)]
         # This page's new links, by kind, in the order the page gives them.
-        kinds: dict[tuple[object, ...], list[str]] = {}
+        kinds: dict[tuple[object, ...], dict[str, None]] = {}
         for href in HREF.findall(page):
             path = _local(url, href.replace("&amp;", "&"))
             if path is None or path in found_on:
@@ -96,10 +96,9 @@ def _crawl(
                 *sorted((k, v) for k, v in view.kwargs.items() if not isinstance(v, int)),
                 *sorted(parse_qs(parts.query, keep_blank_values=True)),
             )
-            same = kinds.setdefault(kind, [])
-            if path not in same:
-                same.append(path)
-        for same in kinds.values():
+            kinds.setdefault(kind, {})[path] = None  # a dict: in order, each path once
+        for paths in kinds.values():
+            same = list(paths)
             chosen = same if len(same) <= SAME_KIND else [*same[: SAME_KIND - 1], same[-1]]
             unfollowed.update(p for p in same if p not in chosen)
             for path in chosen:
@@ -159,5 +158,5 @@ def test_no_link_on_any_page_leads_to_a_404_or_a_500_for_any_demo_login() -> Non
     took = time.monotonic() - started - generated
     print(
         f"demo in {generated:.0f}s; {pages} pages for {len(users)} logins in {took:.0f}s;"
-        f" {unfollowed} links resolved and not followed"
+        f" {unfollowed} links matched to a view and not followed"
     )

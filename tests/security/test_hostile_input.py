@@ -30,17 +30,18 @@ COMMON = {"pupil", "objective", "framework", "version"}
 
 
 class _DrawnOnce:
-    """A WeasyPrint document whose PDF is written once for each way it is asked for."""
+    """A WeasyPrint document whose PDF (asked for as bytes) is written once."""
 
     def __init__(self, document: Any) -> None:
         self.document = document
-        self.pdfs: dict[str, bytes] = {}
+        self.pdf: bytes | None = None
 
-    def write_pdf(self, *args: Any, **kwargs: Any) -> bytes:
-        asked = repr((args, sorted(kwargs.items())))
-        if asked not in self.pdfs:
-            self.pdfs[asked] = self.document.write_pdf(*args, **kwargs)
-        return self.pdfs[asked]
+    def write_pdf(self, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs:  # a target or options: written as asked, every time
+            return self.document.write_pdf(*args, **kwargs)
+        if self.pdf is None:
+            self.pdf = self.document.write_pdf()
+        return self.pdf
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.document, name)
